@@ -1,0 +1,45 @@
+# rs_embed_qgis: every target that needs the environment builds it first (idempotent).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+QGIS_PY := /usr/lib/python3/dist-packages/qgis/core/__init__.py
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export QT_QPA_PLATFORM ?= offscreen
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+.PHONY: setup test lint format demo bench screenshot package install-plugin clean
+
+setup: $(STAMP)
+
+# Debian's QGIS (3.22) and the Xvfb used for screenshots.
+$(QGIS_PY):
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends \
+		qgis python3-qgis qgis-providers xvfb xauth
+
+# The venv sits on Debian's Python so that PyQGIS is importable in it.
+$(STAMP): requirements.txt constraints.txt | $(QGIS_PY)
+	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -W ignore -c "import qgis.core, torch, torchgeo, rasterio, pyproj, xarray, exactextract; \
+		print('environment ok: QGIS', qgis.core.Qgis.QGIS_VERSION, '| torch', torch.__version__, \
+		'| torchgeo', torchgeo.__version__, '| rasterio', rasterio.__version__)"
+	touch $(STAMP)
+
+test: setup
+	$(PY) -m pytest tests
+
+lint: setup
+	$(PY) -m ruff check rs_embed_qgis tests benchmarks scripts
+	$(PY) -m ruff format --check rs_embed_qgis tests benchmarks scripts
+
+format: setup
+	$(PY) -m ruff format rs_embed_qgis tests benchmarks scripts
+	$(PY) -m ruff check --fix rs_embed_qgis tests benchmarks scripts
+
+bench: setup
+	$(PY) benchmarks/bench.py
+
+clean:
+	rm -rf dist build .pytest_cache

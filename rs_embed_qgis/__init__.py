@@ -1,0 +1,8 @@
+"""rs_embed_qgis: Copernicus-Embed precomputed Earth embeddings in QGIS."""
+
+
+def classFactory(iface):  # noqa: N802 - QGIS plugin entry point
+    """Create the plugin; imports stay lazy so QGIS starts fast and loads without torch."""
+    from rs_embed_qgis.plugin import RsEmbedPlugin
+
+    return RsEmbedPlugin(iface)

@@ -1,0 +1,51 @@
+"""The core's exception tree: the GUI shows these as messages, Processing as QgsProcessingException."""
+
+from __future__ import annotations
+
+
+class RsEmbedError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class SpecError(RsEmbedError, ValueError):
+    """A request is malformed: spatial, temporal, output, backend or model."""
+
+
+class UnsupportedYearError(SpecError):
+    """The requested year is not provided by the product."""
+
+
+class InvalidGeometryError(SpecError):
+    """A polygon cannot be used (empty, or invalid and not repairable)."""
+
+
+class DataError(RsEmbedError):
+    """The data file is missing, unreadable or does not cover the request."""
+
+
+class DataNotFoundError(DataError, FileNotFoundError):
+    """No product file in the data directory, and it could not be downloaded."""
+
+
+class CorruptDataError(DataError):
+    """The product file is truncated, corrupt or of the wrong shape."""
+
+
+class NoCoverageError(DataError):
+    """The requested area has no Copernicus-Embed pixel with data (ocean or outside)."""
+
+
+class DependencyError(RsEmbedError, ImportError):
+    """An optional dependency (torch, torchgeo, exactextract, xarray) is missing."""
+
+
+class CancelledError(RsEmbedError):
+    """The caller cancelled the work; nothing partial is returned."""
+
+
+class RequestTooLargeError(RsEmbedError, MemoryError):
+    """A request would need more memory than the configured limit."""
+
+
+class CacheError(DataError):
+    """The fast cache cannot be prepared (no disk space, source changed meanwhile)."""
