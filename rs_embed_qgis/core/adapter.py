@@ -66,7 +66,7 @@ DEFAULT_MAX_GRID_BYTES = 2 * 1024**3
 
 @dataclass
 class Embedding:
-    """An embedding: ``data`` (float32 vector or xarray grid; None for a skipped item) and ``meta``."""
+    """An embedding: ``data`` (float32 vector, xarray grid, or None if skipped) and ``meta``."""
 
     data: Any
     meta: dict[str, Any] = field(default_factory=dict)
@@ -452,9 +452,12 @@ def get_embeddings_batch(
     is_cancelled = cancel or (lambda: False)
 
     source = open_source(data_dir, sensor, download, reader)
-    if reader == "auto" and source.reader.name == "torchgeo" and cache_mod.should_prepare(
-        prepare_cache, source.info, len(items)
+    if (
+        reader == "auto"
+        and source.reader.name == "torchgeo"
+        and cache_mod.should_prepare(prepare_cache, source.info, len(items))
     ):
+
         def prep_progress(f: float, msg: str) -> None:
             report(0.5 * f, msg)
 

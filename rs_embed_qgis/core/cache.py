@@ -326,22 +326,26 @@ def prepare_cache(
                 src = getattr(local, "src", None)
                 if src is None:
                     src = local.src = rasterio.open(info.path)  # one handle per thread
+                # Decoded straight into a pixel-interleaved buffer (rasterio honours the
+                # strides of the transposed view): no second copy of the ~200 MB tile.
+                hwc = np.empty((r1 - r0, c1 - c0, PRODUCT_BANDS), dtype=np.float32)
                 try:
-                    chw = src.read(window=RioWindow(c0, r0, c1 - c0, r1 - r0))
+                    src.read(window=RioWindow(c0, r0, c1 - c0, r1 - r0), out=hwc.transpose(2, 0, 1))
                 except RasterioError as exc:
                     raise CorruptDataError(corrupt_message(info.path, str(exc))) from exc
-                hwc = np.ascontiguousarray(chw.transpose(1, 2, 0))
-                del chw
                 row_bytes = info.width * _ITEM
                 for k in range(r1 - r0):
                     os.pwrite(fd, hwc[k].data, (r0 + k) * row_bytes + c0 * _ITEM)
+                del hwc
                 with lock:
                     done += 1
                     n = done
                 report(n / len(blocks), f"Prepared block {n} of {len(blocks)}")
 
             # Each worker's rasterio handle lives in its thread-local and closes with it.
-            with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+            # A small GDAL block cache: each tile is decoded once, whole, so caching it
+            # would only add ~200 MB per tile to the process's memory.
+            with rasterio.Env(GDAL_CACHEMAX=64), ThreadPoolExecutor(max(1, workers)) as ex:
                 list(ex.map(work, blocks))
             if is_cancelled():
                 raise CancelledError("Cache preparation was cancelled; nothing was kept.")

@@ -31,8 +31,10 @@ from rs_embed_qgis.core.specs import SensorSpec
 _TOL = 1e-9
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None = None, sensor: SensorSpec | None = None) -> str:
-    """Data directory: ``data_dir=`` > ``sensor.collection="dir:..."`` > $RS_EMBED_COP_DIR > default."""
+def resolve_data_dir(
+    data_dir: str | os.PathLike | None = None, sensor: SensorSpec | None = None
+) -> str:
+    """``data_dir=`` > ``sensor.collection="dir:..."`` > $RS_EMBED_COP_DIR > default."""
     if data_dir:
         return os.fspath(data_dir)
     if sensor is not None and isinstance(sensor.collection, str):
@@ -211,7 +213,7 @@ def copernicus_embed_class() -> Any:
 
 
 def _fallback_class(tgd: Any) -> Any:
-    """A RasterDataset subclass equivalent to TorchGeo 0.9's CopernicusEmbed (for TorchGeo < 0.9)."""
+    """A RasterDataset subclass equivalent to TorchGeo 0.9's CopernicusEmbed (TorchGeo < 0.9)."""
     from torchgeo.datasets.errors import DatasetNotFoundError
     from torchvision.datasets.utils import download_url
 
@@ -279,7 +281,9 @@ def get_dataset(data_dir: str, download: bool = True, identity: Any = None) -> A
     except (OSError, RuntimeError, ValueError) as exc:  # offline, HTTP error, bad checksum
         if find_product_file(data_dir) is not None:
             raise CorruptDataError(corrupt_message(find_product_file(data_dir), str(exc))) from exc
-        raise DataNotFoundError(missing_data_message(data_dir, str(exc) or type(exc).__name__)) from exc
+        raise DataNotFoundError(
+            missing_data_message(data_dir, str(exc) or type(exc).__name__)
+        ) from exc
     cache[key] = ds
     return ds
 

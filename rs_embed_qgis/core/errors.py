@@ -1,4 +1,4 @@
-"""The core's exception tree: the GUI shows these as messages, Processing as QgsProcessingException."""
+"""The core's exception tree: shown as messages by the GUI, QgsProcessingException by Processing."""
 
 from __future__ import annotations
 

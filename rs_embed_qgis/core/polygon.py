@@ -71,9 +71,13 @@ def clean_geometry(geom: Any) -> Any:
 
     if geom is None or geom.is_empty:
         raise InvalidGeometryError("The geometry is empty.")
-    geom = shapely.force_2d(geom)
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
+    if shapely.has_z(geom):
+        geom = shapely.force_2d(geom)
+    if geom.is_valid and geom.geom_type in ("Polygon", "MultiPolygon"):
+        if geom.area == 0:
+            raise InvalidGeometryError("The geometry has no area.")
+        return geom
+    geom = shapely.make_valid(geom)
     parts = [
         g
         for g in shapely.get_parts(geom)
@@ -93,7 +97,9 @@ def _raster_source() -> Any:
     try:
         from exactextract.raster import NumPyRasterSource
     except ImportError as exc:  # pragma: no cover - exactextract is a requirement
-        raise DependencyError(f"Polygon pooling needs exactextract: pip install exactextract ({exc})") from exc
+        raise DependencyError(
+            f"Polygon pooling needs exactextract: pip install exactextract ({exc})"
+        ) from exc
     # The values do not matter: only cell ids and coverage fractions are asked for.
     dummy = np.ones((PRODUCT_HEIGHT, _EXT_WIDTH), dtype=np.uint8)
     return NumPyRasterSource(
@@ -106,6 +112,48 @@ def _raster_source() -> Any:
     )
 
 
+def _wkb_source(items: list[tuple[int, bytes]]) -> Any:
+    """An exactextract FeatureSource over (index, WKB) pairs: no GeoJSON round trip."""
+    from exactextract.feature import Feature, FeatureSource
+
+    class _Feature(Feature):
+        def __init__(self, idx: int, wkb: bytes) -> None:
+            Feature.__init__(self)
+            self.props: dict[str, Any] = {"idx": idx}
+            self.wkb = wkb
+
+        def set(self, name: str, value: Any) -> None:
+            self.props[name] = value
+
+        def get(self, name: str) -> Any:
+            return self.props[name]
+
+        def geometry(self) -> bytes:
+            return self.wkb
+
+        def set_geometry(self, wkb: bytes) -> None:
+            self.wkb = wkb
+
+        def set_geometry_format(self) -> str:
+            return "wkb"
+
+        def fields(self) -> list[str]:
+            return list(self.props)
+
+    class _Source(FeatureSource):
+        def count(self) -> int:
+            return len(items)
+
+        def __iter__(self) -> Any:
+            for idx, wkb in items:
+                yield _Feature(idx, wkb)
+
+        def srs_wkt(self) -> None:
+            return None
+
+    return _Source()
+
+
 def polygon_coverage(geoms: Sequence[Any], on_error: str = "raise") -> list[Any]:
     """Exact coverage of each geometry on the product grid (one exactextract pass for all).
 
@@ -114,30 +162,21 @@ def polygon_coverage(geoms: Sequence[Any], on_error: str = "raise") -> list[Any]
     """
     import shapely
     from exactextract import exact_extract
-    from exactextract.feature import JSONFeatureSource
 
     out: list[Any] = [None] * len(geoms)
-    feats = []
+    cleaned: list[tuple[int, Any]] = []
     for i, g in enumerate(geoms):
         try:
-            clean = clean_geometry(g)
+            cleaned.append((i, clean_geometry(g)))
         except InvalidGeometryError as exc:
             if on_error != "keep":
                 raise
             out[i] = exc
-            continue
-        feats.append(
-            {
-                "type": "Feature",
-                "id": i,
-                "properties": {"idx": i},
-                "geometry": shapely.geometry.mapping(clean),
-            }
-        )
-    if feats:
+    if cleaned:
+        wkbs = shapely.to_wkb([g for _, g in cleaned])
         res = exact_extract(
             _raster_source(),
-            JSONFeatureSource(feats),
+            _wkb_source([(i, bytes(w)) for (i, _), w in zip(cleaned, wkbs)]),
             ["cell_id", "coverage"],
             include_cols=["idx"],
             output="geojson",
@@ -149,12 +188,7 @@ def polygon_coverage(geoms: Sequence[Any], on_error: str = "raise") -> list[Any]
                 np.asarray(props["coverage"], dtype=np.float64),
             )
     for i, cov in enumerate(out):
-        if cov is None:
-            err = InvalidGeometryError("The polygon covers no product cell.")
-            if on_error != "keep":
-                raise err
-            out[i] = err
-        elif isinstance(cov, Coverage) and cov.n_cells == 0:
+        if cov is None or (isinstance(cov, Coverage) and cov.n_cells == 0):
             err = InvalidGeometryError("The polygon covers no product cell.")
             if on_error != "keep":
                 raise err
@@ -182,7 +216,37 @@ def polygon_window(geom: Any) -> Window:
 
 
 def gather_cells(reader: WindowReader, cov: Coverage) -> np.ndarray:
-    """(n_cells, 768) vectors of the covered cells, read in bounded-memory row bands."""
+    """(n_cells, 768) vectors of the covered cells, in the order of ``cov``."""
+    if hasattr(reader, "read_cells") and reader.info.is_global:
+        return _gather_rows(reader, cov)
+    return _gather_window(reader, cov)
+
+
+def _gather_rows(reader: Any, cov: Coverage) -> np.ndarray:
+    """Read, for each row, only the span of columns the polygon covers (cache reader)."""
+    out = np.empty((cov.n_cells, PRODUCT_BANDS), dtype=np.float32)
+    rows, starts = np.unique(cov.rows, return_index=True)
+    ends = np.append(starts[1:], cov.n_cells)
+    for r, s, e in zip(rows.tolist(), starts.tolist(), ends.tolist()):
+        cols = cov.cols[s:e]  # sorted: Coverage cells are ordered by row, then column
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        if c1 - c0 > PRODUCT_WIDTH // 2:
+            c0, c1 = circular_span(cols)
+        if c1 <= PRODUCT_WIDTH:
+            seg = reader.read_cells(r, c0, c1)
+        else:  # across the antimeridian: two reads
+            seg = np.concatenate(
+                [
+                    reader.read_cells(r, c0, PRODUCT_WIDTH),
+                    reader.read_cells(r, 0, c1 - PRODUCT_WIDTH),
+                ]
+            )
+        out[s:e] = seg[(cols - c0) % PRODUCT_WIDTH]
+    return out
+
+
+def _gather_window(reader: WindowReader, cov: Coverage) -> np.ndarray:
+    """Read the polygon's window in bounded-memory row bands and pick its cells."""
     window = cov.window()
     out = np.empty((cov.n_cells, PRODUCT_BANDS), dtype=np.float32)
     offs = (cov.cols - window.col0) % PRODUCT_WIDTH
@@ -196,6 +260,10 @@ def gather_cells(reader: WindowReader, cov: Coverage) -> np.ndarray:
     return out
 
 
+# Weighted sums run in float32 BLAS over chunks of this many cells, accumulated in float64.
+_CHUNK = 256
+
+
 def pool_coverage(
     reader: WindowReader, cov: Coverage, pooling: str
 ) -> tuple[np.ndarray | None, dict[str, Any]]:
@@ -205,6 +273,7 @@ def pool_coverage(
     w = cov.areas_m2
     area = float(w.sum())
     covered = float(w[valid].sum())
+    window = cov.window()
     meta: dict[str, Any] = {
         "pixel_count": cov.n_cells,
         "valid_pixels": int(valid.sum()),
@@ -213,13 +282,19 @@ def pool_coverage(
         "covered_area_m2": covered,
         "valid_fraction": covered / area if area > 0 else 0.0,
         "weighting": "area_m2" if pooling == "mean" else None,
-        "bbox_4326": tuple(float(v) for v in cov.window().bounds),
-        "chw_shape": (PRODUCT_BANDS, cov.window().height, cov.window().width),
+        "bbox_4326": tuple(float(v) for v in window.bounds),
+        "chw_shape": (PRODUCT_BANDS, window.height, window.width),
     }
     if not valid.any() or covered <= 0:
         return None, meta
     if pooling == "mean":
-        vec = (w[valid] @ vecs[valid].astype(np.float64)) / covered
+        # Empty cells get weight 0; weights are normalised so float32 products stay exact
+        # to ~1e-7 relative, and chunk sums are accumulated in float64.
+        wn = np.where(valid, w / covered, 0.0).astype(np.float32)
+        acc = np.zeros(PRODUCT_BANDS, dtype=np.float64)
+        for i in range(0, cov.n_cells, _CHUNK):
+            acc += wn[i : i + _CHUNK] @ vecs[i : i + _CHUNK]
+        vec = acc
     else:
         vec = vecs[valid].max(axis=0)
     return vec.astype(np.float32), meta

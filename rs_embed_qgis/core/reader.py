@@ -73,7 +73,9 @@ class TorchGeoReader:
         return out
 
 
-def slice_chw(ds: object, path: str, minx: float, miny: float, maxx: float, maxy: float) -> np.ndarray:
+def slice_chw(
+    ds: object, path: str, minx: float, miny: float, maxx: float, maxy: float
+) -> np.ndarray:
     """``ds[minx:maxx, miny:maxy]["image"]`` as a float32 numpy CHW array, errors translated."""
     from rasterio.errors import RasterioError
 

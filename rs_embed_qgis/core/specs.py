@@ -1,10 +1,10 @@
-"""Request specs, mirroring rs-embed: spatial (BBox, PointBuffer, Polygon), temporal, sensor, output."""
+"""Request specs, as in rs-embed: spatial (BBox, PointBuffer, Polygon), temporal, sensor, output."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from rs_embed_qgis.core.constants import (
     OUTPUT_MODES,
@@ -119,7 +119,9 @@ class Polygon:
 
     def __post_init__(self) -> None:
         if self.geometry is None and self.wkt is None:
-            raise InvalidGeometryError("Polygon needs wkt=... or geometry=... (a shapely geometry).")
+            raise InvalidGeometryError(
+                "Polygon needs wkt=... or geometry=... (a shapely geometry)."
+            )
         if self.geometry is None:
             import shapely
             from shapely.errors import ShapelyError
@@ -157,7 +159,7 @@ class Polygon:
             raise SpecError(f"Polygon latitudes {miny}..{maxy} are outside [-90, 90].")
 
 
-SpatialSpec = Union[BBox, PointBuffer, Polygon]
+SpatialSpec = BBox | PointBuffer | Polygon
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,10 @@ TemporalSpec.year = _YearDescriptor()  # type: ignore[assignment,method-assign]
 def validate_temporal(temporal: TemporalSpec | None) -> int:
     """Return the requested year, or raise: the product only has 2021."""
     years = ", ".join(str(y) for y in SUPPORTED_YEARS)
-    hint = f"Use TemporalSpec.year({SUPPORTED_YEARS[0]}): {years} is the only year Copernicus-Embed provides."
+    hint = (
+        f"Use TemporalSpec.year({SUPPORTED_YEARS[0]}): {years} is the only year "
+        "Copernicus-Embed provides."
+    )
     if temporal is None:
         raise UnsupportedYearError(f"copernicus_embed requires a temporal spec. {hint}")
     if not isinstance(temporal, TemporalSpec):
