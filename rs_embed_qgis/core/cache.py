@@ -357,7 +357,13 @@ def prepare_cache(
         if inspect_product_file(info.path).identity != info.identity:
             raise CacheError(f"{info.path} changed while the cache was prepared; try again.")
         _remove(folder)
-        os.replace(tmp, folder)
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            # Another process finished the same preparation first: keep its copy.
+            if not _matches(_read_manifest(folder), info, folder):
+                raise
+            _remove(tmp)
     except BaseException:
         _remove(tmp)
         raise

@@ -247,11 +247,18 @@ def _fallback_class(tgd: Any) -> Any:
             if not self.download:
                 raise DatasetNotFoundError(self)
             root = os.fspath(self.paths)
-            download_url(self.url, root, filename=os.path.basename(self.url))
-            target = os.path.join(root, os.path.basename(self.url))
-            if self.checksum and sha256_of(target) != self.sha256:
-                os.remove(target)
-                raise RuntimeError(f"{target} failed its sha256 check and was removed.")
+            name = os.path.basename(self.url)
+            # Downloaded under a .part name, so an interrupted download is never taken
+            # for the product (find_product_file skips .part files).
+            part = os.path.join(root, name + ".part")
+            try:
+                download_url(self.url, root, filename=name + ".part")
+                if self.checksum and sha256_of(part) != self.sha256:
+                    raise RuntimeError(f"{name} failed its sha256 check and was removed.")
+                os.replace(part, os.path.join(root, name))
+            finally:
+                if os.path.exists(part):
+                    os.remove(part)
 
     return CopernicusEmbed
 
@@ -272,7 +279,8 @@ def get_dataset(data_dir: str, download: bool = True, identity: Any = None) -> A
     if ds is not None:
         return ds
     cls = copernicus_embed_class()
-    if not os.path.isfile(data_dir):
+    if download and not os.path.isfile(data_dir):
+        # Only a download needs the folder; never leave a stray one at a mistyped path.
         os.makedirs(data_dir, exist_ok=True)
     try:
         ds = cls(paths=data_dir, download=download)

@@ -1,0 +1,41 @@
+"""Shared fixtures: product files generated in the exact format, an isolated cache folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import product
+
+# Windows of the global grid (rows, cols) used by the tests.
+EUROPE = (120, 200, 680, 840)  # lat 60..40, lon -10..30 (pixel centres)
+ANTIMERIDIAN_STRIP = (80, 100, 0, 1440)  # lat 70..65.25, every longitude
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keep the fast cache of the tests out of the user's ~/.cache."""
+    root = tmp_path_factory.mktemp("rs_embed_cache")
+    os.environ["RS_EMBED_COP_CACHE_DIR"] = str(root)
+    os.environ.pop("RS_EMBED_COP_DIR", None)
+    return root
+
+
+def _write(tmp_path_factory: pytest.TempPathFactory, name: str, win: tuple) -> Path:
+    d = tmp_path_factory.mktemp(name)
+    product.write_product(d / "embed_map_310k.tif", *win)
+    return d
+
+
+@pytest.fixture(scope="session")
+def europe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data directory holding a product window over Europe (lat 40..60, lon -10..30)."""
+    return _write(tmp_path_factory, "europe", EUROPE)
+
+
+@pytest.fixture(scope="session")
+def strip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data directory holding a full-width strip (lat 65.25..70) that crosses the antimeridian."""
+    return _write(tmp_path_factory, "strip", ANTIMERIDIAN_STRIP)
