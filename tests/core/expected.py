@@ -1,0 +1,141 @@
+"""Expected values computed independently of the core: own grid arithmetic, rasterio reads.
+
+Nothing here imports rs_embed_qgis. The product's pixel cells have edges at
+lon = -180.125 + 0.25 k and lat = 90.125 - 0.25 k; a cell is read iff it intersects the
+(expanded) bbox with positive area.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+HEIGHT = 721
+WIDTH = 1440
+BANDS = 768
+
+
+def col_west(c: int) -> float:
+    """West edge of global (unwrapped) column c."""
+    return -180.125 + 0.25 * c
+
+
+def row_north(r: int) -> float:
+    """North edge of global row r."""
+    return 90.125 - 0.25 * r
+
+
+def cols_for(minlon: float, maxlon: float) -> list[int]:
+    """Unwrapped columns whose cells overlap (minlon, maxlon) with positive width."""
+    return [
+        c for c in range(-WIDTH, 2 * WIDTH) if col_west(c) < maxlon and col_west(c) + 0.25 > minlon
+    ]
+
+
+def rows_for(minlat: float, maxlat: float) -> list[int]:
+    """Rows of the product (0..720) whose cells overlap (minlat, maxlat) with positive height."""
+    return [r for r in range(HEIGHT) if row_north(r) > minlat and row_north(r) - 0.25 < maxlat]
+
+
+def cells_for(box: tuple[float, float, float, float]) -> tuple[list[int], list[int]]:
+    """(rows, unwrapped cols) read for a lon/lat box."""
+    minlon, minlat, maxlon, maxlat = box
+    return rows_for(minlat, maxlat), cols_for(minlon, maxlon)
+
+
+def edges_of(rows: list[int], cols: list[int]) -> tuple[float, float, float, float]:
+    """Pixel-edge bounds (minlon, minlat, maxlon, maxlat) of a block of cells."""
+    return (col_west(cols[0]), row_north(rows[-1] + 1), col_west(cols[-1] + 1), row_north(rows[0]))
+
+
+def seed_box(lon: float, lat: float, expand_deg: float = 1.0) -> tuple[float, float, float, float]:
+    """The box the seed's code slices: expand_deg around the centre, whatever the ROI."""
+    h = expand_deg / 2.0
+    return (lon - h, lat - h, lon + h, lat + h)
+
+
+# Files up to this many bytes of pixels are read whole once; larger ones by windows.
+_WHOLE_FILE_BYTES = 64 * 1024**2
+
+
+@functools.lru_cache(maxsize=8)
+def _header(path: str) -> tuple[int, int, int, int]:
+    """(global row offset, global col offset, height, width) of a product file."""
+    with rasterio.open(path) as src:
+        t = src.transform
+        return round((90.125 - t.f) / 0.25), round((t.c + 180.125) / 0.25), src.height, src.width
+
+
+@functools.lru_cache(maxsize=4)
+def _whole(path: str) -> np.ndarray:
+    """The whole file as (H, W, 768) float32, via rasterio."""
+    with rasterio.open(path) as src:
+        hwc = np.moveaxis(src.read(), 0, -1).copy()
+    hwc.setflags(write=False)
+    return hwc
+
+
+@functools.lru_cache(maxsize=32)
+def _read(path: str, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    """File-local block [r0:r1, c0:c1] as (h, w, 768)."""
+    _, _, height, width = _header(path)
+    if height * width * BANDS * 4 <= _WHOLE_FILE_BYTES:
+        return _whole(path)[r0:r1, c0:c1]
+    with rasterio.open(path) as src:
+        block = np.moveaxis(src.read(window=Window(c0, r0, c1 - c0, r1 - r0)), 0, -1)
+    block.setflags(write=False)
+    return block
+
+
+def product_file(data_dir: str | os.PathLike) -> Path:
+    """The product file of a fixture data directory."""
+    return Path(data_dir) / "embed_map_310k.tif"
+
+
+def file_pixels(data_dir: str | os.PathLike, rows: list[int], cols: list[int]) -> np.ndarray:
+    """(len(rows), len(cols), 768) pixels read from the file; wrapped cols, zeros off-file."""
+    path = os.path.realpath(product_file(data_dir))
+    row_off, col_off, height, width = _header(path)
+    out = np.zeros((len(rows), len(cols), BANDS), dtype=np.float32)
+    in_rows = [(i, r - row_off) for i, r in enumerate(rows) if 0 <= r - row_off < height]
+    in_cols = [
+        (j, c % WIDTH - col_off) for j, c in enumerate(cols) if 0 <= c % WIDTH - col_off < width
+    ]
+    if not in_rows or not in_cols:
+        return out
+    lr = [r for _, r in in_rows]
+    # One read per run of consecutive file columns (a request across the antimeridian
+    # touches both ends of a full-width file, not the middle).
+    runs: list[list[tuple[int, int]]] = []
+    for j, lc in in_cols:
+        if runs and lc == runs[-1][-1][1] + 1:
+            runs[-1].append((j, lc))
+        else:
+            runs.append([(j, lc)])
+    for run in runs:
+        block = _read(path, min(lr), max(lr) + 1, run[0][1], run[-1][1] + 1)
+        for i, r in in_rows:
+            for k, (j, _) in enumerate(run):
+                out[i, j] = block[r - min(lr), k]
+    return out
+
+
+def valid(hwc: np.ndarray) -> np.ndarray:
+    """Pixels whose vector is not all zero."""
+    return np.any(hwc != 0, axis=-1)
+
+
+def mean_valid(hwc: np.ndarray) -> np.ndarray:
+    """Mean over the non-empty pixels, in float64."""
+    v = hwc[valid(hwc)].astype(np.float64)
+    return v.mean(axis=0)
+
+
+def max_valid(hwc: np.ndarray) -> np.ndarray:
+    """Max over the non-empty pixels."""
+    return hwc[valid(hwc)].max(axis=0)

@@ -1,0 +1,220 @@
+"""Data directory, missing and bad files: resolution order, error messages, no partial result."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import Affine
+
+from rs_embed_qgis.core import (
+    BBox,
+    CorruptDataError,
+    DataError,
+    DataNotFoundError,
+    NoCoverageError,
+    OutputSpec,
+    PointBuffer,
+    RsEmbedError,
+    SensorSpec,
+    TemporalSpec,
+    get_embedding,
+    get_embeddings_batch,
+)
+from tests import product
+from tests.core import expected as ex
+
+Y2021 = TemporalSpec.year(2021)
+# TorchGeo 0.9's torchgeo/datasets/copernicus/embed.py, copied literally.
+TORCHGEO_URL = (
+    "https://hf.co/datasets/torchgeo/copernicus_embed/resolve/"
+    "435b4a7bdce6f6fdbf4272f9d6e54f2604f35fdb/embed_map_310k.tif"
+)
+LAND = PointBuffer(lon=10.1, lat=50.07, buffer_m=5000)
+
+
+def embed(spatial=LAND, **kw):
+    kw.setdefault("temporal", Y2021)
+    kw.setdefault("reader", "torchgeo")
+    return get_embedding("copernicus_embed", spatial=spatial, **kw)
+
+
+def _linked_dir(path: Path, europe_dir: Path) -> Path:
+    """A data directory whose product file is a symlink to the Europe fixture."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "embed_map_310k.tif").symlink_to(ex.product_file(europe_dir))
+    return path
+
+
+# --------------------------------------------------------------------------- data directory
+
+
+@pytest.fixture(scope="module")
+def _linked_dirs(tmp_path_factory: pytest.TempPathFactory, europe_dir: Path) -> dict:
+    """One data dir per level (kept for the module so TorchGeo's datasets are reused)."""
+    root = tmp_path_factory.mktemp("precedence")
+    dirs = {k: _linked_dir(root / k, europe_dir) for k in ("kw", "sensor", "env")}
+    dirs["cwd"] = root / "cwd"
+    dirs["default"] = _linked_dir(dirs["cwd"] / "data" / "copernicus_embed", europe_dir)
+    return dirs
+
+
+@pytest.fixture
+def four_dirs(_linked_dirs: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Keyword, sensor and env-var dirs, and ./data/copernicus_embed under the cwd."""
+    monkeypatch.chdir(_linked_dirs["cwd"])
+    monkeypatch.setenv("RS_EMBED_COP_DIR", str(_linked_dirs["env"]))
+    return _linked_dirs
+
+
+def test_data_dir_keyword_wins(four_dirs: dict) -> None:
+    emb = embed(
+        data_dir=four_dirs["kw"], sensor=SensorSpec(collection=f"dir:{four_dirs['sensor']}")
+    )
+    assert emb.meta["data_dir"] == str(four_dirs["kw"])
+
+
+def test_sensor_collection_dir_beats_the_env_var(four_dirs: dict) -> None:
+    emb = embed(sensor=SensorSpec(collection=f"dir:{four_dirs['sensor']}"))
+    assert emb.meta["data_dir"] == str(four_dirs["sensor"])
+    batch = get_embeddings_batch(
+        spatials=[LAND], temporal=Y2021, sensor=SensorSpec(collection=f"dir:{four_dirs['sensor']}"),
+        reader="torchgeo",
+    )  # fmt: skip
+    assert batch[0].meta["data_dir"] == str(four_dirs["sensor"])
+
+
+def test_env_var_beats_the_default(four_dirs: dict) -> None:
+    assert embed().meta["data_dir"] == str(four_dirs["env"])
+    # A collection that is not a "dir:" override is ignored.
+    emb = embed(sensor=SensorSpec(collection="COPERNICUS/S2_SR"))
+    assert emb.meta["data_dir"] == str(four_dirs["env"])
+
+
+def test_default_is_data_copernicus_embed(four_dirs: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RS_EMBED_COP_DIR")
+    emb = embed()
+    assert emb.meta["data_dir"] == str(four_dirs["default"])
+    assert emb.meta["data_dir"].endswith(os.path.join("data", "copernicus_embed"))
+
+
+def test_env_var_is_used_even_when_the_default_has_a_file(
+    four_dirs: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "env_empty"
+    monkeypatch.setenv("RS_EMBED_COP_DIR", str(empty))
+    with pytest.raises(DataNotFoundError) as ei:
+        embed()
+    assert str(empty) in str(ei.value)
+
+
+# --------------------------------------------------------------------------- missing file
+
+
+def test_missing_file_offline_says_where_and_how(tmp_path: Path) -> None:
+    empty = tmp_path / "nothing"
+    with pytest.raises(DataNotFoundError) as ei:
+        embed(data_dir=empty)
+    err = ei.value
+    assert isinstance(err, DataError) and isinstance(err, RsEmbedError)
+    assert isinstance(err, FileNotFoundError)
+    msg = str(err)
+    assert str(empty) in msg  # the directory searched
+    assert "embed_map_310k.tif" in msg  # the expected file name
+    assert TORCHGEO_URL in msg  # where to get it
+    assert "by hand" in msg and os.path.join(str(empty), "embed_map_310k.tif") in msg
+    assert "could not be downloaded" in msg  # the download was attempted and failed
+    assert not list(empty.glob("embed_map_*"))  # nothing partial left behind
+
+
+def test_missing_file_without_download(tmp_path: Path) -> None:
+    empty = tmp_path / "mistyped" / "nothing"
+    with pytest.raises(DataNotFoundError) as ei:
+        embed(data_dir=empty, download=False)
+    msg = str(ei.value)
+    assert str(empty) in msg and "embed_map_310k.tif" in msg and TORCHGEO_URL in msg
+    assert not (tmp_path / "mistyped").exists()  # no stray folder at a mistyped path
+
+
+def test_missing_file_in_a_batch(tmp_path: Path) -> None:
+    with pytest.raises(DataNotFoundError, match="embed_map_310k.tif"):
+        get_embeddings_batch(spatials=[LAND], temporal=Y2021, data_dir=tmp_path / "nothing")
+
+
+# --------------------------------------------------------------------------- bad files
+
+
+@pytest.mark.parametrize("keep", [0.02, 0.5, 0.95])
+def test_truncated_file_is_corrupt_data(keep: float, tmp_path: Path, europe_dir: Path) -> None:
+    d = tmp_path / "trunc"
+    d.mkdir()
+    bad = product.write_corrupt_copy(ex.product_file(europe_dir), d / "embed_map_310k.tif", keep)
+    for output in ("pooled", "grid"):
+        with pytest.raises(CorruptDataError) as ei:
+            embed(
+                BBox(-10.0, 40.3, 29.8, 59.9), data_dir=d, expand_deg=0, output=OutputSpec(output)
+            )
+        msg = str(ei.value)
+        assert str(bad) in msg
+        assert "delete" in msg.lower() and "download it again" in msg.lower()
+    assert isinstance(ei.value, DataError)
+
+
+def _write_tif(path: Path, count: int, height: int, width: int, res: float = 0.25, **kw) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profile = {
+        "driver": "GTiff",
+        "dtype": kw.pop("dtype", "float32"),
+        "count": count,
+        "height": height,
+        "width": width,
+        "crs": kw.pop("crs", "EPSG:4326"),
+        "transform": kw.pop("transform", Affine(res, 0, -10.125, 0, -res, 60.125)),
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.ones((count, height, width), dtype=profile["dtype"]))
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, make, words",
+    [
+        ("bands", lambda p: _write_tif(p, 3, 16, 16), ("3 bands", "768")),
+        ("pixel", lambda p: _write_tif(p, 768, 8, 8, res=0.5), ("pixel size", "0.25")),
+        ("dtype", lambda p: _write_tif(p, 768, 4, 4, dtype="uint8"), ("uint8", "float32")),
+        (
+            "shape",
+            lambda p: _write_tif(
+                p, 768, 722, 1, transform=Affine(0.25, 0, 0.125, 0, -0.25, 90.125)
+            ),
+            ("722x1", "721x1440"),
+        ),
+        (
+            "crs",
+            lambda p: _write_tif(
+                p, 768, 4, 4, crs="EPSG:3857", transform=Affine(1000, 0, 0, 0, -1000, 0)
+            ),
+            ("CRS", "EPSG:4326"),
+        ),
+    ],
+)
+def test_file_of_wrong_format_is_corrupt_data(
+    kind: str, make, words: tuple, tmp_path: Path
+) -> None:
+    d = tmp_path / f"bad_{kind}"
+    bad = make(d / "embed_map_bad.tif")
+    with pytest.raises(CorruptDataError) as ei:
+        embed(data_dir=d)
+    msg = str(ei.value)
+    assert str(bad) in msg and "not a Copernicus-Embed file" in msg
+    for w in words:
+        assert w in msg
+
+
+def test_bbox_that_misses_the_file_is_no_coverage(europe_dir: Path) -> None:
+    for box in (BBox(100.0, 40.0, 101.0, 41.0), BBox(-10.0, -30.0, 0.0, -20.0)):
+        with pytest.raises(NoCoverageError):
+            embed(spatial=box, data_dir=europe_dir)
