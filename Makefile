@@ -43,3 +43,21 @@ bench: setup
 
 clean:
 	rm -rf dist build .pytest_cache
+
+# The main job end to end through qgis_process; outputs in out/demo/ (synthetic data offline).
+demo: setup
+	$(PY) scripts/demo.py
+
+# dist/rs_embed_qgis-<version>.zip for QGIS's "Install from ZIP" (standard library only).
+package:
+	python3 scripts/package.py
+
+# Install the zip into a QGIS profile and enable it (QGIS_CONFIG=<folder> for another
+# one than QGIS's own); then: QGIS_CUSTOM_CONFIG_PATH=<folder> qgis_process run rs_embed:...
+install-plugin: package
+	python3 scripts/install_plugin.py $(if $(QGIS_CONFIG),--config-path $(QGIS_CONFIG))
+
+# docs/screenshot.png: a real QGIS window under Xvfb, the plugin enabled in a throwaway
+# profile, a grid and samples made through the dock (synthetic product, offline).
+screenshot: setup
+	$(PY) scripts/screenshot.py

@@ -1,0 +1,245 @@
+"""Core results -> files and layers: 768-band and PCA-RGB GeoTIFFs, provenance, embedding fields."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import numpy as np
+from qgis.core import QgsField, QgsFields, QgsLayerMetadata, QgsMapLayer
+from qgis.PyQt.QtCore import QVariant
+
+from rs_embed_qgis.core.constants import MODEL_ID, PRODUCT_BANDS, PRODUCT_CRS, PRODUCT_RES
+
+DEFAULT_PREFIX = "emb_"
+VALID_FRACTION_SUFFIX = "valid_frac"
+KEYWORD_VOCABULARY = "rs_embed"
+# Pixels used to fit the PCA (evenly strided); projecting uses every pixel.
+PCA_FIT_PIXELS = 20_000
+_GTIFF_OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def embedding_field_names(prefix: str = DEFAULT_PREFIX, n: int = PRODUCT_BANDS) -> list[str]:
+    """Field (and band) names ``emb_000`` .. ``emb_767``."""
+    return [f"{prefix}{i:03d}" for i in range(n)]
+
+
+def valid_fraction_field_name(prefix: str = DEFAULT_PREFIX) -> str:
+    """Name of the field holding the covered-with-data fraction (``emb_valid_frac``)."""
+    return f"{prefix}{VALID_FRACTION_SUFFIX}"
+
+
+def embedding_fields(
+    prefix: str = DEFAULT_PREFIX, n: int = PRODUCT_BANDS, valid_fraction: bool = False
+) -> QgsFields:
+    """QgsFields of ``n`` doubles (and the valid-fraction double when asked)."""
+    fields = QgsFields()
+    for name in embedding_field_names(prefix, n):
+        fields.append(QgsField(name, QVariant.Double))
+    if valid_fraction:
+        fields.append(QgsField(valid_fraction_field_name(prefix), QVariant.Double))
+    return fields
+
+
+def embedding_values(vector: Any, n: int = PRODUCT_BANDS) -> list[float | None]:
+    """Attribute values for a vector (float per dimension); None -> ``n`` NULLs."""
+    if vector is None:
+        return [None] * n
+    arr = np.asarray(vector, dtype=np.float64).ravel()
+    if arr.size != n:
+        raise ValueError(f"Expected a vector of {n} values, got {arr.size}.")
+    return [None if not np.isfinite(v) else float(v) for v in arr]
+
+
+def valid_fraction_value(meta: dict[str, Any] | None) -> float | None:
+    """The valid fraction of a result's meta; 0 for an area without coverage; else None."""
+    meta = meta or {}
+    if meta.get("valid_fraction") is not None:
+        return float(meta["valid_fraction"])
+    if meta.get("error_type") == "NoCoverageError":
+        return 0.0
+    return None
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _box_text(box: Any) -> str:
+    if box is None:
+        return "-"
+    return "(" + ", ".join(f"{float(v):.6f}" for v in box) + ")"
+
+
+def provenance(meta: dict[str, Any] | None) -> dict[str, str]:
+    """The provenance fields shown in tags and layer metadata, as plain strings."""
+    meta = dict(meta or {})
+    return {
+        "model": str(meta.get("model", MODEL_ID)),
+        "source_file": str(meta.get("file", "-")),
+        "year": str(meta.get("year", "-")),
+        "requested_bbox": _box_text(meta.get("requested_bbox")),
+        "read_bbox": _box_text(meta.get("bbox_4326")),
+        "expand_deg": str(meta.get("expand_deg", "-")),
+        "time": str(meta.get("time") or time.strftime("%Y-%m-%dT%H:%M:%S%z")),
+    }
+
+
+def _metadata_tags(meta: dict[str, Any] | None) -> dict[str, str]:
+    tags = {f"RS_EMBED_{k.upper()}": v for k, v in provenance(meta).items()}
+    tags["RS_EMBED_META"] = json.dumps(dict(meta or {}), default=str, sort_keys=True)
+    return tags
+
+
+def set_layer_provenance(layer: QgsMapLayer, meta: dict[str, Any] | None) -> None:
+    """Write model, source file, year, bboxes, expand_deg and time into the layer metadata."""
+    prov = provenance(meta)
+    md: QgsLayerMetadata = layer.metadata()
+    md.setTitle(str((meta or {}).get("title") or f"Copernicus-Embed {prov['year']} embeddings"))
+    md.setAbstract(
+        "\n".join(
+            [
+                f"Model: {prov['model']}",
+                f"Source file: {prov['source_file']}",
+                f"Year: {prov['year']}",
+                f"Requested bbox (EPSG:4326): {prov['requested_bbox']}",
+                f"Read bbox (EPSG:4326, pixel edges): {prov['read_bbox']}",
+                f"expand_deg: {prov['expand_deg']}",
+                f"Time: {prov['time']}",
+            ]
+        )
+    )
+    md.setKeywords({KEYWORD_VOCABULARY: ["embeddings", prov["model"], prov["year"]]})
+    md.setType("dataset")
+    md.setHistory([f"{prov['time']}: created by rs_embed_qgis from {prov['source_file']}"])
+    layer.setMetadata(md)
+
+
+# --------------------------------------------------------------------------- rasters
+
+
+def grid_geotransform(grid: Any) -> tuple[float, float, float, float, float, float]:
+    """GDAL geotransform of a (d, y, x) grid from its pixel-centre coordinates."""
+    x = np.asarray(grid.coords["x"].values, dtype=np.float64)
+    y = np.asarray(grid.coords["y"].values, dtype=np.float64)
+    half = PRODUCT_RES / 2.0
+    return (float(x[0]) - half, PRODUCT_RES, 0.0, float(y[0]) + half, 0.0, -PRODUCT_RES)
+
+
+def _create(path: str, width: int, height: int, bands: int, dtype: int, options: list[str]):
+    from osgeo import gdal, osr
+
+    gdal.UseExceptions()
+    drv = gdal.GetDriverByName("GTiff")
+    ds = drv.Create(str(path), width, height, bands, dtype, options=options)
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(PRODUCT_CRS)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ds.SetProjection(srs.ExportToWkt())
+    return ds
+
+
+def _grid_array(grid: Any) -> np.ndarray:
+    arr = np.asarray(grid.transpose("d", "y", "x").values, dtype=np.float32)
+    if arr.ndim != 3:
+        raise ValueError(f"Expected a (d, y, x) grid, got shape {arr.shape}.")
+    return arr
+
+
+def _meta_of(grid: Any, meta: dict[str, Any] | None) -> dict[str, Any]:
+    out = dict(getattr(grid, "attrs", {}) or {})
+    out.update(meta or {})
+    out.setdefault("time", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    return out
+
+
+def write_grid_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None) -> str:
+    """Write a (d, y, x) grid as a 768-band float32 GeoTIFF on the product grid; returns path."""
+    from osgeo import gdal
+
+    arr = _grid_array(grid)
+    d, h, w = arr.shape
+    ds = _create(path, w, h, d, gdal.GDT_Float32, [*_GTIFF_OPTIONS, "INTERLEAVE=BAND"])
+    try:
+        ds.SetGeoTransform(grid_geotransform(grid))
+        for i, name in enumerate(embedding_field_names(DEFAULT_PREFIX, d), start=1):
+            ds.GetRasterBand(i).SetDescription(name)
+        ds.SetMetadata(_metadata_tags(_meta_of(grid, meta)))
+        ds.WriteArray(arr)
+        ds.FlushCache()
+    finally:
+        ds = None
+    return str(path)
+
+
+def _top_components(centred: np.ndarray, k: int) -> np.ndarray:
+    """(k, d) leading right singular vectors, sign fixed (largest-abs loading positive).
+
+    A randomised range finder with a fixed seed and power iterations, then numpy's SVD of
+    the small projected matrix: the full SVD of a 20000 x 768 matrix takes seconds.
+    """
+    n, d = centred.shape
+    width = min(n, d, k + 10)
+    rng = np.random.default_rng(0)
+    q = np.linalg.qr(centred @ rng.standard_normal((d, width)))[0]
+    for _ in range(4):
+        q = np.linalg.qr(centred @ (centred.T @ q))[0]
+    vt = np.linalg.svd(q.T @ centred, full_matrices=False)[2]
+    comps = np.zeros((k, d), dtype=np.float64)
+    m = min(k, vt.shape[0])
+    comps[:m] = vt[:m]
+    signs = np.sign(comps[np.arange(k), np.argmax(np.abs(comps), axis=1)])
+    return comps * np.where(signs == 0, 1.0, signs)[:, None]
+
+
+def pca_rgb(grid: Any) -> np.ndarray:
+    """RGBA uint8 (4, H, W): the first 3 principal components, 2-98 % stretched; ocean clear."""
+    arr = _grid_array(grid)
+    d, h, w = arr.shape
+    pixels = arr.reshape(d, h * w).T
+    valid = np.any(pixels != 0, axis=1)
+    out = np.zeros((4, h * w), dtype=np.uint8)
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        return out.reshape(4, h, w)
+    data = pixels[valid].astype(np.float64)
+    mean = data.mean(axis=0)
+    comps = _top_components(data[:: max(1, n_valid // PCA_FIT_PIXELS)] - mean, 3)
+    scores = (data - mean) @ comps.T
+    for c in range(3):
+        lo, hi = np.percentile(scores[:, c], [2.0, 98.0])
+        if hi - lo > 1e-12 * max(1.0, abs(hi)):
+            v = np.clip((scores[:, c] - lo) / (hi - lo), 0.0, 1.0) * 255.0
+            out[c, valid] = np.round(v).astype(np.uint8)
+        else:
+            out[c, valid] = 128
+    out[3, valid] = 255
+    return out.reshape(4, h, w)
+
+
+def write_rgb_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None) -> str:
+    """Write the PCA rendering of a grid as a 4-band RGBA uint8 GeoTIFF; returns path."""
+    from osgeo import gdal
+
+    rgba = pca_rgb(grid)
+    _, h, w = rgba.shape
+    ds = _create(path, w, h, 4, gdal.GDT_Byte, [*_GTIFF_OPTIONS, "PHOTOMETRIC=RGB", "ALPHA=YES"])
+    try:
+        ds.SetGeoTransform(grid_geotransform(grid))
+        interp = (gdal.GCI_RedBand, gdal.GCI_GreenBand, gdal.GCI_BlueBand, gdal.GCI_AlphaBand)
+        names = ("PCA 1", "PCA 2", "PCA 3", "alpha")
+        for i, (ci, name) in enumerate(zip(interp, names, strict=True), start=1):
+            band = ds.GetRasterBand(i)
+            band.SetColorInterpretation(ci)
+            band.SetDescription(name)
+        tags = _metadata_tags(_meta_of(grid, meta))
+        tags["RS_EMBED_RENDERING"] = "PCA of the 768-d vectors, components 1-3, 2-98 % stretch"
+        ds.SetMetadata(tags)
+        ds.WriteArray(rgba)
+        ds.FlushCache()
+    finally:
+        ds = None
+    return str(path)

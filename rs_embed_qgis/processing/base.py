@@ -1,0 +1,87 @@
+"""Shared base of the rs_embed algorithms: translation, instances, group, help and error mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from rs_embed_qgis.core.constants import ENV_DATA_DIR
+from rs_embed_qgis.core.errors import RsEmbedError
+from rs_embed_qgis.settings import effective_data_dir
+
+HELP_URL = "https://github.com/rs-embed/rs_embed_qgis#processing"
+_ICON_CANDIDATES = (
+    Path(__file__).resolve().parents[1] / "resources" / "icon.png",  # installed plugin zip
+    Path(__file__).resolve().parents[2] / "resources" / "icon.png",  # source tree
+)
+
+
+def plugin_icon() -> QIcon:
+    """The plugin icon (an empty icon if the file is missing)."""
+    for path in _ICON_CANDIDATES:
+        if path.is_file():
+            return QIcon(str(path))
+    return QIcon()
+
+
+def tr(text: str) -> str:
+    """Translate a Processing UI string."""
+    return QCoreApplication.translate("RsEmbedProcessing", text)
+
+
+class RsEmbedAlgorithm(QgsProcessingAlgorithm):
+    """Base of the rs_embed algorithms: one group, icon, help link and error handling."""
+
+    def tr(self, text: str) -> str:
+        """Translate a UI string."""
+        return tr(text)
+
+    def createInstance(self) -> QgsProcessingAlgorithm:
+        return type(self)()
+
+    def group(self) -> str:
+        return self.tr("Copernicus-Embed")
+
+    def groupId(self) -> str:
+        return "copernicus_embed"
+
+    def icon(self) -> QIcon:
+        return plugin_icon()
+
+    def helpUrl(self) -> str:
+        return HELP_URL
+
+    @staticmethod
+    def data_dir(explicit: str | None, feedback: QgsProcessingFeedback) -> str:
+        """The data directory (parameter > plugin setting > $RS_EMBED_COP_DIR > default)."""
+        path, origin = effective_data_dir(explicit)
+        where = {"parameter": "DATA_DIR", ENV_DATA_DIR: f"${ENV_DATA_DIR}"}.get(origin, origin)
+        feedback.pushInfo(tr("Data directory: {0} (from {1})").format(os.path.abspath(path), where))
+        return path
+
+    @staticmethod
+    def progress_to(
+        feedback: QgsProcessingFeedback, start: float = 0.0, end: float = 100.0
+    ) -> Callable[[float, str], None]:
+        """A core ``progress(fraction, message)`` that drives the feedback between two %."""
+
+        def report(fraction: float, message: str) -> None:
+            feedback.setProgress(start + (end - start) * max(0.0, min(1.0, float(fraction))))
+            if message:
+                feedback.setProgressText(message)
+
+        return report
+
+    @staticmethod
+    def processing_error(exc: RsEmbedError) -> QgsProcessingException:
+        """A core error as the QgsProcessingException Processing shows, with the plain message."""
+        return QgsProcessingException(str(exc))

@@ -1,0 +1,149 @@
+"""rs_embed:embed_extent: the Copernicus-Embed grid of an extent as a 768-band GeoTIFF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+)
+
+from rs_embed_qgis.bridge.geometry import extent_to_lonlat_box, lonlat_box_to_spec
+from rs_embed_qgis.bridge.outputs import write_grid_geotiff, write_rgb_geotiff
+from rs_embed_qgis.core.adapter import get_embedding
+from rs_embed_qgis.core.constants import DEFAULT_EXPAND_DEG, PRODUCT_CRS, SUPPORTED_YEARS
+from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
+from rs_embed_qgis.core.specs import OutputSpec, Polygon, TemporalSpec
+from rs_embed_qgis.processing.base import RsEmbedAlgorithm
+
+
+class EmbedExtentAlgorithm(RsEmbedAlgorithm):
+    """Write the product pixels of an extent (any CRS) as a 768-band GeoTIFF, and a PCA RGB."""
+
+    EXTENT = "EXTENT"
+    EXPAND_DEG = "EXPAND_DEG"
+    DATA_DIR = "DATA_DIR"
+    OUTPUT = "OUTPUT"
+    OUTPUT_RGB = "OUTPUT_RGB"
+
+    def name(self) -> str:
+        return "embed_extent"
+
+    def displayName(self) -> str:
+        return self.tr("Embed extent as a grid (Copernicus-Embed)")
+
+    def shortHelpString(self) -> str:
+        return self.tr(
+            "Writes the Copernicus-Embed pixels (year 2021) of an extent as a GeoTIFF of "
+            "768 float32 bands named emb_000 .. emb_767, in EPSG:4326 on the product's own "
+            "grid (0.25° pixels, about 28 km at the equator; edges at -180.125 + 0.25 k "
+            "and 90.125 - 0.25 k). Ocean pixels are all zeros.<br><br>"
+            "<b>Extent</b>: any CRS; its boundary is densified before the transform to "
+            "EPSG:4326, so UTM and polar rectangles get the right box. An extent across "
+            "the antimeridian gives a grid whose longitudes run past 180; one holding a "
+            "pole covers every longitude. An extent without a CRS is read as EPSG:4326.<br>"
+            "<b>Expand</b> (degrees): a side shorter than this is grown to it around its "
+            "centre; 0 keeps the extent as it is. The box is then snapped outward to "
+            "whole product pixels.<br>"
+            "<b>PCA RGB</b> (optional): a 4-band RGBA GeoTIFF of the first three principal "
+            "components of the vectors, 2-98 % stretched; ocean is transparent.<br><br>"
+            "<b>Limits</b>: a grid over 2 GB (about 700 000 pixels) is refused; the data "
+            "directory is DATA_DIR, else the plugin setting, else $RS_EMBED_COP_DIR, else "
+            "data/copernicus_embed."
+        )
+
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent")))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.EXPAND_DEG,
+                self.tr("Expand to at least (degrees)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=DEFAULT_EXPAND_DEG,
+                minValue=0.0,
+                maxValue=360.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.DATA_DIR,
+                self.tr("Data directory (holds embed_map_310k.tif)"),
+                behavior=QgsProcessingParameterFile.Folder,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT, self.tr("Embedding grid (768 bands)")
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_RGB,
+                self.tr("PCA RGB rendering"),
+                optional=True,
+                createByDefault=False,
+            )
+        )
+
+    def processAlgorithm(
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        rect = self.parameterAsExtent(parameters, self.EXTENT, context)
+        crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
+        if not crs.isValid():
+            crs = QgsCoordinateReferenceSystem(PRODUCT_CRS)
+        expand_deg = self.parameterAsDouble(parameters, self.EXPAND_DEG, context)
+        data_dir = self.data_dir(self.parameterAsFile(parameters, self.DATA_DIR, context), feedback)
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        rgb_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_RGB, context) or None
+        try:
+            box = extent_to_lonlat_box(rect, crs, context.transformContext())
+            spec = lonlat_box_to_spec(box, expand_deg)
+            feedback.pushInfo(
+                self.tr("Extent in EPSG:4326: {0}").format(", ".join(f"{v:.6f}" for v in box))
+            )
+            feedback.setProgress(5.0)
+            emb = get_embedding(
+                spatial=spec,
+                temporal=TemporalSpec.year(SUPPORTED_YEARS[0]),
+                output=OutputSpec.grid(),
+                data_dir=data_dir,
+                expand_deg=expand_deg,
+                cancel=feedback.isCanceled,
+            )
+        except CancelledError as exc:
+            raise QgsProcessingException(self.tr("Cancelled: nothing was written.")) from exc
+        except RsEmbedError as exc:
+            raise self.processing_error(exc) from exc
+        if feedback.isCanceled():
+            raise QgsProcessingException(self.tr("Cancelled: nothing was written."))
+        meta = dict(emb.meta)
+        if isinstance(spec, Polygon):
+            # Across the antimeridian the core got two boxes; record the box that was asked.
+            meta["requested_bbox"] = box
+            meta["expand_deg"] = expand_deg
+        grid = emb.data
+        feedback.pushInfo(
+            self.tr("Grid: {0} x {1} pixels, {2:.0%} with data").format(
+                grid.sizes["y"], grid.sizes["x"], meta.get("valid_fraction", 0.0)
+            )
+        )
+        feedback.setProgress(60.0)
+        write_grid_geotiff(grid, out_path, meta)
+        results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_RGB: None}
+        if rgb_path:
+            feedback.setProgress(85.0)
+            results[self.OUTPUT_RGB] = write_rgb_geotiff(grid, rgb_path, meta)
+        feedback.setProgress(100.0)
+        return results

@@ -1,0 +1,317 @@
+"""rs_embed:embed_features: one pooled Copernicus-Embed vector per feature, as attribute fields."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsFeatureSink,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeatureSource,
+    QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from rs_embed_qgis.bridge.geometry import REGIONS, features_to_specs
+from rs_embed_qgis.bridge.outputs import (
+    DEFAULT_PREFIX,
+    embedding_fields,
+    embedding_values,
+    valid_fraction_value,
+)
+from rs_embed_qgis.core.adapter import Embedding, get_embeddings_batch
+from rs_embed_qgis.core.constants import DEFAULT_EXPAND_DEG, POOLINGS, SUPPORTED_YEARS
+from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
+from rs_embed_qgis.core.specs import OutputSpec, TemporalSpec
+from rs_embed_qgis.processing.base import RsEmbedAlgorithm
+
+_PREFIX_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,20}$")
+# How many skipped features are named one by one in the log.
+_LISTED_SKIPS = 20
+
+
+class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
+    """Embed every feature of a polygon or point layer (pooled mean/max of Copernicus-Embed)."""
+
+    INPUT = "INPUT"
+    BUFFER_M = "BUFFER_M"
+    POOLING = "POOLING"
+    REGION = "REGION"
+    EXPAND_DEG = "EXPAND_DEG"
+    YEAR = "YEAR"
+    DATA_DIR = "DATA_DIR"
+    FIELD_PREFIX = "FIELD_PREFIX"
+    OUTPUT = "OUTPUT"
+    EMBEDDED = "EMBEDDED"
+    SKIPPED = "SKIPPED"
+
+    def name(self) -> str:
+        return "embed_features"
+
+    def displayName(self) -> str:
+        return self.tr("Embed features (Copernicus-Embed)")
+
+    def shortHelpString(self) -> str:
+        return self.tr(
+            "Adds the Copernicus-Embed embedding (768 numbers, year 2021) of every feature "
+            "as fields <i>prefix</i>000 .. <i>prefix</i>767, plus <i>prefix</i>valid_frac, "
+            "the fraction of the area that has data.<br><br>"
+            "<b>Input</b>: polygons, or points with a buffer. Any CRS: geometries are "
+            "transformed to EPSG:4326 (edges densified; polygons across the antimeridian "
+            "are handled). Use 'Selected features only' to embed a selection.<br>"
+            "<b>Region</b>: <i>polygon</i> pools the product pixels inside each polygon, "
+            "weighted by their exact covered area in m²; <i>bbox</i> pools every pixel of "
+            "the polygon's EPSG:4326 bounding box, grown to at least <i>Expand</i> degrees "
+            "(the rs-embed seed's behaviour).<br>"
+            "<b>Buffer</b> (metres): half the side of the square around each point. "
+            "<b>Expand</b> (degrees): points and bboxes with a side shorter than this get "
+            "that side; 0 keeps them as they are.<br>"
+            "<b>Pooling</b>: mean (area-weighted for polygons) or max, over pixels with "
+            "data.<br><br>"
+            "<b>Limits</b>: the product has 0.25° pixels (about 28 km at the equator) and "
+            "only the year 2021. Features over ocean, outside the data file, or without a "
+            "usable geometry (null, empty, lines) are kept with NULL embeddings and "
+            "counted in a warning. The data directory is DATA_DIR, else the plugin "
+            "setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed; it must hold "
+            "embed_map_310k.tif (the download is tried if it is missing)."
+        )
+
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.INPUT,
+                self.tr("Input layer (polygons or points)"),
+                [QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.BUFFER_M,
+                self.tr("Buffer around points (metres)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=1000.0,
+                minValue=0.001,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.POOLING, self.tr("Pooling"), options=list(POOLINGS), defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.REGION,
+                self.tr("Region pooled for polygons"),
+                options=list(REGIONS),
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.EXPAND_DEG,
+                self.tr("Expand points and bboxes to at least (degrees)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=DEFAULT_EXPAND_DEG,
+                minValue=0.0,
+                maxValue=360.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.YEAR,
+                self.tr("Year"),
+                QgsProcessingParameterNumber.Integer,
+                defaultValue=SUPPORTED_YEARS[0],
+                minValue=min(SUPPORTED_YEARS),
+                maxValue=max(SUPPORTED_YEARS),
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.DATA_DIR,
+                self.tr("Data directory (holds embed_map_310k.tif)"),
+                behavior=QgsProcessingParameterFile.Folder,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.FIELD_PREFIX, self.tr("Field name prefix"), defaultValue=DEFAULT_PREFIX
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Embedded features"))
+        )
+        self.addOutput(QgsProcessingOutputNumber(self.EMBEDDED, self.tr("Features embedded")))
+        self.addOutput(
+            QgsProcessingOutputNumber(self.SKIPPED, self.tr("Features left with NULL embeddings"))
+        )
+
+    def processAlgorithm(
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
+        buffer_m = self.parameterAsDouble(parameters, self.BUFFER_M, context)
+        pooling = POOLINGS[self.parameterAsEnum(parameters, self.POOLING, context)]
+        region = REGIONS[self.parameterAsEnum(parameters, self.REGION, context)]
+        expand_deg = self.parameterAsDouble(parameters, self.EXPAND_DEG, context)
+        year = self.parameterAsInt(parameters, self.YEAR, context)
+        prefix = self.parameterAsString(parameters, self.FIELD_PREFIX, context).strip()
+        if not _PREFIX_RE.match(prefix):
+            raise QgsProcessingException(
+                self.tr(
+                    "The field prefix {0!r} is not usable: use up to 21 letters, digits or "
+                    "underscores, starting with a letter or underscore."
+                ).format(prefix)
+            )
+        data_dir = self.data_dir(self.parameterAsFile(parameters, self.DATA_DIR, context), feedback)
+
+        new_fields = embedding_fields(prefix, valid_fraction=True)
+        new_names = set(new_fields.names())
+        in_fields = source.fields()
+        keep = [i for i, f in enumerate(in_fields) if f.name() not in new_names]
+        if len(keep) < in_fields.count():
+            feedback.pushWarning(
+                self.tr("The input already has {0} fields named {1}*; they are replaced.").format(
+                    in_fields.count() - len(keep), prefix
+                )
+            )
+        fields = QgsFields()
+        for i in keep:
+            fields.append(in_fields.at(i))
+        for f in new_fields:
+            fields.append(f)
+        sink, dest_id = self.parameterAsSink(
+            parameters, self.OUTPUT, context, fields, source.wkbType(), source.sourceCrs()
+        )
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+
+        # The core repairs invalid polygons itself, so none is dropped by a validity check.
+        request = QgsFeatureRequest()
+        features = list(
+            source.getFeatures(request, QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks)
+        )
+        feedback.pushInfo(
+            self.tr("{0} features, region {1}, pooling {2}").format(len(features), region, pooling)
+        )
+        try:
+            specs = features_to_specs(
+                features,
+                source.sourceCrs(),
+                context.transformContext(),
+                buffer_m,
+                region,
+                expand_deg,
+            )
+        except RsEmbedError as exc:
+            raise self.processing_error(exc) from exc
+        todo = [i for i, s in enumerate(specs) if not isinstance(s, Exception)]
+        results: dict[int, Embedding] = {}
+        if todo:
+            try:
+                batch = get_embeddings_batch(
+                    spatials=[specs[i] for i in todo],
+                    temporal=TemporalSpec.year(year),
+                    output=OutputSpec.pooled(pooling),
+                    data_dir=data_dir,
+                    expand_deg=expand_deg,
+                    on_error="skip",
+                    progress=self.progress_to(feedback, 0.0, 90.0),
+                    cancel=feedback.isCanceled,
+                )
+            except CancelledError as exc:
+                raise QgsProcessingException(
+                    self.tr("Cancelled: no embeddings were written.")
+                ) from exc
+            except RsEmbedError as exc:
+                raise self.processing_error(exc) from exc
+            results = dict(zip(todo, batch, strict=True))
+
+        skipped: dict[str, list[tuple[Any, str]]] = {"geometry": [], "coverage": [], "other": []}
+        n_new = new_fields.count()
+        for i, feat in enumerate(features):
+            if feedback.isCanceled():
+                raise QgsProcessingException(self.tr("Cancelled: the output is incomplete."))
+            emb = results.get(i)
+            vector = emb.data if emb is not None else None
+            meta = emb.meta if emb is not None else {}
+            if vector is None:
+                self._classify(feat, specs[i], meta, skipped)
+            out = QgsFeature(fields)
+            out.setGeometry(feat.geometry())
+            attrs = feat.attributes()
+            values = embedding_values(vector) + [valid_fraction_value(meta)]
+            if len(values) != n_new:  # pragma: no cover - guards the field layout
+                raise QgsProcessingException("internal error: field count mismatch")
+            out.setAttributes([attrs[k] for k in keep] + values)
+            if not sink.addFeature(out, QgsFeatureSink.FastInsert):
+                raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
+            feedback.setProgress(90.0 + 10.0 * (i + 1) / max(1, len(features)))
+
+        n_skipped = sum(len(v) for v in skipped.values())
+        self._report_skipped(skipped, n_skipped, len(features), feedback)
+        return {
+            self.OUTPUT: dest_id,
+            self.EMBEDDED: len(features) - n_skipped,
+            self.SKIPPED: n_skipped,
+        }
+
+    @staticmethod
+    def _classify(
+        feat: QgsFeature, spec: Any, meta: dict[str, Any], skipped: dict[str, list]
+    ) -> None:
+        geom = feat.geometry()
+        if geom is None or geom.isNull() or geom.isEmpty():
+            skipped["geometry"].append((feat.id(), "no geometry"))
+        elif meta.get("error_type") == "NoCoverageError":
+            skipped["coverage"].append((feat.id(), meta.get("error", "")))
+        else:
+            reason = str(spec) if isinstance(spec, Exception) else meta.get("error", "")
+            skipped["other"].append((feat.id(), reason))
+
+    def _report_skipped(
+        self,
+        skipped: dict[str, list],
+        n_skipped: int,
+        total: int,
+        feedback: QgsProcessingFeedback,
+    ) -> None:
+        if not n_skipped:
+            feedback.pushInfo(self.tr("All {0} features were embedded.").format(total))
+            return
+        feedback.pushWarning(
+            self.tr(
+                "{0} of {1} features are kept with NULL embeddings: {2} without geometry "
+                "(null or empty), {3} without data (ocean, or outside the data file), "
+                "{4} with an unusable geometry."
+            ).format(
+                n_skipped,
+                total,
+                len(skipped["geometry"]),
+                len(skipped["coverage"]),
+                len(skipped["other"]),
+            )
+        )
+        listed = [item for key in ("geometry", "coverage", "other") for item in skipped[key]]
+        for fid, reason in listed[:_LISTED_SKIPS]:
+            feedback.pushInfo(self.tr("Feature {0}: {1}").format(fid, reason))
+        if len(listed) > _LISTED_SKIPS:
+            feedback.pushInfo(self.tr("... and {0} more.").format(len(listed) - _LISTED_SKIPS))

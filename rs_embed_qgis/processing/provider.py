@@ -1,0 +1,36 @@
+"""The ``rs_embed`` Processing provider."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from rs_embed_qgis.processing.base import plugin_icon, tr
+
+PROVIDER_ID = "rs_embed"
+
+
+class RsEmbedProvider(QgsProcessingProvider):
+    """Provider ``rs_embed``: Copernicus-Embed embeddings of features and extents."""
+
+    def id(self) -> str:
+        return PROVIDER_ID
+
+    def name(self) -> str:
+        return tr("rs_embed (Copernicus-Embed)")
+
+    def longName(self) -> str:
+        return tr("rs_embed: Copernicus-Embed precomputed Earth embeddings")
+
+    def icon(self) -> QIcon:
+        return plugin_icon()
+
+    def supportedOutputRasterLayerExtensions(self) -> list[str]:
+        return ["tif"]
+
+    def loadAlgorithms(self) -> None:
+        from rs_embed_qgis.processing.embed_extent import EmbedExtentAlgorithm
+        from rs_embed_qgis.processing.embed_features import EmbedFeaturesAlgorithm
+
+        self.addAlgorithm(EmbedFeaturesAlgorithm())
+        self.addAlgorithm(EmbedExtentAlgorithm())

@@ -1,0 +1,119 @@
+"""Build dist/rs_embed_qgis-<version>.zip, the archive QGIS's "Install from ZIP" accepts.
+
+One top folder ``rs_embed_qgis/`` with ``metadata.txt`` (from the top level), the icon and
+the other files of ``resources/``, and the package's code; nothing of tests, caches,
+byte code or virtual environments. Standard library only: no venv is needed.
+
+    python3 scripts/package.py [--out-dir dist]
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGIN = "rs_embed_qgis"
+REQUIRED_METADATA = (
+    "name",
+    "qgisMinimumVersion",
+    "description",
+    "about",
+    "version",
+    "author",
+    "email",
+    "repository",
+    "tracker",
+    "icon",
+    "hasProcessingProvider",
+    "tags",
+    "changelog",
+)
+# Never shipped, wherever they sit.
+EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "tests", ".venv"}
+EXCLUDED_SUFFIXES = {".pyc", ".pyo", ".tif", ".gpkg", ".aux.xml", ".orig", ".rej", ".swp"}
+# Resources larger than this (screenshots) stay out of the zip.
+MAX_RESOURCE_BYTES = 1024 * 1024
+# Fixed timestamp: the same tree gives the same zip.
+ZIP_DATE = (2021, 1, 1, 0, 0, 0)
+
+
+def read_metadata(root: Path = ROOT) -> dict[str, str]:
+    """The [general] section of metadata.txt (keys keep their case)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(root / "metadata.txt", encoding="utf-8")
+    if not parser.has_section("general"):
+        raise SystemExit(f"{root / 'metadata.txt'} has no [general] section.")
+    return dict(parser["general"])
+
+
+def _excluded(path: Path, base: Path) -> bool:
+    rel = path.relative_to(base)
+    if any(part in EXCLUDED_DIRS or part.startswith(".") for part in rel.parts):
+        return True
+    return any(path.name.endswith(s) for s in EXCLUDED_SUFFIXES)
+
+
+def plugin_files(root: Path = ROOT) -> list[tuple[Path, str]]:
+    """(source file, path in the zip) of everything the plugin ships."""
+    meta = read_metadata(root)
+    missing = [k for k in REQUIRED_METADATA if not meta.get(k, "").strip()]
+    if missing:
+        raise SystemExit(f"metadata.txt lacks {', '.join(missing)}.")
+    files: list[tuple[Path, str]] = [(root / "metadata.txt", f"{PLUGIN}/metadata.txt")]
+    code = root / PLUGIN
+    for path in sorted(code.rglob("*")):
+        if path.is_file() and not _excluded(path, code):
+            files.append((path, f"{PLUGIN}/{path.relative_to(code).as_posix()}"))
+    resources = root / "resources"
+    if resources.is_dir():
+        for path in sorted(resources.rglob("*")):
+            if (
+                path.is_file()
+                and not _excluded(path, resources)
+                and path.stat().st_size <= MAX_RESOURCE_BYTES
+            ):
+                files.append((path, f"{PLUGIN}/resources/{path.relative_to(resources).as_posix()}"))
+    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md"):
+        if (root / name).is_file():
+            files.append((root / name, f"{PLUGIN}/{name}"))
+    icon = f"{PLUGIN}/{meta['icon'].strip()}"
+    if icon not in {arc for _, arc in files}:
+        raise SystemExit(f"The icon {meta['icon']} named in metadata.txt is missing.")
+    return files
+
+
+def build(out_dir: Path | str = ROOT / "dist", root: Path = ROOT) -> Path:
+    """Write the plugin zip and return its path."""
+    version = read_metadata(root)["version"].strip()
+    out = Path(out_dir) / f"{PLUGIN}-{version}.zip"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for src, arc in plugin_files(root):
+            info = zipfile.ZipInfo(arc, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, src.read_bytes())
+    tmp.replace(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", default=str(ROOT / "dist"), help="folder of the zip")
+    args = parser.parse_args(argv)
+    out = build(args.out_dir)
+    with zipfile.ZipFile(out) as zf:
+        n = len(zf.namelist())
+    print(f"{out} ({n} files, {out.stat().st_size / 1024:.0f} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
