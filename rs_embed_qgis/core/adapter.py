@@ -357,6 +357,20 @@ def _embed_one(
     return _embed_box(source, spatial, output, meta, expand_deg, max_grid_bytes, cancel)
 
 
+def _check_request(
+    model: str,
+    temporal: TemporalSpec | None,
+    backend: str,
+    output: OutputSpec | None,
+    expand_deg: float,
+) -> tuple[int, OutputSpec, float]:
+    """Validate what single and batch requests share, year first (before any data access)."""
+    check_model(model)
+    year = validate_temporal(temporal)
+    check_backend(backend)
+    return year, check_output(output or OutputSpec.pooled()), check_expand(expand_deg)
+
+
 def get_embedding(
     model: str = MODEL_ID,
     *,
@@ -379,12 +393,8 @@ def get_embedding(
     (BBox/PointBuffer only) and snapped outward to the product's pixel edges.
     """
     del device  # precomputed: nothing runs on a device
-    check_model(model)
-    year = validate_temporal(temporal)
-    check_backend(backend)
-    output = check_output(output or OutputSpec.pooled())
+    year, output, expand = _check_request(model, temporal, backend, output, expand_deg)
     spatial = check_spatial(spatial)
-    expand = check_expand(expand_deg)
     source = open_source(data_dir, sensor, download, reader)
     return _embed_one(source, spatial, output, year, expand, max_grid_bytes, cancel)
 
@@ -438,11 +448,7 @@ def get_embeddings_batch(
     first when the batch is large enough to pay for it (reported through ``progress``).
     """
     del device
-    check_model(model)
-    year = validate_temporal(temporal)
-    check_backend(backend)
-    output = check_output(output or OutputSpec.pooled())
-    expand = check_expand(expand_deg)
+    year, output, expand = _check_request(model, temporal, backend, output, expand_deg)
     if on_error not in ("raise", "skip"):
         raise SpecError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
     items = list(spatials)

@@ -10,11 +10,13 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from rs_embed_qgis.core.constants import ENV_DATA_DIR
+from rs_embed_qgis.core.constants import DEFAULT_EXPAND_DEG, ENV_DATA_DIR
 from rs_embed_qgis.core.errors import RsEmbedError
 from rs_embed_qgis.settings import effective_data_dir
 
@@ -40,6 +42,33 @@ def tr(text: str) -> str:
 
 class RsEmbedAlgorithm(QgsProcessingAlgorithm):
     """Base of the rs_embed algorithms: one group, icon, help link and error handling."""
+
+    EXPAND_DEG = "EXPAND_DEG"
+    DATA_DIR = "DATA_DIR"
+
+    def add_expand_parameter(self, description: str) -> None:
+        """EXPAND_DEG: grow short sides to at least this many degrees (the seed's 1.0)."""
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.EXPAND_DEG,
+                description,
+                QgsProcessingParameterNumber.Double,
+                defaultValue=DEFAULT_EXPAND_DEG,
+                minValue=0.0,
+                maxValue=360.0,
+            )
+        )
+
+    def add_data_dir_parameter(self) -> None:
+        """DATA_DIR: optional folder holding embed_map_310k.tif."""
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.DATA_DIR,
+                self.tr("Data directory (holds embed_map_310k.tif)"),
+                behavior=QgsProcessingParameterFile.Folder,
+                optional=True,
+            )
+        )
 
     def tr(self, text: str) -> str:
         """Translate a UI string."""

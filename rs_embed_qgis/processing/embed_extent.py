@@ -10,15 +10,13 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingParameterExtent,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
 )
 
 from rs_embed_qgis.bridge.geometry import extent_to_lonlat_box, lonlat_box_to_spec
 from rs_embed_qgis.bridge.outputs import write_grid_geotiff, write_rgb_geotiff
 from rs_embed_qgis.core.adapter import get_embedding
-from rs_embed_qgis.core.constants import DEFAULT_EXPAND_DEG, PRODUCT_CRS, SUPPORTED_YEARS
+from rs_embed_qgis.core.constants import PRODUCT_CRS, SUPPORTED_YEARS
 from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
 from rs_embed_qgis.core.specs import OutputSpec, Polygon, TemporalSpec
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
@@ -28,8 +26,6 @@ class EmbedExtentAlgorithm(RsEmbedAlgorithm):
     """Write the product pixels of an extent (any CRS) as a 768-band GeoTIFF, and a PCA RGB."""
 
     EXTENT = "EXTENT"
-    EXPAND_DEG = "EXPAND_DEG"
-    DATA_DIR = "DATA_DIR"
     OUTPUT = "OUTPUT"
     OUTPUT_RGB = "OUTPUT_RGB"
 
@@ -61,24 +57,8 @@ class EmbedExtentAlgorithm(RsEmbedAlgorithm):
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent")))
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.EXPAND_DEG,
-                self.tr("Expand to at least (degrees)"),
-                QgsProcessingParameterNumber.Double,
-                defaultValue=DEFAULT_EXPAND_DEG,
-                minValue=0.0,
-                maxValue=360.0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.DATA_DIR,
-                self.tr("Data directory (holds embed_map_310k.tif)"),
-                behavior=QgsProcessingParameterFile.Folder,
-                optional=True,
-            )
-        )
+        self.add_expand_parameter(self.tr("Expand to at least (degrees)"))
+        self.add_data_dir_parameter()
         self.addParameter(
             QgsProcessingParameterRasterDestination(
                 self.OUTPUT, self.tr("Embedding grid (768 bands)")

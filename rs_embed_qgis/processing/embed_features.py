@@ -19,7 +19,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
@@ -32,7 +31,7 @@ from rs_embed_qgis.bridge.outputs import (
     valid_fraction_value,
 )
 from rs_embed_qgis.core.adapter import Embedding, get_embeddings_batch
-from rs_embed_qgis.core.constants import DEFAULT_EXPAND_DEG, POOLINGS, SUPPORTED_YEARS
+from rs_embed_qgis.core.constants import POOLINGS, SUPPORTED_YEARS
 from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
 from rs_embed_qgis.core.specs import OutputSpec, TemporalSpec
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
@@ -49,9 +48,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
     BUFFER_M = "BUFFER_M"
     POOLING = "POOLING"
     REGION = "REGION"
-    EXPAND_DEG = "EXPAND_DEG"
     YEAR = "YEAR"
-    DATA_DIR = "DATA_DIR"
     FIELD_PREFIX = "FIELD_PREFIX"
     OUTPUT = "OUTPUT"
     EMBEDDED = "EMBEDDED"
@@ -118,16 +115,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
                 defaultValue=0,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                self.EXPAND_DEG,
-                self.tr("Expand points and bboxes to at least (degrees)"),
-                QgsProcessingParameterNumber.Double,
-                defaultValue=DEFAULT_EXPAND_DEG,
-                minValue=0.0,
-                maxValue=360.0,
-            )
-        )
+        self.add_expand_parameter(self.tr("Expand points and bboxes to at least (degrees)"))
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.YEAR,
@@ -138,14 +126,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
                 maxValue=max(SUPPORTED_YEARS),
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.DATA_DIR,
-                self.tr("Data directory (holds embed_map_310k.tif)"),
-                behavior=QgsProcessingParameterFile.Folder,
-                optional=True,
-            )
-        )
+        self.add_data_dir_parameter()
         self.addParameter(
             QgsProcessingParameterString(
                 self.FIELD_PREFIX, self.tr("Field name prefix"), defaultValue=DEFAULT_PREFIX
