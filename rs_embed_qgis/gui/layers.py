@@ -1,0 +1,464 @@
+"""Core results -> project layers: grid rasters, the samples table, emb_* fields of a user layer.
+
+Only ``write_grid_files`` may run in a task (it writes files and touches no layer); the
+rest runs on the main thread, called from the controller's task slots.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qgis.core import (
+    NULL,
+    QgsContrastEnhancement,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsField,
+    QgsFields,
+    QgsFillSymbol,
+    QgsGeometry,
+    QgsLayerTreeGroup,
+    QgsLayerTreeLayer,
+    QgsMarkerSymbol,
+    QgsMultiBandColorRenderer,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRasterRange,
+    QgsSingleBandGrayRenderer,
+    QgsSingleSymbolRenderer,
+    QgsVectorDataProvider,
+    QgsVectorFileWriter,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from rs_embed_qgis.bridge.outputs import (
+    embedding_field_names,
+    embedding_fields,
+    embedding_values,
+    set_layer_provenance,
+    valid_fraction_value,
+    write_grid_geotiff,
+    write_rgb_geotiff,
+)
+from rs_embed_qgis.plugin import tr
+
+SAMPLES_NAME = "Copernicus-Embed samples"
+GRID_GROUP_NAME = "Copernicus-Embed grids"
+# Custom layer properties that mark what the plugin created.
+PROP_SAMPLES = "rs_embed/samples"  # "point" or "rectangle"
+PROP_TEMPORARY = "rs_embed/temporary"  # "1" on layers whose files live in the temp folder
+# Most fields a provider's storage accepts (the dBase table of a shapefile: 255).
+STORAGE_MAX_FIELDS = {"ESRI Shapefile": 255, "GPKG": 1999, "SQLite": 1999}
+
+ROUTE_LAYER = "layer"
+ROUTE_MEMORY = "memory"
+ROUTE_GPKG = "gpkg"
+
+
+def _box_text(box: Any) -> str:
+    if not box:
+        return ""
+    return ", ".join(f"{float(v):.3f}" for v in box)
+
+
+# --------------------------------------------------------------------------- grid rasters
+
+
+@dataclass
+class GridFiles:
+    """The two GeoTIFFs of a grid result: the PCA rendering and the 768 bands."""
+
+    rgb: str
+    grid: str
+    meta: dict
+
+
+def write_grid_files(embedding: Any, folder: str) -> GridFiles:
+    """Write the 768-band GeoTIFF and its PCA RGBA companion into ``folder`` (thread-safe)."""
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.join(folder, f"grid_{time.strftime('%H%M%S')}_{uuid.uuid4().hex[:6]}")
+    meta = dict(embedding.meta)
+    meta.setdefault("time", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    grid = write_grid_geotiff(embedding.data, stem + "_emb.tif", meta)
+    rgb = write_rgb_geotiff(embedding.data, stem + "_pca.tif", meta)
+    return GridFiles(rgb=rgb, grid=grid, meta=meta)
+
+
+def _grid_group(project: QgsProject) -> QgsLayerTreeGroup:
+    """The group of grid layers; created just under the samples layers (points stay visible)."""
+    root = project.layerTreeRoot()
+    group = root.findGroup(GRID_GROUP_NAME)
+    if group is None:
+        index = 0
+        for k, node in enumerate(root.children()):
+            if isinstance(node, QgsLayerTreeLayer) and node.layer() is not None:
+                if node.layer().customProperty(PROP_SAMPLES):
+                    index = k + 1
+        group = root.insertGroup(index, GRID_GROUP_NAME)
+    return group
+
+
+def _rgb_renderer(layer: QgsRasterLayer) -> None:
+    """Show the PCA bands as they are (already stretched to 0..255), band 4 as alpha."""
+    renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 1, 2, 3)
+    renderer.setAlphaBand(4)
+    layer.setRenderer(renderer)
+
+
+def _grid_renderer(layer: QgsRasterLayer) -> None:
+    """Band emb_000 in grey, min..max of its land pixels; empty (all-zero) pixels clear."""
+    provider = layer.dataProvider()
+    provider.setUserNoDataValue(1, [QgsRasterRange(0.0, 0.0)])
+    renderer = QgsSingleBandGrayRenderer(provider, 1)
+    stats = provider.bandStatistics(1)
+    ce = QgsContrastEnhancement(provider.dataType(1))
+    ce.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+    ce.setMinimumValue(stats.minimumValue)
+    ce.setMaximumValue(stats.maximumValue)
+    renderer.setContrastEnhancement(ce)
+    layer.setRenderer(renderer)
+
+
+def add_grid_layers(
+    files: GridFiles, project: QgsProject | None = None, name: str | None = None
+) -> tuple[QgsRasterLayer, QgsRasterLayer]:
+    """Add the PCA layer (visible) and the 768-band layer (hidden) in a group of the project."""
+    project = project or QgsProject.instance()
+    year = files.meta.get("year", "")
+    base = name or tr("{year} grid {time}").format(year=year, time=time.strftime("%H:%M:%S"))
+    # Short names: the subgroup (year, time) says which grid they belong to.
+    rgb = QgsRasterLayer(files.rgb, tr("PCA colours"), "gdal")
+    grid = QgsRasterLayer(files.grid, tr("768 bands"), "gdal")
+    for layer in (rgb, grid):
+        if not layer.isValid():
+            raise OSError(tr("QGIS could not open {path}.").format(path=layer.source()))
+    _rgb_renderer(rgb)
+    _grid_renderer(grid)
+    for layer in (rgb, grid):
+        set_layer_provenance(layer, files.meta)
+        layer.setCustomProperty(PROP_TEMPORARY, "1")
+    group = _grid_group(project)
+    project.addMapLayer(grid, False)
+    project.addMapLayer(rgb, False)
+    sub = group.insertGroup(0, base)
+    sub.addLayer(rgb).setExpanded(False)
+    node = sub.addLayer(grid)
+    node.setItemVisibilityChecked(False)
+    node.setExpanded(False)
+    for g in (group, sub):
+        # Show both layers: a view only re-reads the state when it changes.
+        g.setExpanded(False)
+        g.setExpanded(True)
+    return rgb, grid
+
+
+def remove_temporary_layers(project: QgsProject, folder: str) -> int:
+    """Remove the plugin's layers whose files are in ``folder`` (before the folder goes)."""
+    folder = os.path.realpath(folder)
+    ids = [
+        lid
+        for lid, layer in project.mapLayers().items()
+        if layer.customProperty(PROP_TEMPORARY) == "1"
+        and os.path.realpath(layer.source()).startswith(folder + os.sep)
+    ]
+    project.removeMapLayers(ids)
+    group = project.layerTreeRoot().findGroup(GRID_GROUP_NAME)
+    if group is not None:
+        for sub in [g for g in group.children() if isinstance(g, QgsLayerTreeGroup)]:
+            if not sub.findLayers():
+                group.removeChildNode(sub)
+        if not group.children():
+            project.layerTreeRoot().removeChildNode(group)
+    return len(ids)
+
+
+# --------------------------------------------------------------------------- samples
+
+
+def sample_fields() -> QgsFields:
+    """Fields of the samples layer: year, pooling, bbox, valid_frac, emb_000..emb_767."""
+    fields = QgsFields()
+    fields.append(QgsField("year", QVariant.Int))
+    fields.append(QgsField("pooling", QVariant.String, len=8))
+    fields.append(QgsField("bbox", QVariant.String, len=80))
+    fields.append(QgsField("valid_frac", QVariant.Double))
+    for f in embedding_fields():
+        fields.append(f)
+    return fields
+
+
+def samples_layer(project: QgsProject, kind: str, create: bool = True) -> QgsVectorLayer | None:
+    """The project's samples layer of a kind ("point" or "rectangle"); created once in its CRS.
+
+    A memory layer holds one geometry type, so points and rectangles have a layer each.
+    """
+    for layer in project.mapLayers().values():
+        if isinstance(layer, QgsVectorLayer) and layer.customProperty(PROP_SAMPLES) == kind:
+            return layer
+    if not create:
+        return None
+    wkb = "Point" if kind == "point" else "Polygon"
+    name = SAMPLES_NAME if kind == "point" else tr("{name} (rectangles)").format(name=SAMPLES_NAME)
+    layer = QgsVectorLayer(wkb, name, "memory")
+    layer.setCrs(project.crs())
+    layer.dataProvider().addAttributes(sample_fields().toList())
+    layer.updateFields()
+    layer.setCustomProperty(PROP_SAMPLES, kind)
+    _sample_style(layer, kind)
+    project.addMapLayer(layer, False)
+    project.layerTreeRoot().insertLayer(0, layer)  # on top of grids and basemaps
+    return layer
+
+
+def _sample_style(layer: QgsVectorLayer, kind: str) -> None:
+    """Samples stand out on any map: orange dots with a white rim, or orange outlines."""
+    if kind == "point":
+        symbol = QgsMarkerSymbol.createSimple(
+            {"name": "circle", "color": "230,85,13", "outline_color": "white", "size": "3"}
+        )
+    else:
+        symbol = QgsFillSymbol.createSimple(
+            {"color": "230,85,13,40", "outline_color": "230,85,13", "outline_width": "0.6"}
+        )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+
+def add_sample(
+    project: QgsProject,
+    geometry: QgsGeometry,
+    crs: QgsCoordinateReferenceSystem,
+    embedding: Any,
+) -> tuple[QgsVectorLayer, int]:
+    """Append a pooled embedding (geometry in ``crs``) to the samples layer; (layer, fid)."""
+    kind = "point" if geometry.type() == QgsWkbTypes.PointGeometry else "rectangle"
+    layer = samples_layer(project, kind)
+    geom = QgsGeometry(geometry)
+    if crs != layer.crs():
+        geom.transform(QgsCoordinateTransform(crs, layer.crs(), project.transformContext()))
+    meta = embedding.meta
+    pooling = str(meta.get("pooling") or "").replace("_hw", "")
+    feat = QgsFeature(layer.fields())
+    feat.setGeometry(geom)
+    values = [
+        int(meta.get("year", 0)),
+        pooling,
+        _box_text(meta.get("bbox_4326")),
+        valid_fraction_value(meta),
+    ]
+    feat.setAttributes(values + embedding_values(embedding.data))
+    ok, added = layer.dataProvider().addFeatures([feat])
+    if not ok:
+        raise OSError(tr("Could not add the sample to {name}.").format(name=layer.name()))
+    layer.updateExtents()
+    layer.triggerRepaint()
+    return layer, added[0].id()
+
+
+# --------------------------------------------------------------------------- batch output
+
+
+def capacity_problem(layer: QgsVectorLayer, names: Sequence[str]) -> str | None:
+    """Why ``layer`` cannot take the fields ``names`` (a plain sentence), or None if it can."""
+    provider = layer.dataProvider()
+    if provider is None or not layer.isValid():
+        return tr("The layer is not valid.")
+    if layer.readOnly():
+        return tr("The layer is read-only.")
+    caps = provider.capabilities()
+    new = [n for n in names if layer.fields().indexOf(n) < 0]
+    if not caps & QgsVectorDataProvider.ChangeAttributeValues:
+        return tr("Its data provider cannot change attribute values.")
+    if new and not caps & QgsVectorDataProvider.AddAttributes:
+        return tr("Its data provider cannot add fields.")
+    limit = STORAGE_MAX_FIELDS.get(provider.storageType())
+    total = layer.fields().count() + len(new)
+    if limit is not None and total > limit:
+        return tr(
+            "{storage} holds at most {limit} fields; the layer has {have} and needs {new} more."
+        ).format(
+            storage=provider.storageType(), limit=limit, have=layer.fields().count(), new=len(new)
+        )
+    return None
+
+
+def existing_fields(layer: QgsVectorLayer, names: Sequence[str]) -> list[str]:
+    """Which of ``names`` the layer already has."""
+    return [n for n in names if layer.fields().indexOf(n) >= 0]
+
+
+def _vector_values(vector: Any, n: int) -> list[Any]:
+    return [NULL if v is None else v for v in embedding_values(vector, n)]
+
+
+def write_embeddings_to_layer(
+    layer: QgsVectorLayer, vectors: Mapping[int, Any], names: Sequence[str] | None = None
+) -> int:
+    """Write emb_* values of features (fid -> vector, None -> NULLs) as ONE undoable edit command.
+
+    A layer not in edit mode is put in it (and left there, so the user can undo or save);
+    the pending edits of a layer already in edit mode are kept. On any failure the
+    command is undone and the layer is as before.
+    """
+    names = list(names or embedding_field_names())
+    was_editing = layer.isEditable()
+    if not was_editing and not layer.startEditing():
+        raise OSError(tr("{name} cannot be edited.").format(name=layer.name()))
+    layer.beginEditCommand(tr("Copernicus-Embed: write {n} embeddings").format(n=len(vectors)))
+    try:
+        for name in names:
+            if layer.fields().indexOf(name) < 0 and not layer.addAttribute(
+                QgsField(name, QVariant.Double)
+            ):
+                raise OSError(tr("Could not add the field {field}.").format(field=name))
+        idx = [layer.fields().indexOf(n) for n in names]
+        for fid, vec in vectors.items():
+            values = dict(zip(idx, _vector_values(vec, len(names)), strict=True))
+            if not layer.changeAttributeValues(int(fid), values):
+                raise OSError(tr("Could not write feature {fid}.").format(fid=fid))
+    except BaseException:
+        layer.destroyEditCommand()
+        if not was_editing:
+            layer.rollBack()
+        raise
+    layer.endEditCommand()
+    layer.triggerRepaint()
+    return len(vectors)
+
+
+def new_layer_with_embeddings(
+    layer: QgsVectorLayer,
+    vectors: Mapping[int, Any],
+    names: Sequence[str] | None = None,
+    name: str | None = None,
+) -> QgsVectorLayer:
+    """A memory layer: the features of ``vectors`` with their original fields + emb_* values."""
+    names = list(names or embedding_field_names())
+    wkb = QgsWkbTypes.displayString(layer.wkbType()) or "NoGeometry"
+    out = QgsVectorLayer(wkb, name or tr("{name} embeddings").format(name=layer.name()), "memory")
+    out.setCrs(layer.crs())
+    keep = [f for f in layer.fields() if f.name() not in names]
+    emb = [QgsField(n, QVariant.Double) for n in names]
+    out.dataProvider().addAttributes(keep + emb)
+    out.updateFields()
+    keep_idx = [layer.fields().indexOf(f.name()) for f in keep]
+    feats = []
+    request = QgsFeatureRequest().setFilterFids([int(f) for f in vectors])
+    for src in layer.getFeatures(request):
+        feat = QgsFeature(out.fields())
+        feat.setGeometry(src.geometry())
+        attrs = src.attributes()
+        feat.setAttributes(
+            [attrs[i] for i in keep_idx] + _vector_values(vectors[src.id()], len(names))
+        )
+        feats.append(feat)
+    ok, _ = out.dataProvider().addFeatures(feats)
+    if not ok:
+        raise OSError(tr("Could not fill the new layer."))
+    out.updateExtents()
+    return out
+
+
+def save_as_geopackage(layer: QgsVectorLayer, path: str, project: QgsProject) -> QgsVectorLayer:
+    """Write a (memory) layer to a GeoPackage file and open it from there."""
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = layer.name()
+    options.fileEncoding = "UTF-8"
+    if os.path.exists(path):
+        options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
+    res = QgsVectorFileWriter.writeAsVectorFormatV3(
+        layer, path, project.transformContext(), options
+    )
+    if res[0] != QgsVectorFileWriter.NoError:
+        raise OSError(tr("Could not write {path}: {msg}").format(path=path, msg=res[1]))
+    out = QgsVectorLayer(f"{path}|layername={layer.name()}", layer.name(), "ogr")
+    if not out.isValid():
+        raise OSError(tr("Could not open {path}.").format(path=path))
+    return out
+
+
+@dataclass
+class BatchPlan:
+    """Where a batch goes: the user's layer (route "layer") or a new memory/GeoPackage layer."""
+
+    layer_id: str
+    fids: list
+    route: str = ROUTE_LAYER
+    path: str = ""
+
+
+def apply_batch(project: QgsProject, plan: BatchPlan, vectors: Mapping[int, Any]) -> QgsVectorLayer:
+    """Put a batch's vectors where the plan says; returns the layer written or created."""
+    layer = project.mapLayer(plan.layer_id)
+    if not isinstance(layer, QgsVectorLayer):
+        raise OSError(tr("The layer of the batch was removed from the project."))
+    if plan.route == ROUTE_LAYER:
+        write_embeddings_to_layer(layer, vectors)
+        return layer
+    out = new_layer_with_embeddings(layer, vectors)
+    if plan.route == ROUTE_GPKG:
+        out = save_as_geopackage(out, plan.path, project)
+    project.addMapLayer(out)
+    return out
+
+
+# --------------------------------------------------------------------------- questions
+# Module-level so that tests can replace them (monkeypatch) without a dialog.
+
+
+def ask_overwrite(parent: QWidget | None, layer: QgsVectorLayer, existing: Sequence[str]) -> bool:
+    """Ask whether existing emb_* fields may be overwritten."""
+    answer = QMessageBox.question(
+        parent,
+        tr("Overwrite embeddings?"),
+        tr(
+            "{name} already has {n} embedding fields ({first}...). Overwrite their values "
+            "for the selected features?"
+        ).format(name=layer.name(), n=len(existing), first=existing[0]),
+        QMessageBox.Yes | QMessageBox.No,
+        QMessageBox.No,
+    )
+    return answer == QMessageBox.Yes
+
+
+def ask_other_route(parent: QWidget | None, layer: QgsVectorLayer, reason: str) -> str | None:
+    """Offer a new memory layer or GeoPackage when the layer cannot hold the fields."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Question)
+    box.setWindowTitle(tr("Write embeddings to a new layer?"))
+    box.setText(
+        tr("{name} cannot hold 768 more fields: {reason}").format(name=layer.name(), reason=reason)
+    )
+    box.setInformativeText(
+        tr("Write the selected features with their fields and emb_000..emb_767 to a new layer?")
+    )
+    memory = box.addButton(tr("New memory layer"), QMessageBox.AcceptRole)
+    gpkg = box.addButton(tr("New GeoPackage..."), QMessageBox.AcceptRole)
+    box.addButton(QMessageBox.Cancel)
+    box.exec_()
+    clicked = box.clickedButton()
+    if clicked is memory:
+        return ROUTE_MEMORY
+    if clicked is gpkg:
+        return ROUTE_GPKG
+    return None
+
+
+def ask_gpkg_path(parent: QWidget | None, suggested: str) -> str:
+    """Ask where to save the GeoPackage ('' when cancelled)."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent, tr("Save embeddings as"), suggested, tr("GeoPackage (*.gpkg)")
+    )
+    if path and not path.lower().endswith(".gpkg"):
+        path += ".gpkg"
+    return path
