@@ -1,4 +1,4 @@
-"""Plugin settings in QgsSettings, and the data-directory precedence shared by GUI and Processing."""
+"""Plugin settings in QgsSettings, and the data-directory order shared by GUI and Processing."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def apply_cache_dir() -> None:
 
 
 def effective_data_dir(explicit: str | None = None) -> tuple[str, str]:
-    """(data directory, where it came from): explicit > plugin setting > $RS_EMBED_COP_DIR > default."""
+    """(data directory, its origin): explicit > plugin setting > $RS_EMBED_COP_DIR > default."""
     if explicit and explicit.strip():
         return explicit.strip(), "parameter"
     setting = data_dir_setting()
