@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(QGIS_PY):
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends \
-		qgis python3-qgis qgis-providers xvfb xauth
+		qgis python3-qgis python3-gdal qgis-providers xvfb xauth
 
 # The venv sits on Debian's Python so that PyQGIS is importable in it.
 $(STAMP): requirements.txt constraints.txt | $(QGIS_PY)

@@ -153,9 +153,12 @@ class CacheReader:
                 self._pread(out[ro + k, co : co + piece.width], offset)
         return out
 
-    def read_cells(self, row: int, col0: int, col1: int) -> np.ndarray:
-        """(n, 768) pixels of one global row, file columns col0..col1 (no wrap)."""
-        out = np.empty((col1 - col0, PRODUCT_BANDS), dtype=np.float32)
+    def read_cells(
+        self, row: int, col0: int, col1: int, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n, 768) pixels of one global row, columns col0..col1 (no wrap), into ``out``."""
+        if out is None:
+            out = np.empty((col1 - col0, PRODUCT_BANDS), dtype=np.float32)
         offset = (row - self.info.row_off) * self._row_bytes + (col0 - self.info.col_off) * _ITEM
         self._pread(out, offset)
         return out

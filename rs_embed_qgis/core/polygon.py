@@ -230,6 +230,9 @@ def _gather_rows(reader: Any, cov: Coverage) -> np.ndarray:
     for r, s, e in zip(rows.tolist(), starts.tolist(), ends.tolist()):
         cols = cov.cols[s:e]  # sorted: Coverage cells are ordered by row, then column
         c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        if c1 - c0 == e - s:  # a run of adjacent cells: read straight into the result
+            reader.read_cells(r, c0, c1, out=out[s:e])
+            continue
         if c1 - c0 > PRODUCT_WIDTH // 2:
             c0, c1 = circular_span(cols)
         if c1 <= PRODUCT_WIDTH:
