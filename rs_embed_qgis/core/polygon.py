@@ -217,9 +217,19 @@ def polygon_window(geom: Any) -> Window:
 
 def gather_cells(reader: WindowReader, cov: Coverage) -> np.ndarray:
     """(n_cells, 768) vectors of the covered cells, in the order of ``cov``."""
-    if hasattr(reader, "read_cells") and reader.info.is_global:
+    if hasattr(reader, "read_cells") and _inside_file(reader.info, cov):
         return _gather_rows(reader, cov)
     return _gather_window(reader, cov)
+
+
+def _inside_file(info: Any, cov: Coverage) -> bool:
+    """True if every cell lies in the file (always, for columns, in a full-width file)."""
+    rows_in = cov.rows.min() >= info.row_off and cov.rows.max() < info.row_off + info.height
+    if info.width == PRODUCT_WIDTH:
+        return bool(rows_in)
+    return bool(
+        rows_in and cov.cols.min() >= info.col_off and cov.cols.max() < info.col_off + info.width
+    )
 
 
 def _gather_rows(reader: Any, cov: Coverage) -> np.ndarray:
@@ -233,7 +243,7 @@ def _gather_rows(reader: Any, cov: Coverage) -> np.ndarray:
         if c1 - c0 == e - s:  # a run of adjacent cells: read straight into the result
             reader.read_cells(r, c0, c1, out=out[s:e])
             continue
-        if c1 - c0 > PRODUCT_WIDTH // 2:
+        if c1 - c0 > PRODUCT_WIDTH // 2 and reader.info.width == PRODUCT_WIDTH:
             c0, c1 = circular_span(cols)
         if c1 <= PRODUCT_WIDTH:
             seg = reader.read_cells(r, c0, c1)

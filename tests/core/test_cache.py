@@ -230,3 +230,41 @@ def test_cancelled_batch_returns_nothing(prepared: Path) -> None:
             progress=progress,
             cancel=lambda: state["n"] >= 1,
         )
+
+
+@pytest.mark.parametrize(
+    "fixture, geoms",
+    [
+        (
+            "europe_dir",
+            [
+                "POLYGON ((2.1 47.3, 9.7 48.05, 6.2 53.9, 1.3 51.2, 2.1 47.3))",
+                "POLYGON ((-3.33 41.1, 4.87 41.1, 4.87 46.6, -3.33 46.6, -3.33 41.1))",
+                "POLYGON ((-12 45, 2 45, 2 50, -12 50, -12 45))",  # partly west of the file
+            ],
+        ),
+        (
+            "strip_dir",
+            [
+                "MULTIPOLYGON (((179.3 66.1, 180 66.1, 180 68.4, 179.3 68.4, 179.3 66.1)),"
+                " ((-180 66.1, -179.2 66.1, -179.2 68.4, -180 68.4, -180 66.1)))",
+                "POLYGON ((100 66, 170 66, 170 69, 100 69, 100 66))",
+            ],
+        ),
+    ],
+)
+def test_polygon_pooling_same_through_cache_and_torchgeo(
+    fixture: str, geoms: list[str], request: pytest.FixtureRequest
+) -> None:
+    from rs_embed_qgis.core import Polygon
+
+    data = request.getfixturevalue(fixture)
+    prepare_cache(data / "embed_map_310k.tif")
+    for wkt in geoms:
+        for pooling in ("mean", "max"):
+            kw = {"spatial": Polygon(wkt=wkt), "temporal": YEAR, "data_dir": data}
+            fast = get_embedding(**kw, output=OutputSpec.pooled(pooling))
+            ref = get_embedding(**kw, output=OutputSpec.pooled(pooling), reader="torchgeo")
+            assert fast.meta["reader"] == "cache"
+            np.testing.assert_allclose(fast.data, ref.data, rtol=1e-6, atol=1e-6)
+            assert fast.meta["valid_pixels"] == ref.meta["valid_pixels"]
