@@ -281,6 +281,8 @@ def run_in_qgis() -> None:
             next_step(800)
 
     def grab() -> None:
+        iface.messageBar().clearWidgets()  # QGIS's "Task complete" notes cover the map
+        QgsApplication.processEvents()
         mw = iface.mainWindow()
         ok = mw.grab().save(out, "PNG")
         log(f"saved {out}: {ok}")

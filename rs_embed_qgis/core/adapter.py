@@ -121,6 +121,39 @@ def check_expand(expand_deg: float) -> float:
     return v
 
 
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def worker_pool(n: int) -> ThreadPoolExecutor:
+    """A long-lived pool of ``n`` batch threads, shared by all batches of this process.
+
+    Long-lived because each thread keeps its own TorchGeo dataset (GDAL handles are not
+    thread-safe), and TorchGeo's class-level handle cache keeps every dataset alive: a
+    fresh pool per batch would leak one dataset per thread per batch.
+    """
+    with _pools_lock:
+        pool = _pools.get(n)
+        if pool is None:
+            pool = _pools[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix=_POOL_PREFIX)
+        return pool
+
+
+_POOL_PREFIX = "rs_embed_core"
+
+
+def in_worker(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` on the core's long-lived reader thread (or here, if already on one).
+
+    Data access runs on threads the core owns, so TorchGeo datasets are reused and never
+    created on a short-lived thread (QGIS task threads get a new Python thread state per
+    task, which pyproj >= 3.7 does not survive: pyproj issues 1509 and 1622).
+    """
+    if threading.current_thread().name.startswith(_POOL_PREFIX):
+        return fn()
+    return worker_pool(1).submit(fn).result()
+
+
 def batch_workers(n_items: int, workers: int | None = None) -> int:
     """Worker count: argument > $RS_EMBED_COPERNICUS_BATCH_WORKERS > 4, at most one per item."""
     if workers is None:
@@ -395,8 +428,12 @@ def get_embedding(
     del device  # precomputed: nothing runs on a device
     year, output, expand = _check_request(model, temporal, backend, output, expand_deg)
     spatial = check_spatial(spatial)
-    source = open_source(data_dir, sensor, download, reader)
-    return _embed_one(source, spatial, output, year, expand, max_grid_bytes, cancel)
+
+    def work() -> Embedding:
+        source = open_source(data_dir, sensor, download, reader)
+        return _embed_one(source, spatial, output, year, expand, max_grid_bytes, cancel)
+
+    return in_worker(work)
 
 
 # --------------------------------------------------------------------------- batches
@@ -535,13 +572,16 @@ def get_embeddings_batch(
     # Windows of the cache are served by positional reads that release the GIL; TorchGeo
     # readers get one dataset (and GDAL handle) per worker thread.
     if n_workers == 1:
-        for i in todo:
-            if is_cancelled():
-                break
-            run(i)
+
+        def serial() -> None:
+            for i in todo:
+                if is_cancelled():
+                    break
+                run(i)
+
+        in_worker(serial)
     else:
-        with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="rs_embed") as ex:
-            list(ex.map(run, todo))
+        list(worker_pool(n_workers).map(run, todo))
 
     if is_cancelled():
         raise CancelledError("The batch was cancelled; no results were returned.")

@@ -278,6 +278,15 @@ def get_dataset(data_dir: str, download: bool = True, identity: Any = None) -> A
     ds = cache.get(key)
     if ds is not None:
         return ds
+    stale = [k for k in cache if k[:2] == key[:2]]
+    if stale:
+        # The file was replaced: drop this thread's old dataset, and TorchGeo's cached
+        # handles (a class-level lru_cache that would keep the old dataset alive).
+        for k in stale:
+            old = cache.pop(k)
+            clear = getattr(type(old)._cached_load_warp_file, "cache_clear", None)
+            if clear is not None:
+                clear()
     cls = copernicus_embed_class()
     if download and not os.path.isfile(data_dir):
         # Only a download needs the folder; never leave a stray one at a mistyped path.

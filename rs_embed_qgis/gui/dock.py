@@ -74,7 +74,7 @@ def qgis_python() -> str:
     if os.name == "nt":
         cand = os.path.join(sys.exec_prefix, "python.exe")
         return cand if os.path.isfile(cand) else "python"
-    for name in (f"python{sys.version_info[0]}.{sys.version_info[1]}", "python3"):
+    for name in ("python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
         cand = os.path.join(sys.exec_prefix, "bin", name)
         if os.path.isfile(cand):
             return cand

@@ -11,6 +11,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from rs_embed_qgis.core import (
     get_embeddings_batch,
     prepare_cache,
 )
+from rs_embed_qgis.core.cache import AUTO_PREPARE_MIN_ITEMS
 from rs_embed_qgis.core.constants import SUPPORTED_YEARS
 
 T = TypeVar("T")
@@ -54,34 +56,41 @@ def keep_triton_out() -> bool:
     return True
 
 
-def run_in_python_thread(fn: Callable[[], T]) -> T:
-    """Run ``fn`` in a new thread created by Python; return its result or raise its exception.
+LANE_INTERACTIVE = "interactive"
+LANE_BATCH = "batch"
+_lanes: dict[str, ThreadPoolExecutor] = {}
+_lanes_lock = threading.Lock()
 
-    Why: pyproj >= 3.7 keeps its PROJ context in OS-thread storage but frees it with the
-    Python thread state. QGIS task threads (a QThreadPool) get a fresh thread state for
-    each task, so the next task on a reused thread crashes QGIS in ``proj_create``
-    (pyproj issues 1509 and 1622). A Python-made thread keeps one thread state for life.
+
+def _lane(name: str) -> ThreadPoolExecutor:
+    with _lanes_lock:
+        ex = _lanes.get(name)
+        if ex is None:
+            ex = _lanes[name] = ThreadPoolExecutor(1, thread_name_prefix=f"rs_embed_{name}")
+        return ex
+
+
+def run_in_python_thread(fn: Callable[[], T], lane: str = LANE_INTERACTIVE) -> T:
+    """Run ``fn`` in the lane's long-lived Python worker thread; return or raise its outcome.
+
+    Why a thread made by Python, and the same one each time: pyproj >= 3.7 keeps its PROJ
+    context in OS-thread storage but frees it with the Python thread state, and QGIS task
+    threads get a fresh thread state per task, so the next task on a reused QThread
+    crashes QGIS in ``proj_create`` (pyproj issues 1509, 1622). And the core keeps one
+    TorchGeo dataset per thread, which TorchGeo's class-level ``lru_cache`` never frees:
+    a new thread per task would leak one dataset (~0.4 GB) per request. Requests of a
+    lane therefore run one after the other (a batch does not hold up a click), and the
+    two idle lane threads outlive a plugin unload, so that reloading reuses them.
     """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = fn()
-        except BaseException as exc:  # handed back to the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="rs_embed_task", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    return _lane(lane).submit(fn).result()
 
 
 class RsEmbedTask(QgsTask):
     """Base task: run ``work()`` safely; ``done`` is emitted on the main thread when it ends."""
 
     done = pyqtSignal(object)
+
+    lane = LANE_INTERACTIVE
 
     def __init__(self, description: str) -> None:
         super().__init__(description, QgsTask.CanCancel)
@@ -103,7 +112,7 @@ class RsEmbedTask(QgsTask):
 
     def run(self) -> bool:
         try:
-            result = run_in_python_thread(self.work)
+            result = run_in_python_thread(self.work, self.lane)
             if self.isCanceled():
                 raise CancelledError("Cancelled.")
             self.result = result
@@ -186,6 +195,8 @@ class BatchResult:
 class BatchEmbedTask(RsEmbedTask):
     """Embed many features (polygons, or points with a buffer) in one core batch."""
 
+    lane = LANE_BATCH
+
     def __init__(
         self,
         fids: list[int],
@@ -214,6 +225,10 @@ class BatchEmbedTask(RsEmbedTask):
             else:
                 todo.append((fid, spec))
         if todo:
+            # Below the size at which the core prepares its fast cache, items are read
+            # through TorchGeo: in this lane's thread, whose dataset is reused, rather
+            # than in fresh worker threads whose datasets TorchGeo's lru_cache keeps.
+            small = len(todo) < AUTO_PREPARE_MIN_ITEMS
             embs = get_embeddings_batch(
                 spatials=[s for _, s in todo],
                 temporal=year_spec(),
@@ -221,6 +236,7 @@ class BatchEmbedTask(RsEmbedTask):
                 data_dir=self.data_dir,
                 expand_deg=self.expand_deg,
                 on_error="skip",
+                workers=1 if small else None,
                 progress=self.report,
                 cancel=self.isCanceled,
             )
@@ -235,6 +251,8 @@ class BatchEmbedTask(RsEmbedTask):
 
 class PrepareCacheTask(RsEmbedTask):
     """Build the fast cache of a product file (one-off decompression)."""
+
+    lane = LANE_BATCH
 
     def __init__(self, path: str, description: str = "Copernicus-Embed fast cache") -> None:
         super().__init__(description)

@@ -69,6 +69,7 @@ def core_vectors(layer, fids, europe_dir, pooling="mean", buffer_m=None):
         temporal=TemporalSpec.year(2021),
         output=OutputSpec.pooled(pooling),
         data_dir=str(europe_dir),
+        workers=1,  # the same values; fewer TorchGeo datasets kept alive in the session
     )
     return {f.id(): e.data for f, e in zip(feats, embs, strict=True)}
 

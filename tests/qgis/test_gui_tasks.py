@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -270,10 +271,15 @@ def test_many_tasks_in_a_row_on_reused_worker_threads(europe_dir):
 def test_run_in_python_thread_hands_back_result_and_error():
     import threading
 
+    from rs_embed_qgis.gui import tasks as tasks_mod
     from rs_embed_qgis.gui.tasks import run_in_python_thread
 
     main = threading.get_ident()
-    assert run_in_python_thread(lambda: threading.get_ident()) != main
+    first = run_in_python_thread(threading.get_ident)
+    assert first != main
+    # The same long-lived thread each time (one TorchGeo dataset, one PROJ context).
+    assert run_in_python_thread(threading.get_ident) == first
+    assert run_in_python_thread(threading.get_ident, tasks_mod.LANE_BATCH) not in (main, first)
     with pytest.raises(ZeroDivisionError):
         run_in_python_thread(lambda: 1 / 0)
 
@@ -305,3 +311,89 @@ def test_samples_stay_above_grids(qgis_new_project, europe_dir, tmp_path):
     assert layers.remove_temporary_layers(project, str(tmp_path)) == 4
     assert [n.name() for n in root.children()] == [layers.SAMPLES_NAME]
     assert sample_layer.featureCount() == 1
+
+
+def test_open_samples_table(controller, europe_dir, qgis_iface, monkeypatch):
+    shown = []
+    monkeypatch.setattr(qgis_iface, "showAttributeTable", shown.append, raising=False)
+    controller.open_samples_table()  # nothing yet: says so
+    assert shown == [] and "No samples yet" in controller.dock.status_label.text()
+    controller.dock.set_output_mode("pooled")
+    controller.canvas.setDestinationCrs(WGS84)
+    task = controller.on_rectangle(QgsRectangle(5.0, 48.0, 6.0, 49.0))
+    wait_for(lambda: task not in controller.tasks)
+    controller.open_samples_table()
+    assert [lyr.name() for lyr in shown] == [f"{layers.SAMPLES_NAME} (rectangles)"]
+    assert shown[0].featureCount() == 1
+
+
+def test_unload_while_a_task_runs(qgis_iface, qgis_new_project, data_setting, monkeypatch):
+    from rs_embed_qgis.gui import tasks as tasks_mod
+
+    real = tasks_mod.get_embedding
+    started = []
+
+    def slow(**kwargs):
+        started.append(True)
+        t0 = time.monotonic()
+        while not kwargs["cancel"]() and time.monotonic() - t0 < 30:
+            time.sleep(0.01)
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks_mod, "get_embedding", slow)
+    ctl = GuiController(qgis_iface)
+    ctl.setup()
+    ctl.dock.set_output_mode("grid")
+    first = ctl.start_embed(
+        BBox(5.0, 48.0, 6.0, 49.0), QgsGeometry.fromRect(QgsRectangle(5, 48, 6, 49)), WGS84
+    )
+    wait_for(lambda: started)
+    temp = ctl.temp_dir
+    t0 = time.monotonic()
+    ctl.teardown()
+    assert time.monotonic() - t0 < 10  # the task saw the cancel
+    for _ in range(20):
+        QCoreApplication.processEvents()
+    assert first.outcome == CANCELLED  # finished() ran, its signal went nowhere
+    assert not os.path.exists(temp)
+    assert ctl.dock is None and not ctl.tasks
+    # Nothing was added by the cancelled task after unload.
+    assert not [
+        lyr for lyr in QgsProject.instance().mapLayers().values() if isinstance(lyr, QgsRasterLayer)
+    ]
+
+
+def test_unload_removes_the_temporary_grid_layers(qgis_iface, qgis_new_project, data_setting):
+    ctl = GuiController(qgis_iface)
+    ctl.setup()
+    ctl.dock.set_output_mode("grid")
+    ctl.dock.expand_spin.setValue(0.0)
+    task = ctl.start_embed(
+        BBox(5.0, 48.0, 6.0, 49.0), QgsGeometry.fromRect(QgsRectangle(5, 48, 6, 49)), WGS84
+    )
+    wait_for(lambda: task not in ctl.tasks)
+    files = task.result.files
+    assert os.path.isfile(files.grid) and os.path.isfile(files.rgb)
+    assert len(QgsProject.instance().mapLayers()) == 2
+    ctl.teardown()
+    assert QgsProject.instance().mapLayers() == {}
+    assert not os.path.exists(files.grid)
+    assert QgsProject.instance().layerTreeRoot().findGroup(layers.GRID_GROUP_NAME) is None
+
+
+def test_keep_triton_out(monkeypatch):
+    import sys
+
+    from rs_embed_qgis.gui.tasks import keep_triton_out
+
+    saved = sys.modules.pop("triton", "missing")
+    try:
+        assert keep_triton_out() is True
+        with pytest.raises(ImportError):
+            import triton  # noqa: F401
+        assert keep_triton_out() is False  # already decided
+    finally:
+        if saved == "missing":
+            sys.modules.pop("triton", None)
+        else:
+            sys.modules["triton"] = saved
