@@ -23,7 +23,8 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _write(tmp_path_factory: pytest.TempPathFactory, name: str, win: tuple) -> Path:
+def write_window_dir(tmp_path_factory: pytest.TempPathFactory, name: str, win: tuple) -> Path:
+    """A fresh data directory holding the product window ``win`` (rows, cols)."""
     d = tmp_path_factory.mktemp(name)
     product.write_product(d / "embed_map_310k.tif", *win)
     return d
@@ -32,10 +33,10 @@ def _write(tmp_path_factory: pytest.TempPathFactory, name: str, win: tuple) -> P
 @pytest.fixture(scope="session")
 def europe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Data directory holding a product window over Europe (lat 40..60, lon -10..30)."""
-    return _write(tmp_path_factory, "europe", EUROPE)
+    return write_window_dir(tmp_path_factory, "europe", EUROPE)
 
 
 @pytest.fixture(scope="session")
 def strip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Data directory holding a full-width strip (lat 65.25..70) that crosses the antimeridian."""
-    return _write(tmp_path_factory, "strip", ANTIMERIDIAN_STRIP)
+    return write_window_dir(tmp_path_factory, "strip", ANTIMERIDIAN_STRIP)

@@ -17,7 +17,6 @@ from qgis.core import (
     QgsVectorFileWriter,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 
 from rs_embed_qgis import settings
 from rs_embed_qgis.bridge.geometry import features_to_specs
@@ -25,18 +24,11 @@ from rs_embed_qgis.core import OutputSpec, TemporalSpec, get_embeddings_batch
 from rs_embed_qgis.gui import layers, tasks
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import CANCELLED, OK
+from tests.qgis.util import wait_for
 
 # Countries entirely inside the europe_dir fixture (lat 40..60, lon -10..30).
 EUROPE_FIDS = [3, 283, 374, 353, 312, 4509]  # Germany .. Luxembourg
 NAMES = [f"emb_{i:03d}" for i in range(768)]
-
-
-def wait_for(cond, timeout: float = 120.0) -> None:
-    t0 = time.monotonic()
-    while not cond():
-        QCoreApplication.processEvents()
-        time.sleep(0.005)
-        assert time.monotonic() - t0 < timeout, "timed out"
 
 
 @pytest.fixture()

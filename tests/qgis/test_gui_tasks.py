@@ -28,17 +28,10 @@ from rs_embed_qgis.gui import layers
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import CANCELLED, ERROR, OK, EmbedTask, PrepareCacheTask
 from tests import product
+from tests.qgis.util import wait_for
 
 FILE_ROW0, FILE_COL0 = 120, 680  # europe_dir's window of the global grid
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
-
-
-def wait_for(cond, timeout: float = 120.0) -> None:
-    t0 = time.monotonic()
-    while not cond():
-        QCoreApplication.processEvents()
-        time.sleep(0.005)
-        assert time.monotonic() - t0 < timeout, "timed out"
 
 
 @pytest.fixture()
