@@ -121,20 +121,37 @@ def set_layer_provenance(layer: QgsMapLayer, meta: dict[str, Any] | None) -> Non
 # --------------------------------------------------------------------------- rasters
 
 
-def grid_geotransform(grid: Any) -> tuple[float, float, float, float, float, float]:
-    """GDAL geotransform of a (d, y, x) grid from its pixel-centre coordinates."""
-    x = np.asarray(grid.coords["x"].values, dtype=np.float64)
-    y = np.asarray(grid.coords["y"].values, dtype=np.float64)
-    half = PRODUCT_RES / 2.0
-    return (float(x[0]) - half, PRODUCT_RES, 0.0, float(y[0]) + half, 0.0, -PRODUCT_RES)
+def grid_geotransform(
+    grid: Any, meta: dict[str, Any] | None = None
+) -> tuple[float, float, float, float, float, float]:
+    """GDAL geotransform of a (d, y, x) grid: from xarray pixel centres, else meta's bbox_4326.
+
+    A NumPy grid (what the plugin gets from the core) carries no coordinates: its
+    pixel-edge bounds are ``meta["bbox_4326"]`` (minlon, minlat, maxlon, maxlat).
+    """
+    coords = getattr(grid, "coords", None)
+    if coords is not None and "x" in coords and "y" in coords:
+        x = np.asarray(coords["x"].values, dtype=np.float64)
+        y = np.asarray(coords["y"].values, dtype=np.float64)
+        half = PRODUCT_RES / 2.0
+        return (float(x[0]) - half, PRODUCT_RES, 0.0, float(y[0]) + half, 0.0, -PRODUCT_RES)
+    box = (meta or {}).get("bbox_4326")
+    if box is None:
+        raise ValueError("A NumPy grid needs meta['bbox_4326'] (its pixel-edge bounds).")
+    return (float(box[0]), PRODUCT_RES, 0.0, float(box[3]), 0.0, -PRODUCT_RES)
+
+
+class OutputError(OSError):
+    """A result file could not be written (disk full, no permission, bad path)."""
 
 
 def _create(path: str, width: int, height: int, bands: int, dtype: int, options: list[str]):
     from osgeo import gdal, osr
 
-    gdal.UseExceptions()
     drv = gdal.GetDriverByName("GTiff")
     ds = drv.Create(str(path), width, height, bands, dtype, options=options)
+    if ds is None:
+        raise OutputError(f"Cannot create {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
     srs = osr.SpatialReference()
     srs.SetFromUserInput(PRODUCT_CRS)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
@@ -143,7 +160,9 @@ def _create(path: str, width: int, height: int, bands: int, dtype: int, options:
 
 
 def _grid_array(grid: Any) -> np.ndarray:
-    arr = np.asarray(grid.transpose("d", "y", "x").values, dtype=np.float32)
+    if hasattr(grid, "dims") and hasattr(grid, "transpose") and hasattr(grid, "values"):
+        grid = grid.transpose("d", "y", "x").values  # an xarray.DataArray (Python API)
+    arr = np.asarray(grid, dtype=np.float32)
     if arr.ndim != 3:
         raise ValueError(f"Expected a (d, y, x) grid, got shape {arr.shape}.")
     return arr
@@ -164,15 +183,47 @@ def write_grid_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None)
     d, h, w = arr.shape
     ds = _create(path, w, h, d, gdal.GDT_Float32, [*_GTIFF_OPTIONS, "INTERLEAVE=BAND"])
     try:
-        ds.SetGeoTransform(grid_geotransform(grid))
+        ds.SetGeoTransform(grid_geotransform(grid, meta))
         for i, name in enumerate(embedding_field_names(DEFAULT_PREFIX, d), start=1):
             ds.GetRasterBand(i).SetDescription(name)
         ds.SetMetadata(_metadata_tags(_meta_of(grid, meta)))
-        ds.WriteArray(arr)
-        ds.FlushCache()
+        _write_bands(ds, arr, path)
+    except BaseException:
+        ds = None
+        remove_partial(path)
+        raise
     finally:
         ds = None
     return str(path)
+
+
+def remove_partial(path: str) -> None:
+    """Delete a result file (and its .aux.xml) left half-written by a failed run."""
+    import os
+
+    for p in (str(path), f"{path}.aux.xml"):
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+
+
+def _write_bands(ds: Any, arr: np.ndarray, path: str) -> None:
+    """Write a (bands, H, W) array band by band with raw bytes (no gdal_array, any NumPy)."""
+    from osgeo import gdal
+
+    _, h, w = arr.shape
+    for i in range(arr.shape[0]):
+        band = np.ascontiguousarray(arr[i])
+        err = ds.GetRasterBand(i + 1).WriteRaster(
+            0, 0, w, h, band.tobytes(), w, h, _GDAL_TYPES[band.dtype.str[1:]]
+        )
+        if err != gdal.CE_None:
+            raise OutputError(f"Cannot write {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
+    ds.FlushCache()
+
+
+_GDAL_TYPES = {"f4": 6, "u1": 1}  # GDT_Float32, GDT_Byte
 
 
 def _top_components(centred: np.ndarray, k: int) -> np.ndarray:
@@ -228,7 +279,7 @@ def write_rgb_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None) 
     _, h, w = rgba.shape
     ds = _create(path, w, h, 4, gdal.GDT_Byte, [*_GTIFF_OPTIONS, "PHOTOMETRIC=RGB", "ALPHA=YES"])
     try:
-        ds.SetGeoTransform(grid_geotransform(grid))
+        ds.SetGeoTransform(grid_geotransform(grid, meta))
         interp = (gdal.GCI_RedBand, gdal.GCI_GreenBand, gdal.GCI_BlueBand, gdal.GCI_AlphaBand)
         names = ("PCA 1", "PCA 2", "PCA 3", "alpha")
         for i, (ci, name) in enumerate(zip(interp, names, strict=True), start=1):
@@ -238,8 +289,11 @@ def write_rgb_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None) 
         tags = _metadata_tags(_meta_of(grid, meta))
         tags["RS_EMBED_RENDERING"] = "PCA of the 768-d vectors, components 1-3, 2-98 % stretch"
         ds.SetMetadata(tags)
-        ds.WriteArray(rgba)
-        ds.FlushCache()
+        _write_bands(ds, rgba, path)
+    except BaseException:
+        ds = None
+        remove_partial(path)
+        raise
     finally:
         ds = None
     return str(path)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,14 +29,15 @@ from rs_embed_qgis.core.constants import (
 from rs_embed_qgis.core.dataset import (
     ProductInfo,
     find_product_file,
-    get_dataset,
     inspect_product_file,
     missing_data_message,
     resolve_data_dir,
 )
 from rs_embed_qgis.core.errors import (
+    CacheError,
     CancelledError,
     DataNotFoundError,
+    DependencyError,
     InvalidGeometryError,
     NoCoverageError,
     RequestTooLargeError,
@@ -45,7 +46,7 @@ from rs_embed_qgis.core.errors import (
 )
 from rs_embed_qgis.core.grid import Window, expand_box, spatial_to_box, window_for_bbox
 from rs_embed_qgis.core.pooling import PoolResult, pool_window
-from rs_embed_qgis.core.reader import TorchGeoReader, WindowReader
+from rs_embed_qgis.core.reader import WindowReader
 from rs_embed_qgis.core.specs import (
     BBox,
     OutputSpec,
@@ -59,6 +60,9 @@ from rs_embed_qgis.core.specs import (
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
+
+READERS = ("auto", "gdal", "cache", "torchgeo")
+GRID_FORMATS = ("xarray", "numpy")
 
 # A grid larger than this is refused before anything is read (override per call).
 DEFAULT_MAX_GRID_BYTES = 2 * 1024**3
@@ -121,39 +125,6 @@ def check_expand(expand_deg: float) -> float:
     return v
 
 
-_pools: dict[int, ThreadPoolExecutor] = {}
-_pools_lock = threading.Lock()
-
-
-def worker_pool(n: int) -> ThreadPoolExecutor:
-    """A long-lived pool of ``n`` batch threads, shared by all batches of this process.
-
-    Long-lived because each thread keeps its own TorchGeo dataset (GDAL handles are not
-    thread-safe), and TorchGeo's class-level handle cache keeps every dataset alive: a
-    fresh pool per batch would leak one dataset per thread per batch.
-    """
-    with _pools_lock:
-        pool = _pools.get(n)
-        if pool is None:
-            pool = _pools[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix=_POOL_PREFIX)
-        return pool
-
-
-_POOL_PREFIX = "rs_embed_core"
-
-
-def in_worker(fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` on the core's long-lived reader thread (or here, if already on one).
-
-    Data access runs on threads the core owns, so TorchGeo datasets are reused and never
-    created on a short-lived thread (QGIS task threads get a new Python thread state per
-    task, which pyproj >= 3.7 does not survive: pyproj issues 1509 and 1622).
-    """
-    if threading.current_thread().name.startswith(_POOL_PREFIX):
-        return fn()
-    return worker_pool(1).submit(fn).result()
-
-
 def batch_workers(n_items: int, workers: int | None = None) -> int:
     """Worker count: argument > $RS_EMBED_COPERNICUS_BATCH_WORKERS > 4, at most one per item."""
     if workers is None:
@@ -176,29 +147,40 @@ class Source:
     download: bool
     info: ProductInfo
     reader: WindowReader
+    warnings: list[str] = field(default_factory=list)
 
 
-_file_lock = threading.Lock()
-_file_cache: dict[tuple[str, bool], str] = {}
+def _torchgeo_download(data_dir: str) -> None:
+    """The seed's ``download=True``: TorchGeo's CopernicusEmbed fetches the file (API only)."""
+    from rs_embed_qgis.core.dataset import get_dataset
+
+    get_dataset(data_dir, True)
 
 
 def locate_file(data_dir: str, download: bool) -> str:
-    """The product file in ``data_dir``; downloads it through TorchGeo when allowed."""
-    key = (os.path.abspath(data_dir), bool(download))
-    with _file_lock:
-        hit = _file_cache.get(key)
-    if hit is not None and os.path.isfile(hit):
-        return hit
+    """The product file in ``data_dir``; downloads it through TorchGeo when allowed.
+
+    Without TorchGeo (as in QGIS) a missing file is reported with where it was looked for;
+    the plugin downloads it through QGIS's own network stack instead.
+    """
     path = find_product_file(data_dir)
-    if path is None:
-        # TorchGeo's own download path (download=True in the seed); raises our error.
-        get_dataset(data_dir, download)
+    if path is None and download:
+        try:
+            _torchgeo_download(data_dir)
+        except DependencyError as exc:
+            raise DataNotFoundError(
+                missing_data_message(data_dir, f"download=True needs TorchGeo: {exc}")
+            ) from exc
         path = find_product_file(data_dir)
-        if path is None:
-            raise DataNotFoundError(missing_data_message(data_dir))
-    with _file_lock:
-        _file_cache[key] = str(path)
+    if path is None:
+        raise DataNotFoundError(missing_data_message(data_dir))
     return str(path)
+
+
+def _direct_reader(info: ProductInfo) -> WindowReader:
+    from rs_embed_qgis.core.gdal_reader import open_gdal_reader
+
+    return open_gdal_reader(info)
 
 
 def open_source(
@@ -209,34 +191,44 @@ def open_source(
 ) -> Source:
     """Resolve the data directory and file, and choose the reader.
 
-    ``reader``: ``auto`` (the prepared cache when there is one, else TorchGeo),
-    ``torchgeo`` (always TorchGeo slicing, the reference path) or ``cache`` (the cache,
-    which must be prepared).
+    ``reader``: ``auto`` (the prepared cache when there is one, else GDAL), ``gdal`` (the
+    GeoTIFF's own pixels through GDAL), ``cache`` (the prepared cache, which must exist) or
+    ``torchgeo`` (TorchGeo's CopernicusEmbed slicing: the reference path, needs torch).
     """
-    if reader not in ("auto", "torchgeo", "cache"):
-        raise SpecError(f"reader must be 'auto', 'torchgeo' or 'cache', got {reader!r}.")
+    if reader not in READERS:
+        raise SpecError(f"reader must be one of {', '.join(map(repr, READERS))}, got {reader!r}.")
     ddir = resolve_data_dir(data_dir, sensor)
     info = inspect_product_file(locate_file(ddir, download))
+    warnings: list[str] = []
     chosen: WindowReader | None = None
     if reader in ("auto", "cache"):
-        chosen = cache_mod.open_cached_reader(info)
+        try:
+            chosen = cache_mod.open_cached_reader(info)
+        except CacheError as exc:
+            if reader == "cache":
+                raise
+            warnings.append(f"The fast cache is not used: {exc}")
         if chosen is None and reader == "cache":
             raise DataNotFoundError(
                 f"No prepared cache for {info.path}; call prepare_cache() first."
             )
-    if chosen is None:
+    if chosen is None and reader == "torchgeo":
+        from rs_embed_qgis.core.reader import TorchGeoReader
+
         chosen = TorchGeoReader(info, ddir, download)
-    return Source(ddir, download, info, chosen)
+    if chosen is None:
+        chosen = _direct_reader(info)
+    return Source(ddir, download, info, chosen, warnings)
 
 
 # --------------------------------------------------------------------------- single items
 
 
 def _base_meta(source: Source, year: int, expand_deg: float, output: OutputSpec) -> dict[str, Any]:
-    return {
+    meta = {
         "model": MODEL_ID,
         "kind": "precomputed",
-        "source": "torchgeo.datasets.CopernicusEmbed",
+        "source": "Copernicus-Embed (torchgeo.datasets.CopernicusEmbed product)",
         "backend": "auto",
         "reader": source.reader.name,
         "data_dir": os.path.abspath(source.data_dir),
@@ -250,6 +242,9 @@ def _base_meta(source: Source, year: int, expand_deg: float, output: OutputSpec)
         "resolution_deg": PRODUCT_RES,
         "crs": PRODUCT_CRS,
     }
+    if source.warnings:
+        meta["warnings"] = list(source.warnings)
+    return meta
 
 
 def _window_meta(window: Window) -> dict[str, Any]:
@@ -278,7 +273,7 @@ def estimate_request(
     if isinstance(spatial, Polygon):
         from rs_embed_qgis.core.polygon import polygon_window
 
-        window = polygon_window(spatial.geometry)
+        window = polygon_window(spatial)
     else:
         window = plan_window(spatial, check_expand(expand_deg))[2]
     return {
@@ -298,16 +293,20 @@ def _no_coverage(what: str, box: Any) -> NoCoverageError:
     )
 
 
-def _embed_box(
-    source: Source,
-    spatial: BBox | PointBuffer,
-    output: OutputSpec,
-    meta: dict[str, Any],
-    expand_deg: float,
-    max_grid_bytes: int,
-    cancel: CancelFn | None,
-) -> Embedding:
-    requested, expanded, window = plan_window(spatial, expand_deg)
+@dataclass(frozen=True)
+class _Job:
+    """What every item of one request shares."""
+
+    output: OutputSpec
+    year: int
+    expand_deg: float
+    max_grid_bytes: int
+    grid_format: str
+    cancel: CancelFn | None
+
+
+def _embed_box(source: Source, spatial: BBox | PointBuffer, job: _Job, meta: dict) -> Embedding:
+    requested, expanded, window = plan_window(spatial, job.expand_deg)
     meta.update(
         spatial=type(spatial).__name__,
         requested_bbox=tuple(float(v) for v in requested),
@@ -318,13 +317,14 @@ def _embed_box(
         raise NoCoverageError(
             f"The bbox {meta['bbox_4326']} lies outside the product file {source.info.path}."
         )
-    if output.mode == "pooled":
-        res = pool_window(source.reader.read, window, output.pooling, cancel)
+    if job.output.mode == "pooled":
+        read = functools.partial(source.reader.read, cancel=job.cancel)
+        res = pool_window(read, window, job.output.pooling, job.cancel)
         if res.vector is None:
             raise _no_coverage("area", meta["bbox_4326"])
         meta.update(_count_meta(res))
         return Embedding(res.vector, meta)
-    return _grid_embedding(source, window, meta, max_grid_bytes)
+    return _grid_embedding(source, window, meta, job)
 
 
 def _count_meta(res: PoolResult) -> dict[str, Any]:
@@ -335,59 +335,65 @@ def _count_meta(res: PoolResult) -> dict[str, Any]:
     }
 
 
-def _grid_embedding(
-    source: Source, window: Window, meta: dict[str, Any], max_grid_bytes: int
-) -> Embedding:
-    import xarray as xr
-
+def check_grid_size(window: Window, max_grid_bytes: int) -> None:
+    """Refuse a grid larger than ``max_grid_bytes`` before anything is read."""
     if window.nbytes() > max_grid_bytes:
         raise RequestTooLargeError(
             f"The grid {window.height}x{window.width}x{PRODUCT_BANDS} would take "
             f"{window.nbytes() / 1024**2:.0f} MB, over the limit of "
             f"{max_grid_bytes / 1024**2:.0f} MB. Choose a smaller area, or pooled output."
         )
-    hwc = source.reader.read(window)
-    valid = np.any(hwc != 0, axis=-1)
-    n_valid = int(valid.sum())
-    if n_valid == 0:
-        raise _no_coverage("area", meta["bbox_4326"])
-    meta.update(_count_meta(PoolResult(None, n_valid, int(valid.size))))
-    da = xr.DataArray(
-        hwc.transpose(2, 0, 1),
+
+
+def grid_to_xarray(chw: np.ndarray, window: Window, meta: dict[str, Any]) -> Any:
+    """A (d, y, x) xarray.DataArray with pixel-centre coordinates (the seed's grid output)."""
+    try:
+        import xarray as xr
+    except ImportError as exc:
+        raise DependencyError(
+            "Grid output as an xarray.DataArray needs xarray (pip install xarray), or "
+            f"ask for grid_format='numpy' ({exc})."
+        ) from exc
+    return xr.DataArray(
+        chw,
         dims=("d", "y", "x"),
         coords={"d": np.arange(PRODUCT_BANDS), "y": window.lats(), "x": window.lons()},
         name="embedding",
         attrs=dict(meta),
     )
-    return Embedding(da, meta)
 
 
-def _embed_one(
-    source: Source,
-    spatial: SpatialSpec,
-    output: OutputSpec,
-    year: int,
-    expand_deg: float,
-    max_grid_bytes: int,
-    cancel: CancelFn | None = None,
-    coverage: Any = None,
-) -> Embedding:
-    meta = _base_meta(source, year, expand_deg, output)
+def _grid_embedding(source: Source, window: Window, meta: dict[str, Any], job: _Job) -> Embedding:
+    check_grid_size(window, job.max_grid_bytes)
+    hwc = source.reader.read(window, cancel=job.cancel)
+    valid = np.any(hwc != 0, axis=-1)
+    n_valid = int(valid.sum())
+    if n_valid == 0:
+        raise _no_coverage("area", meta["bbox_4326"])
+    meta.update(_count_meta(PoolResult(None, n_valid, int(valid.size))))
+    chw = hwc.transpose(2, 0, 1)
+    if job.grid_format == "numpy":
+        return Embedding(chw, meta)
+    return Embedding(grid_to_xarray(chw, window, meta), meta)
+
+
+def _embed_one(source: Source, spatial: SpatialSpec, job: _Job, coverage: Any = None) -> Embedding:
+    meta = _base_meta(source, job.year, job.expand_deg, job.output)
     if isinstance(spatial, Polygon):
         from rs_embed_qgis.core import polygon as poly
 
         meta["expand_deg"] = 0.0  # a polygon is pooled over exactly its area
-        cov = coverage if coverage is not None else poly.polygon_coverage([spatial.geometry])[0]
-        if output.mode == "grid":
+        cov = coverage if coverage is not None else poly.polygon_coverage([spatial])[0]
+        if job.output.mode == "grid":
             window = cov.window()
             meta.update(spatial="Polygon", **_window_meta(window))
-            return _grid_embedding(source, window, meta, max_grid_bytes)
-        vec, pmeta = poly.pool_coverage(source.reader, cov, output.pooling)
+            return _grid_embedding(source, window, meta, job)
+        vec, pmeta = poly.pool_coverage(source.reader, cov, job.output.pooling, job.cancel)
         meta.update(spatial="Polygon", **pmeta)
         if vec is None:
-            raise _no_coverage("polygon with bounds", spatial.geometry.bounds)
+            raise _no_coverage("polygon with bounds", spatial.bounds)
         return Embedding(vec, meta)
-    return _embed_box(source, spatial, output, meta, expand_deg, max_grid_bytes, cancel)
+    return _embed_box(source, spatial, job, meta)
 
 
 def _check_request(
@@ -396,11 +402,14 @@ def _check_request(
     backend: str,
     output: OutputSpec | None,
     expand_deg: float,
+    grid_format: str = "xarray",
 ) -> tuple[int, OutputSpec, float]:
     """Validate what single and batch requests share, year first (before any data access)."""
     check_model(model)
     year = validate_temporal(temporal)
     check_backend(backend)
+    if grid_format not in GRID_FORMATS:
+        raise SpecError(f"grid_format must be 'xarray' or 'numpy', got {grid_format!r}.")
     return year, check_output(output or OutputSpec.pooled()), check_expand(expand_deg)
 
 
@@ -418,22 +427,22 @@ def get_embedding(
     download: bool = DEFAULT_DOWNLOAD,
     reader: str = "auto",
     max_grid_bytes: int = DEFAULT_MAX_GRID_BYTES,
+    grid_format: str = "xarray",
     cancel: CancelFn | None = None,
 ) -> Embedding:
     """Embed one BBox / PointBuffer / Polygon: a pooled vector (768,) or a (d, y, x) grid.
 
     The year is validated before any data access; the bbox is grown to ``expand_deg``
-    (BBox/PointBuffer only) and snapped outward to the product's pixel edges.
+    (BBox/PointBuffer only) and snapped outward to the product's pixel edges. Grids are
+    xarray.DataArrays (the seed's output) or, with ``grid_format="numpy"``, plain (d, y, x)
+    float32 arrays whose pixel-edge bounds are ``meta["bbox_4326"]``.
     """
     del device  # precomputed: nothing runs on a device
-    year, output, expand = _check_request(model, temporal, backend, output, expand_deg)
+    year, output, expand = _check_request(model, temporal, backend, output, expand_deg, grid_format)
     spatial = check_spatial(spatial)
-
-    def work() -> Embedding:
-        source = open_source(data_dir, sensor, download, reader)
-        return _embed_one(source, spatial, output, year, expand, max_grid_bytes, cancel)
-
-    return in_worker(work)
+    source = open_source(data_dir, sensor, download, reader)
+    job = _Job(output, year, expand, max_grid_bytes, grid_format, cancel)
+    return _embed_one(source, spatial, job)
 
 
 # --------------------------------------------------------------------------- batches
@@ -455,6 +464,31 @@ def _item_error(index: int, exc: BaseException) -> BaseException:
     return new
 
 
+def _maybe_prepare(
+    source: Source,
+    policy: bool | str,
+    n_items: int,
+    reader: str,
+    report: ProgressFn,
+    is_cancelled: CancelFn,
+) -> tuple[bool, str | None]:
+    """Build the cache first when asked (or ``auto`` and worth it); (prepared, warning)."""
+    if reader != "auto" or source.reader.name == "cache":
+        return False, None
+    if not cache_mod.should_prepare(policy, source.info, n_items):
+        return False, None
+
+    def prep_progress(f: float, msg: str) -> None:
+        report(0.5 * f, msg)
+
+    try:
+        cache_mod.prepare_cache(source.info.path, progress=prep_progress, cancel=is_cancelled)
+    except CacheError as exc:
+        # A cache fault never costs the batch: read the GeoTIFF directly instead.
+        return False, f"The fast cache could not be prepared; reading the file directly: {exc}"
+    return True, None
+
+
 def get_embeddings_batch(
     model: str = MODEL_ID,
     *,
@@ -474,6 +508,7 @@ def get_embeddings_batch(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     max_grid_bytes: int = DEFAULT_MAX_GRID_BYTES,
+    grid_format: str = "xarray",
 ) -> list[Embedding]:
     """Embed many specs; results in input order, equal to calling get_embedding on each.
 
@@ -481,11 +516,14 @@ def get_embeddings_batch(
     Embedding with ``data=None`` and ``meta["error"]`` for items without coverage or with
     an unusable geometry. ``progress(fraction, message)`` and ``cancel() -> bool`` let a
     QgsTask or Processing feedback drive the batch; a cancelled batch raises
-    CancelledError and returns nothing. ``prepare_cache="auto"`` builds the fast cache
-    first when the batch is large enough to pay for it (reported through ``progress``).
+    CancelledError and returns nothing, and an exception raised by ``progress`` stops the
+    batch at once. ``prepare_cache``: ``True`` builds the fast cache first, ``False``
+    never, ``"auto"`` when the batch is large enough to pay for it and the disk has room;
+    a cache that cannot be built is reported in ``meta["warnings"]`` and the file is read
+    directly.
     """
     del device
-    year, output, expand = _check_request(model, temporal, backend, output, expand_deg)
+    year, output, expand = _check_request(model, temporal, backend, output, expand_deg, grid_format)
     if on_error not in ("raise", "skip"):
         raise SpecError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
     items = list(spatials)
@@ -493,22 +531,17 @@ def get_embeddings_batch(
         return []
     report = progress or (lambda f, m: None)
     is_cancelled = cancel or (lambda: False)
+    job = _Job(output, year, expand, max_grid_bytes, grid_format, is_cancelled)
 
     source = open_source(data_dir, sensor, download, reader)
-    if (
-        reader == "auto"
-        and source.reader.name == "torchgeo"
-        and cache_mod.should_prepare(prepare_cache, source.info, len(items))
-    ):
-
-        def prep_progress(f: float, msg: str) -> None:
-            report(0.5 * f, msg)
-
-        cache_mod.prepare_cache(source.info.path, progress=prep_progress, cancel=is_cancelled)
+    prepared, warning = _maybe_prepare(
+        source, prepare_cache, len(items), reader, report, is_cancelled
+    )
+    if prepared:
         source = open_source(data_dir, sensor, download, reader)
-        base, span = 0.5, 0.5
-    else:
-        base, span = 0.0, 1.0
+    if warning:
+        source.warnings.append(warning)
+    base, span = (0.5, 0.5) if prepared else (0.0, 1.0)
 
     results: list[Embedding | None] = [None] * len(items)
     errors: dict[int, BaseException] = {}
@@ -520,17 +553,14 @@ def get_embeddings_batch(
             checked.append(None)
             errors[i] = exc
 
-    # Polygons: exact coverage of every polygon at once (fast, vectorised by exactextract).
+    # Polygons: exact coverage of every polygon at once (vectorised NumPy).
     coverages: dict[int, Any] = {}
     poly_idx = [i for i, sp in enumerate(checked) if isinstance(sp, Polygon)]
     if poly_idx:
         from rs_embed_qgis.core import polygon as poly
 
         report(base, "Computing polygon coverage")
-        covs = poly.polygon_coverage(
-            [checked[i].geometry for i in poly_idx],  # type: ignore[union-attr]
-            on_error="keep",
-        )
+        covs = poly.polygon_coverage([checked[i] for i in poly_idx], on_error="keep")
         for i, cov in zip(poly_idx, covs):
             if isinstance(cov, BaseException):
                 errors[i] = cov
@@ -538,50 +568,57 @@ def get_embeddings_batch(
                 coverages[i] = cov
 
     todo = [i for i in range(len(items)) if i not in errors]
-    done = 0
-    lock = threading.Lock()
     t0 = time.monotonic()
 
-    def run(i: int) -> None:
-        nonlocal done
+    def run(i: int) -> tuple[int, Embedding | None, BaseException | None]:
         if is_cancelled():
-            return
+            return i, None, CancelledError("Cancelled.")
         try:
-            results[i] = _embed_one(
-                source,
-                checked[i],  # type: ignore[arg-type]
-                output,
-                year,
-                expand,
-                max_grid_bytes,
-                is_cancelled,
-                coverages.get(i),
-            )
+            return i, _embed_one(source, checked[i], job, coverages.get(i)), None  # type: ignore[arg-type]
         except RsEmbedError as exc:
-            if isinstance(exc, CancelledError):
-                return
-            with lock:
-                errors[i] = exc
-        with lock:
-            done += 1
-            n = done
+            return i, None, exc
+
+    def collect(i: int, emb: Embedding | None, exc: BaseException | None, n: int) -> None:
+        if isinstance(exc, CancelledError) or is_cancelled():
+            raise CancelledError("The batch was cancelled; no results were returned.")
+        if exc is not None:
+            errors[i] = exc
+        else:
+            results[i] = emb
         if n == len(todo) or n % 16 == 0:
             report(base + span * n / len(todo), f"Embedded {n} of {len(todo)}")
 
     n_workers = batch_workers(len(todo), workers) if todo else 1
-    # Windows of the cache are served by positional reads that release the GIL; TorchGeo
-    # readers get one dataset (and GDAL handle) per worker thread.
     if n_workers == 1:
-
-        def serial() -> None:
-            for i in todo:
-                if is_cancelled():
-                    break
-                run(i)
-
-        in_worker(serial)
+        for n, i in enumerate(todo, start=1):
+            collect(*run(i), n)
     else:
-        list(worker_pool(n_workers).map(run, todo))
+        # Workers only read and pool; progress, cancel and errors are handled here, in
+        # the caller's thread, so a failing callback stops the batch at once. The pool
+        # lives for this batch only.
+        ex = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="rs_embed_batch")
+        pending: set[Any] = set()
+        try:
+            queue = iter(todo)
+            for i in queue:
+                pending.add(ex.submit(run, i))
+                if len(pending) >= 2 * n_workers:
+                    break
+            n = 0
+            while pending:
+                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                if not finished and is_cancelled():
+                    raise CancelledError("The batch was cancelled; no results were returned.")
+                for fut in finished:
+                    n += 1
+                    collect(*fut.result(), n)
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(ex.submit(run, nxt))
+        finally:
+            for fut in pending:
+                fut.cancel()
+            ex.shutdown(wait=True)
 
     if is_cancelled():
         raise CancelledError("The batch was cancelled; no results were returned.")

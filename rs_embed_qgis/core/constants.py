@@ -20,6 +20,9 @@ DEFAULT_DATA_DIR = "data/copernicus_embed"
 DEFAULT_BATCH_WORKERS = 4
 DEFAULT_EXPAND_DEG = 1.0
 DEFAULT_DOWNLOAD = True
+# Half the side of the square read around a clicked point or a point feature (the seed's
+# example uses 5 km); the dock and Processing share it.
+DEFAULT_BUFFER_M = 5000.0
 
 # The product, as TorchGeo describes it (torchgeo.datasets.CopernicusEmbed, v0.9+).
 FILENAME_GLOB = "embed_map_*"

@@ -27,6 +27,10 @@ class DataNotFoundError(DataError, FileNotFoundError):
     """No product file in the data directory, and it could not be downloaded."""
 
 
+class PermissionDeniedError(DataError, PermissionError):
+    """The product file or a folder exists but this user may not read (or write) it."""
+
+
 class CorruptDataError(DataError):
     """The product file is truncated, corrupt or of the wrong shape."""
 
@@ -48,4 +52,7 @@ class RequestTooLargeError(RsEmbedError, MemoryError):
 
 
 class CacheError(DataError):
-    """The fast cache cannot be prepared (no disk space, source changed meanwhile)."""
+    """The fast cache cannot be prepared or served (no space, read-only, not a folder, bad bytes).
+
+    Callers fall back to the direct reader: a cache fault never costs a result.
+    """

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from qgis.core import (
+    Qgis,
+    QgsMessageLog,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -17,7 +21,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from rs_embed_qgis.core.constants import DEFAULT_EXPAND_DEG, ENV_DATA_DIR
-from rs_embed_qgis.core.errors import RsEmbedError
+from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
 from rs_embed_qgis.settings import effective_data_dir
 
 HELP_URL = "https://github.com/rs-embed/rs_embed_qgis#processing"
@@ -111,6 +115,55 @@ class RsEmbedAlgorithm(QgsProcessingAlgorithm):
         return report
 
     @staticmethod
-    def processing_error(exc: RsEmbedError) -> QgsProcessingException:
-        """A core error as the QgsProcessingException Processing shows, with the plain message."""
-        return QgsProcessingException(str(exc))
+    def processing_error(exc: BaseException) -> QgsProcessingException:
+        """Any failure as the QgsProcessingException Processing shows: one actionable sentence.
+
+        Core errors carry their own message; a cancel says nothing was written; anything
+        unexpected names its kind, and its traceback goes to the log (tag rs_embed), never
+        to the user as a crash.
+        """
+        if isinstance(exc, QgsProcessingException):
+            return exc
+        if isinstance(exc, CancelledError):
+            return QgsProcessingException(tr("Cancelled: nothing was written."))
+        if isinstance(exc, RsEmbedError):
+            return QgsProcessingException(str(exc))
+        if isinstance(exc, OSError):
+            return QgsProcessingException(
+                tr("A file could not be read or written: {0}").format(exc)
+            )
+        QgsMessageLog.logMessage(
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            "rs_embed",
+            Qgis.Critical,
+        )
+        return QgsProcessingException(
+            tr("Unexpected {0}: {1} (details in the log panel, tab rs_embed).").format(
+                type(exc).__name__, exc
+            )
+        )
+
+    def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict:
+        """Run ``process()``; every failure becomes a QgsProcessingException, outputs removed."""
+        self._written: list[str] = []
+        try:
+            result = self.process(parameters, context, feedback)
+            if feedback is not None and feedback.isCanceled():
+                raise CancelledError("Cancelled.")
+            return result
+        except Exception as exc:
+            from rs_embed_qgis.bridge.outputs import remove_partial
+
+            for path in self._written:
+                remove_partial(path)
+            raise self.processing_error(exc) from exc
+
+    def will_write(self, path: str | None) -> str | None:
+        """Remember a file output, so that a failed or cancelled run removes it."""
+        if path:
+            self._written.append(str(path))
+        return path
+
+    def process(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict:
+        """The algorithm's work (subclasses); may raise anything."""
+        raise NotImplementedError

@@ -7,18 +7,16 @@ from typing import Any
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingParameterExtent,
     QgsProcessingParameterRasterDestination,
 )
 
-from rs_embed_qgis.bridge.geometry import extent_to_lonlat_box, lonlat_box_to_spec
+from rs_embed_qgis.bridge.jobs import embed_area, extent_request
 from rs_embed_qgis.bridge.outputs import write_grid_geotiff, write_rgb_geotiff
-from rs_embed_qgis.core.adapter import get_embedding
-from rs_embed_qgis.core.constants import PRODUCT_CRS, SUPPORTED_YEARS
-from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
-from rs_embed_qgis.core.specs import OutputSpec, Polygon, TemporalSpec
+from rs_embed_qgis.core.constants import PRODUCT_CRS
+from rs_embed_qgis.core.errors import CancelledError
+from rs_embed_qgis.core.specs import OutputSpec
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
 
 
@@ -73,7 +71,7 @@ class EmbedExtentAlgorithm(RsEmbedAlgorithm):
             )
         )
 
-    def processAlgorithm(
+    def process(
         self,
         parameters: dict[str, Any],
         context: QgsProcessingContext,
@@ -87,43 +85,28 @@ class EmbedExtentAlgorithm(RsEmbedAlgorithm):
         data_dir = self.data_dir(self.parameterAsFile(parameters, self.DATA_DIR, context), feedback)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         rgb_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_RGB, context) or None
-        try:
-            box = extent_to_lonlat_box(rect, crs, context.transformContext())
-            spec = lonlat_box_to_spec(box, expand_deg)
-            feedback.pushInfo(
-                self.tr("Extent in EPSG:4326: {0}").format(", ".join(f"{v:.6f}" for v in box))
-            )
-            feedback.setProgress(5.0)
-            emb = get_embedding(
-                spatial=spec,
-                temporal=TemporalSpec.year(SUPPORTED_YEARS[0]),
-                output=OutputSpec.grid(),
-                data_dir=data_dir,
-                expand_deg=expand_deg,
-                cancel=feedback.isCanceled,
-            )
-        except CancelledError as exc:
-            raise QgsProcessingException(self.tr("Cancelled: nothing was written.")) from exc
-        except RsEmbedError as exc:
-            raise self.processing_error(exc) from exc
+        request = extent_request(rect, crs, context.transformContext(), expand_deg)
+        feedback.pushInfo(
+            self.tr("Extent in EPSG:4326: {0}").format(", ".join(f"{v:.6f}" for v in request.box))
+        )
+        feedback.setProgress(5.0)
+        emb = embed_area(request, OutputSpec.grid(), data_dir, expand_deg, feedback.isCanceled)
         if feedback.isCanceled():
-            raise QgsProcessingException(self.tr("Cancelled: nothing was written."))
+            raise CancelledError("Cancelled.")
         meta = dict(emb.meta)
-        if isinstance(spec, Polygon):
-            # Across the antimeridian the core got two boxes; record the box that was asked.
-            meta["requested_bbox"] = box
-            meta["expand_deg"] = expand_deg
+        for warning in meta.get("warnings", ()):
+            feedback.pushWarning(warning)
         grid = emb.data
         feedback.pushInfo(
             self.tr("Grid: {0} x {1} pixels, {2:.0%} with data").format(
-                grid.sizes["y"], grid.sizes["x"], meta.get("valid_fraction", 0.0)
+                grid.shape[1], grid.shape[2], meta.get("valid_fraction", 0.0)
             )
         )
         feedback.setProgress(60.0)
-        write_grid_geotiff(grid, out_path, meta)
+        write_grid_geotiff(grid, self.will_write(out_path), meta)
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_RGB: None}
         if rgb_path:
             feedback.setProgress(85.0)
-            results[self.OUTPUT_RGB] = write_rgb_geotiff(grid, rgb_path, meta)
+            results[self.OUTPUT_RGB] = write_rgb_geotiff(grid, self.will_write(rgb_path), meta)
         feedback.setProgress(100.0)
         return results

@@ -23,17 +23,22 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from rs_embed_qgis.bridge.geometry import REGIONS, features_to_specs
+from rs_embed_qgis.bridge.geometry import REGIONS
+from rs_embed_qgis.bridge.jobs import embed_features
 from rs_embed_qgis.bridge.outputs import (
     DEFAULT_PREFIX,
     embedding_fields,
     embedding_values,
     valid_fraction_value,
 )
-from rs_embed_qgis.core.adapter import Embedding, get_embeddings_batch
-from rs_embed_qgis.core.constants import POOLINGS, SUPPORTED_YEARS
-from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
-from rs_embed_qgis.core.specs import OutputSpec, TemporalSpec
+from rs_embed_qgis.core.constants import (
+    DEFAULT_BUFFER_M,
+    POOLINGS,
+    PRODUCT_BANDS,
+    SUPPORTED_YEARS,
+)
+from rs_embed_qgis.core.errors import CancelledError
+from rs_embed_qgis.core.specs import OutputSpec
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
 
 _PREFIX_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,20}$")
@@ -82,7 +87,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
             "usable geometry (null, empty, lines) are kept with NULL embeddings and "
             "counted in a warning. The data directory is DATA_DIR, else the plugin "
             "setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed; it must hold "
-            "embed_map_310k.tif (the download is tried if it is missing)."
+            "embed_map_310k.tif (get it with 'Download the Copernicus-Embed product')."
         )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
@@ -98,7 +103,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
                 self.BUFFER_M,
                 self.tr("Buffer around points (metres)"),
                 QgsProcessingParameterNumber.Double,
-                defaultValue=1000.0,
+                defaultValue=DEFAULT_BUFFER_M,
                 minValue=0.001,
             )
         )
@@ -122,8 +127,6 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
                 self.tr("Year"),
                 QgsProcessingParameterNumber.Integer,
                 defaultValue=SUPPORTED_YEARS[0],
-                minValue=min(SUPPORTED_YEARS),
-                maxValue=max(SUPPORTED_YEARS),
             )
         )
         self.add_data_dir_parameter()
@@ -140,7 +143,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
             QgsProcessingOutputNumber(self.SKIPPED, self.tr("Features left with NULL embeddings"))
         )
 
-    def processAlgorithm(
+    def process(
         self,
         parameters: dict[str, Any],
         context: QgsProcessingContext,
@@ -154,6 +157,12 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
         region = REGIONS[self.parameterAsEnum(parameters, self.REGION, context)]
         expand_deg = self.parameterAsDouble(parameters, self.EXPAND_DEG, context)
         year = self.parameterAsInt(parameters, self.YEAR, context)
+        if year not in SUPPORTED_YEARS:
+            raise QgsProcessingException(
+                self.tr("Year {0} is not available: Copernicus-Embed has only {1}.").format(
+                    year, ", ".join(str(y) for y in SUPPORTED_YEARS)
+                )
+            )
         prefix = self.parameterAsString(parameters, self.FIELD_PREFIX, context).strip()
         if not _PREFIX_RE.match(prefix):
             raise QgsProcessingException(
@@ -161,6 +170,14 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
                     "The field prefix {0!r} is not usable: use up to 21 letters, digits or "
                     "underscores, starting with a letter or underscore."
                 ).format(prefix)
+            )
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context) or ""
+        if out_path.lower().split("|")[0].endswith((".shp", ".dbf")):
+            raise QgsProcessingException(
+                self.tr(
+                    "A shapefile cannot hold the {0} embedding fields (dBase allows 255 fields "
+                    "of 10 characters). Save the output as a GeoPackage (.gpkg) instead."
+                ).format(PRODUCT_BANDS + 1)
             )
         data_dir = self.data_dir(self.parameterAsFile(parameters, self.DATA_DIR, context), feedback)
 
@@ -179,67 +196,52 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
             fields.append(in_fields.at(i))
         for f in new_fields:
             fields.append(f)
+
+        # The core repairs invalid polygons itself, so none is dropped by a validity check.
+        features = list(
+            source.getFeatures(
+                QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks
+            )
+        )
+        feedback.pushInfo(
+            self.tr("{0} features, region {1}, pooling {2}").format(len(features), region, pooling)
+        )
+        # All the work first: the output is created only once every vector is known, so a
+        # failed or cancelled run leaves no partial file behind.
+        res = embed_features(
+            features,
+            source.sourceCrs(),
+            context.transformContext(),
+            output=OutputSpec.pooled(pooling),
+            data_dir=data_dir,
+            buffer_m=buffer_m,
+            region=region,
+            expand_deg=expand_deg,
+            prepare_cache="auto",
+            year=year,
+            progress=self.progress_to(feedback, 0.0, 90.0),
+            cancel=feedback.isCanceled,
+        )
+        for warning in res.warnings:
+            feedback.pushWarning(warning)
         sink, dest_id = self.parameterAsSink(
             parameters, self.OUTPUT, context, fields, source.wkbType(), source.sourceCrs()
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-
-        # The core repairs invalid polygons itself, so none is dropped by a validity check.
-        request = QgsFeatureRequest()
-        features = list(
-            source.getFeatures(request, QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks)
-        )
-        feedback.pushInfo(
-            self.tr("{0} features, region {1}, pooling {2}").format(len(features), region, pooling)
-        )
-        try:
-            specs = features_to_specs(
-                features,
-                source.sourceCrs(),
-                context.transformContext(),
-                buffer_m,
-                region,
-                expand_deg,
-            )
-        except RsEmbedError as exc:
-            raise self.processing_error(exc) from exc
-        todo = [i for i, s in enumerate(specs) if not isinstance(s, Exception)]
-        results: dict[int, Embedding] = {}
-        if todo:
-            try:
-                batch = get_embeddings_batch(
-                    spatials=[specs[i] for i in todo],
-                    temporal=TemporalSpec.year(year),
-                    output=OutputSpec.pooled(pooling),
-                    data_dir=data_dir,
-                    expand_deg=expand_deg,
-                    on_error="skip",
-                    progress=self.progress_to(feedback, 0.0, 90.0),
-                    cancel=feedback.isCanceled,
-                )
-            except CancelledError as exc:
-                raise QgsProcessingException(
-                    self.tr("Cancelled: no embeddings were written.")
-                ) from exc
-            except RsEmbedError as exc:
-                raise self.processing_error(exc) from exc
-            results = dict(zip(todo, batch, strict=True))
-
+        self.will_write(out_path if out_path and not out_path.startswith("memory:") else None)
         skipped: dict[str, list[tuple[Any, str]]] = {"geometry": [], "coverage": [], "other": []}
         n_new = new_fields.count()
         for i, feat in enumerate(features):
             if feedback.isCanceled():
-                raise QgsProcessingException(self.tr("Cancelled: the output is incomplete."))
-            emb = results.get(i)
-            vector = emb.data if emb is not None else None
-            meta = emb.meta if emb is not None else {}
+                raise CancelledError("Cancelled.")
+            vector = res.vectors[i]
             if vector is None:
-                self._classify(feat, specs[i], meta, skipped)
+                skipped[res.kinds[i] or "other"].append((feat.id(), res.errors[i] or ""))
             out = QgsFeature(fields)
             out.setGeometry(feat.geometry())
             attrs = feat.attributes()
-            values = embedding_values(vector) + [valid_fraction_value(meta)]
+            values = embedding_values(vector) + [valid_fraction_value(res.metas[i])]
             if len(values) != n_new:  # pragma: no cover - guards the field layout
                 raise QgsProcessingException("internal error: field count mismatch")
             out.setAttributes([attrs[k] for k in keep] + values)
@@ -254,19 +256,6 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
             self.EMBEDDED: len(features) - n_skipped,
             self.SKIPPED: n_skipped,
         }
-
-    @staticmethod
-    def _classify(
-        feat: QgsFeature, spec: Any, meta: dict[str, Any], skipped: dict[str, list]
-    ) -> None:
-        geom = feat.geometry()
-        if geom is None or geom.isNull() or geom.isEmpty():
-            skipped["geometry"].append((feat.id(), "no geometry"))
-        elif meta.get("error_type") == "NoCoverageError":
-            skipped["coverage"].append((feat.id(), meta.get("error", "")))
-        else:
-            reason = str(spec) if isinstance(spec, Exception) else meta.get("error", "")
-            skipped["other"].append((feat.id(), reason))
 
     def _report_skipped(
         self,
