@@ -3,23 +3,27 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-QGIS_PY := /usr/lib/python3/dist-packages/qgis/core/__init__.py
+APT_PACKAGES := qgis python3-qgis python3-gdal qgis-providers proj-bin xvfb xauth
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: setup test lint format demo bench screenshot package install-plugin clean
+.PHONY: apt-deps setup test lint format demo bench screenshot package install-plugin clean
 
 setup: $(STAMP)
 
-# Debian's QGIS (3.22) and the Xvfb used for screenshots.
-$(QGIS_PY):
-	$(SUDO) apt-get update
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends \
-		qgis python3-qgis python3-gdal qgis-providers xvfb xauth
+# Debian's QGIS (3.22 on Debian 12, 3.40 on 13), PROJ's data for pyproj in the venv, and the
+# Xvfb used for screenshots: whatever is missing is installed, whatever else is present.
+apt-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+			--no-install-recommends $$missing; \
+	fi
 
 # The venv sits on Debian's Python so that PyQGIS is importable in it.
-$(STAMP): requirements.txt constraints.txt | $(QGIS_PY)
+$(STAMP): requirements.txt constraints.txt | apt-deps
 	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
 	$(PY) -W ignore -c "import qgis.core, torch, torchgeo, rasterio, pyproj, xarray, exactextract; \
