@@ -1,16 +1,17 @@
 """QGIS geometries and extents in any CRS -> core specs (BBox, PointBuffer, Polygon) in EPSG:4326.
 
-Edges are densified before the transform so that a straight edge of a UTM or polar
-rectangle becomes the curve it really is in longitude/latitude. Results never carry
-longitudes past +-180: a shape across the antimeridian is split there into one part
-on each side, and a shape around a pole covers every longitude up to the pole.
+Only the QGIS API and NumPy are used. Edges are densified before the transform so that
+a straight edge of a UTM or polar rectangle becomes the curve it really is in
+longitude/latitude. Polygons keep continuous longitudes: a shape across the antimeridian
+runs past 180 (the core folds it onto the grid), and a projected ring around a pole is
+closed through that pole, so the shape covers every longitude up to it.
 """
 
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 from qgis.core import (
@@ -68,6 +69,9 @@ def to_wgs84_transform(
 
 # --------------------------------------------------------------------------- helpers
 
+Ring = np.ndarray  # (n, 2) float64 lon/lat (or x/y before the transform)
+Part = list[Ring]  # exterior first, then holes
+
 
 def _unwrap(lons: np.ndarray) -> np.ndarray:
     """Longitudes made continuous: each step taken the short way round (<= 180 degrees)."""
@@ -84,66 +88,111 @@ def _wrap_lon(lon: float) -> float:
     return float((lon + 180.0) % 360.0 - 180.0)
 
 
-def _polygonal(geom: Any) -> list[Any]:
-    """The non-empty polygons of a shapely geometry (lines and points from clipping dropped)."""
-    import shapely
-
-    return [
-        g
-        for g in shapely.get_parts(geom)
-        if g.geom_type == "Polygon" and not g.is_empty and g.area > 0
-    ]
+# WKB geometry types (ISO numbering, before the Z/M thousands).
+_WKB_POINT, _WKB_LINE, _WKB_POLYGON = 1, 2, 3
+_WKB_MULTI = (4, 5, 6, 7)
 
 
-def _fold(geom: Any) -> Any:
-    """Cut a lon-space geometry into 360-degree slices and shift each onto [-180, 180]."""
-    import shapely
-    from shapely.geometry import box
+def _wkb_polygons(wkb: bytes) -> list[Part]:
+    """The polygons of a WKB geometry as rings of (n, 2) arrays; points and lines are skipped.
 
-    minx, _, maxx, _ = geom.bounds
-    if minx >= -180.0 and maxx <= 180.0:
-        return geom
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    pieces = []
-    for k in range(math.floor((minx + 180.0) / 360.0), math.floor((maxx + 180.0) / 360.0) + 1):
-        clip = geom.intersection(box(360.0 * k - 180.0, -90.0, 360.0 * k + 180.0, 90.0))
-        shift = np.array([360.0 * k, 0.0])
-        pieces += [shapely.transform(p, lambda c, s=shift: c - s) for p in _polygonal(clip)]
-    if not pieces:
-        return shapely.Polygon()
-    return shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]
+    QGIS 3.22 has no array access to a geometry's coordinates from Python, and a QgsPoint
+    per vertex is slow for a densified outline, so the WKB is read with NumPy instead.
+    """
+    parts: list[Part] = []
+
+    def read(off: int) -> int:
+        order = "<" if wkb[off] == 1 else ">"
+        (code,) = struct.unpack_from(order + "I", wkb, off + 1)
+        off += 5
+        base, dims = code % 1000, code // 1000
+        ndim = 2 + (dims in (1, 3)) + (dims in (2, 3))
+        dtype = np.dtype(order + "f8")
+
+        def coords(off: int) -> tuple[np.ndarray, int]:
+            (n,) = struct.unpack_from(order + "I", wkb, off)
+            arr = np.frombuffer(wkb, dtype=dtype, count=n * ndim, offset=off + 4)
+            return arr.reshape(n, ndim)[:, :2].astype(np.float64), off + 4 + 8 * n * ndim
+
+        if base == _WKB_POINT:
+            return off + 8 * ndim
+        if base == _WKB_LINE:
+            return coords(off)[1]
+        (count,) = struct.unpack_from(order + "I", wkb, off)
+        off += 4
+        if base == _WKB_POLYGON:
+            rings = []
+            for _ in range(count):
+                ring, off = coords(off)
+                rings.append(ring)
+            if rings:
+                parts.append(rings)
+            return off
+        if base in _WKB_MULTI:
+            for _ in range(count):
+                off = read(off)
+            return off
+        raise InvalidGeometryError(f"Unexpected WKB geometry type {code} in a polygon.")
+
+    read(0)
+    return parts
 
 
-def _ring_region(coords: np.ndarray) -> Any:
-    """The lon-space polygon a transformed ring bounds; a ring around a pole is closed at it."""
-    import shapely
+def _signed_area(ring: Ring) -> float:
+    """Shoelace area of a ring (positive when counter-clockwise)."""
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
 
-    lons = _unwrap(coords[:, 0])
-    lats = coords[:, 1]
-    turn = lons[-1] - lons[0]
-    if abs(turn) < 180.0:
+
+def _has_area(ring: Ring) -> bool:
+    """True for a ring of at least three distinct corners enclosing some area."""
+    return len(ring) >= 4 and _signed_area(ring) != 0.0
+
+
+def _oriented(ring: Ring, ccw: bool) -> Ring:
+    """The ring counter-clockwise (``ccw``) or clockwise: exteriors CCW, holes CW."""
+    return ring[::-1].copy() if (_signed_area(ring) > 0) != ccw else ring
+
+
+def _lonspace_ring(ring: Ring) -> Ring:
+    """A transformed ring in continuous longitudes; a ring around a pole is closed at it."""
+    lons = _unwrap(ring[:, 0])
+    lats = ring[:, 1]
+    if abs(lons[-1] - lons[0]) < 180.0:
         lons[-1] = lons[0]
-        return shapely.Polygon(np.column_stack([lons, lats]))
+        return np.column_stack([lons, lats])
     # The ring goes once round the globe: it encloses the pole on its side.
     pole = 90.0 if float(np.mean(lats)) > 0 else -90.0
-    ring = np.vstack([np.column_stack([lons, lats]), [[lons[-1], pole], [lons[0], pole]]])
-    return shapely.Polygon(ring)
+    return np.vstack([np.column_stack([lons, lats]), [[lons[-1], pole], [lons[0], pole]]])
 
 
-def _lonspace_polygon(poly: Any) -> Any:
-    """A shapely polygon with raw transformed coordinates -> a continuous lon-space region."""
-    import shapely
+def _same_branch(ring: Ring, ref: Ring) -> Ring:
+    """Each vertex of ``ring`` moved by whole turns onto the branch of the vertex in ``ref``."""
+    out = ring.copy()
+    out[:, 0] += 360.0 * np.round((ref[:, 0] - ring[:, 0]) / 360.0)
+    return out
 
-    region = _ring_region(np.asarray(poly.exterior.coords))
-    if not region.is_valid:
-        region = shapely.make_valid(region)
-    for hole in poly.interiors:
-        cut = _ring_region(np.asarray(hole.coords))
-        if not cut.is_valid:
-            cut = shapely.make_valid(cut)
-        region = region.difference(cut)
-    return region
+
+def _place_part(rings: Part) -> Part:
+    """Holes on their exterior's branch, then the part shifted so its west lies in [-180, 180).
+
+    A part wider than 180 degrees whose east would pass 360 (a polar cap starting east of
+    0) goes one turn west instead, as the core takes longitudes in [-360, 360].
+    """
+    ext = rings[0]
+    centre = float(np.mean(ext[:, 0]))
+    placed = [ext]
+    for hole in rings[1:]:
+        turns = round((centre - float(np.mean(hole[:, 0]))) / 360.0)
+        placed.append(hole + np.array([360.0 * turns, 0.0]) if turns else hole)
+    west = min(float(r[:, 0].min()) for r in placed)
+    east = max(float(r[:, 0].max()) for r in placed)
+    shift = 360.0 * math.floor((west + 180.0) / 360.0)
+    if east - shift > 360.0:
+        shift += 360.0
+    if shift:
+        placed = [r - np.array([shift, 0.0]) for r in placed]
+    return placed
 
 
 def _straight_2d(geom: QgsGeometry) -> QgsGeometry:
@@ -155,6 +204,20 @@ def _straight_2d(geom: QgsGeometry) -> QgsGeometry:
     abstract.dropZValue()
     abstract.dropMValue()
     return out
+
+
+def _repaired(geom: QgsGeometry) -> QgsGeometry:
+    """A GEOS-valid copy (self-intersections resolved); the polygons of it only."""
+    if geom.isGeosValid():
+        return geom
+    fixed = geom.makeValid()
+    if fixed.isNull() or fixed.isEmpty() or not fixed.isGeosValid():
+        fixed = geom.buffer(0.0, 1)
+    if fixed.type() != QgsWkbTypes.PolygonGeometry:
+        fixed = fixed.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
+    if fixed.isNull() or fixed.isEmpty():
+        raise InvalidGeometryError("The polygon is invalid and has no area once repaired.")
+    return fixed
 
 
 def _densify_step(geom: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> float:
@@ -171,20 +234,6 @@ def _densify_step(geom: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> float
     return step
 
 
-def polygon_spec(geom: Any) -> Polygon:
-    """A core Polygon from a 2D shapely geometry, its WKT written with 2 dimensions.
-
-    Inside QGIS (desktop, qgis_process) the executable's own GEOS (3.11 on Debian 12)
-    serves shapely's calls; shapely >= 2.1 asks it for 4-dimension WKT by default, which
-    GEOS < 3.12 refuses, so the WKT is written here with an explicit dimension.
-    """
-    import shapely
-
-    return Polygon(
-        wkt=shapely.to_wkt(geom, rounding_precision=-1, output_dimension=2), geometry=geom
-    )
-
-
 def _transform_failed(exc: Exception) -> InvalidGeometryError:
     return InvalidGeometryError(
         f"The geometry could not be transformed to EPSG:4326 ({exc}); it may lie outside "
@@ -198,43 +247,50 @@ def _geometry_type(geom: QgsGeometry | None) -> int:
     return geom.type()
 
 
-def polygon_to_shapely_4326(
+def polygon_rings_4326(
     geom: QgsGeometry,
     crs: QgsCoordinateReferenceSystem,
     context: QgsCoordinateTransformContext | None = None,
-) -> Any:
-    """A polygonal QgsGeometry -> shapely (Multi)Polygon in EPSG:4326, lon within [-180, 180]."""
-    import shapely
-    from shapely.errors import ShapelyError
+) -> list[Part]:
+    """A polygonal QgsGeometry -> its parts in EPSG:4326, each a list of (n, 2) lon/lat rings.
 
+    Exterior first (counter-clockwise), then holes (clockwise). Longitudes are continuous
+    along each part, whose west lies in [-180, 180): a part across the antimeridian runs
+    past 180, and a ring of a projected outline that goes round a pole is closed through
+    it. A geographic polygon keeps the longitudes it was drawn with (Fiji as 177..182).
+    """
     if _geometry_type(geom) != QgsWkbTypes.PolygonGeometry:
         raise InvalidGeometryError("Expected a polygon geometry.")
     ct = to_wgs84_transform(crs, context)
-    g = _straight_2d(geom)
+    g = _repaired(_straight_2d(geom))
     projected = not crs.isGeographic()
     if projected:
         g = g.densifyByDistance(_densify_step(g, crs))
+    source = None if projected else _wkb_polygons(bytes(g.asWkb()))
     try:
         status = g.transform(ct)
     except QgsCsException as exc:
         raise _transform_failed(exc) from exc
     if status != QgsGeometry.Success:
         raise _transform_failed(RuntimeError(f"status {status}"))
-    try:
-        shp = shapely.from_wkb(bytes(g.asWkb()))
-        if not np.all(np.isfinite(shapely.get_coordinates(shp))):
-            raise _transform_failed(ValueError("non-finite coordinates"))
+    parts = _wkb_polygons(bytes(g.asWkb()))
+    if not all(np.isfinite(r).all() for part in parts for r in part):
+        raise _transform_failed(ValueError("non-finite coordinates"))
+    out: list[Part] = []
+    for i, part in enumerate(parts):
         if projected:
-            # A projected outline is continuous on the globe: rebuild it in continuous
-            # longitudes (PROJ wraps them at +-180), closing rings that go round a pole.
-            parts = [_lonspace_polygon(p) for p in _polygonal(shp)]
-            if not parts:
-                raise InvalidGeometryError("The polygon has no area.")
-            shp = shapely.union_all(parts) if len(parts) > 1 else parts[0]
-        out = _fold(shp)
-    except ShapelyError as exc:
-        raise InvalidGeometryError(f"The polygon cannot be used: {exc}") from exc
-    if out.is_empty:
+            # A projected outline is continuous on the globe; PROJ wraps it at +-180.
+            rings = [_lonspace_ring(r) for r in part]
+        else:
+            # As drawn: only a datum or prime-meridian change may have wrapped a vertex.
+            rings = [_same_branch(r, s) for r, s in zip(part, source[i], strict=True)]
+        for r in rings:
+            np.clip(r[:, 1], -90.0, 90.0, out=r[:, 1])
+        if not _has_area(rings[0]):
+            continue
+        holes = [_oriented(h, ccw=False) for h in rings[1:] if _has_area(h)]
+        out.append(_place_part([_oriented(rings[0], ccw=True), *holes]))
+    if not out:
         raise InvalidGeometryError("The polygon has no area after the transform to EPSG:4326.")
     return out
 
@@ -271,7 +327,7 @@ def geometry_to_spec(
     """
     gtype = _geometry_type(geom)
     if gtype == QgsWkbTypes.PolygonGeometry:
-        return polygon_spec(polygon_to_shapely_4326(geom, crs, context))
+        return Polygon.from_rings(polygon_rings_4326(geom, crs, context))
     if gtype == QgsWkbTypes.PointGeometry:
         pt = geom.centroid().asPoint() if geom.isMultipart() else geom.asPoint()
         return point_to_spec(pt, crs, buffer_m, context)
@@ -315,21 +371,31 @@ def geometry_bbox_4326(
     context: QgsCoordinateTransformContext | None = None,
 ) -> LonLatBox:
     """The EPSG:4326 bbox of a polygon; across the antimeridian its east edge passes 180."""
-    shp = polygon_to_shapely_4326(geom, crs, context)
-    bounds = [p.bounds for p in _polygonal(shp)]
-    west, east = circular_lon_span([(b[0], b[2]) for b in bounds])
-    return (west, min(b[1] for b in bounds), east, max(b[3] for b in bounds))
+    exteriors = [part[0] for part in polygon_rings_4326(geom, crs, context)]
+    intervals: list[tuple[float, float]] = []
+    for ring in exteriors:
+        west, east = float(ring[:, 0].min()), float(ring[:, 0].max())
+        if east - west >= 360.0:
+            intervals.append((-180.0, 180.0))
+            continue
+        shift = 360.0 * math.floor((west + 180.0) / 360.0)
+        west, east = west - shift, east - shift
+        if east > 180.0:  # across the antimeridian: one interval on each side
+            intervals += [(west, 180.0), (-180.0, east - 360.0)]
+        else:
+            intervals.append((west, east))
+    west, east = circular_lon_span(intervals)
+    south = min(float(r[:, 1].min()) for r in exteriors)
+    north = max(float(r[:, 1].max()) for r in exteriors)
+    return (west, south, east, north)
 
 
 def lonlat_box_to_spec(box: LonLatBox, expand_deg: float = 0.0) -> BBox | Polygon:
-    """A lon/lat box (east may pass 180) -> BBox, or a two-part Polygon split at 180.
+    """A lon/lat box (east may pass 180) -> BBox, or a Polygon whose east passes 180.
 
     ``expand_deg`` is applied here only to a box across the antimeridian (the core does
     not expand polygons); a BBox is returned unexpanded, as the core expands it itself.
     """
-    from shapely.geometry import MultiPolygon
-    from shapely.geometry import box as shp_box
-
     minlon, minlat, maxlon, maxlat = (float(v) for v in box)
     if not all(math.isfinite(v) for v in (minlon, minlat, maxlon, maxlat)):
         raise SpecError(f"The box {box} has non-finite coordinates.")
@@ -349,9 +415,12 @@ def lonlat_box_to_spec(box: LonLatBox, expand_deg: float = 0.0) -> BBox | Polygo
     minlon, minlat, maxlon, maxlat = expand_box((minlon, minlat, maxlon, maxlat), expand_deg)
     if maxlon - minlon >= 360.0:
         return BBox(-180.0, minlat, 180.0, maxlat)
-    east = shp_box(minlon, minlat, 180.0, maxlat)
-    west = shp_box(-180.0, minlat, maxlon - 360.0, maxlat)
-    return polygon_spec(MultiPolygon([east, west]))
+    if maxlon > 360.0:  # the core takes longitudes in [-360, 360]
+        minlon, maxlon = minlon - 360.0, maxlon - 360.0
+    ring = np.array(
+        [[minlon, minlat], [maxlon, minlat], [maxlon, maxlat], [minlon, maxlat], [minlon, minlat]]
+    )
+    return Polygon.from_rings([[ring]])
 
 
 def _rect_boundary(rect: QgsRectangle, n: int) -> list[QgsPointXY]:
@@ -429,7 +498,7 @@ def extent_to_spec(
     context: QgsCoordinateTransformContext | None = None,
     expand_deg: float = 0.0,
 ) -> BBox | Polygon:
-    """A rectangle in any CRS -> BBox in EPSG:4326, or a Polygon split at 180 across it.
+    """A rectangle in any CRS -> BBox in EPSG:4326, or a Polygon past 180 across it.
 
     ``expand_deg`` only matters for the antimeridian Polygon (see ``lonlat_box_to_spec``).
     """
