@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from qgis.core import QgsApplication
-from qgis.PyQt.QtCore import QCoreApplication
 
+from rs_embed_qgis.i18n import tr
 
-def tr(text: str) -> str:
-    """Translate a UI string."""
-    return QCoreApplication.translate("RsEmbed", text)
+__all__ = ["RsEmbedPlugin", "tr"]  # tr re-exported for older imports; it lives in i18n
 
 
 class RsEmbedPlugin:

@@ -6,9 +6,12 @@ specs), the tasks (core work off the main thread) and ``layers`` (results -> pro
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from qgis.core import (
@@ -25,32 +28,37 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QAction
 
+from rs_embed_qgis import settings
+from rs_embed_qgis.core.errors import CacheError, CancelledError, RsEmbedError
 from rs_embed_qgis.core.specs import OutputSpec
 from rs_embed_qgis.gui import layers
-from rs_embed_qgis.gui.dock import MODE_POINT, EmbedDock
+from rs_embed_qgis.gui.dock import MODE_POINT, EmbedDock, human_bytes
 from rs_embed_qgis.gui.map_tools import PointBufferMapTool, RectangleMapTool
 from rs_embed_qgis.gui.tasks import (
     CANCELLED,
     OK,
     BatchEmbedTask,
+    DataDirTask,
     EmbedTask,
     PrepareCacheTask,
+    RemoveCacheTask,
     RsEmbedTask,
-    keep_triton_out,
 )
-from rs_embed_qgis.plugin import tr
-from rs_embed_qgis.processing.base import plugin_icon
+from rs_embed_qgis.i18n import plugin_icon, tr
 
 LOG_TAG = "rs_embed"
 MENU_NAME = "&Copernicus-Embed"
 # Task waits on unload: long enough for a read in flight to notice the cancel.
 _UNLOAD_WAIT_MS = 10_000
+# Batches of at least this many features would build the fast cache (core's "auto").
+try:
+    from rs_embed_qgis.core.cache import AUTO_PREPARE_MIN_ITEMS as CACHE_ASK_MIN_FEATURES
+except ImportError:  # pragma: no cover - the core renamed it
+    CACHE_ASK_MIN_FEATURES = 8
 
 
 def error_text(exc: BaseException | None) -> str:
-    """Plain words for the message bar: the core's own message, else the exception type."""
-    from rs_embed_qgis.core.errors import RsEmbedError
-
+    """Plain words for the message bar: the core's own message, else a short sentence."""
     if exc is None:
         return tr("The task stopped without a result.")
     if isinstance(exc, RsEmbedError):
@@ -58,6 +66,25 @@ def error_text(exc: BaseException | None) -> str:
     return tr("Unexpected {kind}: {msg} (details in the log panel, rs_embed).").format(
         kind=type(exc).__name__, msg=exc
     )
+
+
+def error_level(exc: BaseException | None) -> Any:
+    """A cache fault is a warning (the work goes on without the cache); the rest is critical."""
+    return Qgis.MessageLevel.Warning if isinstance(exc, CacheError) else Qgis.MessageLevel.Critical
+
+
+def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A slot that never lets an exception reach QGIS's Python error dialog."""
+
+    @functools.wraps(method)
+    def wrapper(self: GuiController, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:  # the user sees a message, the details go to the log
+            self.notify(error_text(exc), error_level(exc), traceback.format_exc())
+            return None
+
+    return wrapper
 
 
 class GuiController:
@@ -70,9 +97,12 @@ class GuiController:
         self.dock: EmbedDock | None = None
         self.rect_tool: RectangleMapTool | None = None
         self.point_tool: PointBufferMapTool | None = None
-        self.tasks: set[RsEmbedTask] = set()
+        self.tasks: set[Any] = set()
         self.current_task: EmbedTask | None = None
         self.batch_task: BatchEmbedTask | None = None
+        self.data_task: DataDirTask | None = None
+        self.download_task: Any = None
+        self.data_report: Any = None  # the last check of the data directory in use
         self.temp_dir = ""
         self.last_samples_layer_id = ""
         self._in_menu = ""
@@ -83,7 +113,6 @@ class GuiController:
 
     def setup(self) -> None:
         """Create the action (toolbar + Plugins/Raster menu), the dock and the map tools."""
-        keep_triton_out()
         main = self.iface.mainWindow()
         self.temp_dir = tempfile.mkdtemp(prefix="rs_embed_qgis_")
         self.action = QAction(plugin_icon(), tr("Copernicus-Embed"), main)
@@ -107,12 +136,14 @@ class GuiController:
 
         self.dock = EmbedDock(main)
         self.dock.hide()
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.action.toggled.connect(self._show_dock)
         self.dock.visibilityChanged.connect(self._dock_visibility)
 
         self.rect_tool = RectangleMapTool(self.canvas)
-        self.point_tool = PointBufferMapTool(self.canvas, self.dock.buffer_m())
+        self.point_tool = PointBufferMapTool(
+            self.canvas, self.dock.buffer_m(), self.dock.expand_deg()
+        )
         for tool in (self.rect_tool, self.point_tool):
             tool.deactivated.connect(self._tool_deactivated)
         self.rect_tool.captured.connect(self.on_rectangle)
@@ -122,29 +153,40 @@ class GuiController:
         d.capture_toggled.connect(self._capture_toggled)
         d.capture_mode_changed.connect(self._mode_changed)
         d.buffer_changed.connect(self.point_tool.set_buffer_m)
+        d.expand_changed.connect(self.point_tool.set_expand_deg)
         d.embed_selected_requested.connect(self.embed_selected)
         d.prepare_cache_requested.connect(self.prepare_cache)
+        d.remove_cache_requested.connect(self.remove_cache)
+        d.download_requested.connect(self.start_download)
+        d.data_dir_entered.connect(self.apply_data_dir)
         d.cancel_requested.connect(self.cancel_all)
         d.open_table_requested.connect(self.open_samples_table)
         if hasattr(self.iface, "currentLayerChanged"):
             self.iface.currentLayerChanged.connect(self._watch_layer)
         self._watch_layer()
+        self._check_startup_data_dir()
 
     def teardown(self) -> None:
         """Remove every action, menu entry, dock, map tool and rubber band; stop all tasks."""
         for task in list(self.tasks):
             try:
-                task.done.disconnect(self._task_done)
-            except TypeError:
+                if isinstance(task, RsEmbedTask):
+                    task.done.disconnect(self._task_done)
+                else:
+                    task.on_done = None
+            except (TypeError, RuntimeError):
                 pass
-            task.cancel()
+            try:
+                task.cancel()
+            except RuntimeError:  # already deleted by the task manager
+                pass
         for task in list(self.tasks):
             try:
                 task.waitForFinished(_UNLOAD_WAIT_MS)
             except RuntimeError:  # already deleted by the task manager
                 pass
         self.tasks.clear()
-        self.current_task = self.batch_task = None
+        self.current_task = self.batch_task = self.data_task = self.download_task = None
 
         if hasattr(self.iface, "currentLayerChanged"):
             try:
@@ -205,8 +247,6 @@ class GuiController:
             self.action.blockSignals(True)
             self.action.setChecked(visible)
             self.action.blockSignals(False)
-        if visible and self.dock is not None:
-            self.dock.refresh_data()
 
     def active_tool(self) -> RectangleMapTool | PointBufferMapTool | None:
         """The map tool of the dock's capture mode."""
@@ -265,82 +305,190 @@ class GuiController:
         if layer is None:
             self.dock.set_selection_info(None, 0, False)
             return
-        usable = layer.geometryType() in (QgsWkbTypes.PolygonGeometry, QgsWkbTypes.PointGeometry)
+        usable = layer.geometryType() in (
+            QgsWkbTypes.GeometryType.PolygonGeometry,
+            QgsWkbTypes.GeometryType.PointGeometry,
+        )
         self.dock.set_selection_info(layer.name(), layer.selectedFeatureCount(), usable)
 
     # ------------------------------------------------------------------ messages
 
-    def notify(self, text: str, level: int = Qgis.Info, details: str = "") -> None:
+    def notify(self, text: str, level: Any = Qgis.MessageLevel.Info, details: str = "") -> None:
         """Status line, message bar (warnings and errors) and log."""
         if self.dock is not None:
             self.dock.set_status(text, level)
-        if level in (Qgis.Warning, Qgis.Critical):
+        if level in (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical):
             self.iface.messageBar().pushMessage(tr("Copernicus-Embed"), text, level, 8)
         QgsMessageLog.logMessage(text + ("\n" + details if details else ""), LOG_TAG, level)
+
+    # ------------------------------------------------------------------ data directory
+
+    def _check_startup_data_dir(self) -> None:
+        """Report the saved (or environment/default) folder; its check runs in a task."""
+        if self.dock is None:
+            return
+        saved = settings.data_dir_setting()
+        self.dock.data_edit.setText(saved)
+        self.dock._applied_dir = saved
+        path, origin = settings.effective_data_dir()
+        self.dock.place_data_first(not saved)
+        self._check_data_dir(path, origin, save=False)
+
+    @guarded
+    def apply_data_dir(self, path: str) -> DataDirTask | None:
+        """A folder was typed (Enter/focus-out) or browsed: check it, save it only if usable."""
+        return self._check_data_dir(path, "entered", save=True)
+
+    def _check_data_dir(self, path: str, origin: str, save: bool) -> DataDirTask:
+        if self.data_task is not None and self.data_task in self.tasks:
+            self.data_task.cancel()  # superseded: its result is ignored
+        if self.dock is not None:
+            self.dock.show_data_pending(os.path.abspath(os.path.expanduser(path)), origin)
+        task = DataDirTask(path, origin, save=save)
+        self.data_task = task
+        self._start(task, "", quiet=True)
+        return task
+
+    def _data_dir_done(self, task: DataDirTask) -> None:
+        if task is not self.data_task:
+            return  # a newer folder was entered meanwhile
+        self.data_task = None
+        if task.outcome != OK:
+            if task.outcome != CANCELLED:
+                self.notify(error_text(task.exception), Qgis.MessageLevel.Warning, task.details)
+            return
+        rep = task.result
+        saved = False
+        if task.save and rep.usable:
+            settings.set_data_dir_setting(rep.folder)
+            saved = True
+            self.notify(tr("Data directory set: {path}").format(path=rep.folder))
+        if saved or not task.save:
+            self.data_report = rep
+        if self.dock is not None:
+            self.dock.show_data_report(rep, saved or not task.save)
+            if task.save and not rep.usable:
+                self.notify(self.dock.data_source_label.text(), Qgis.MessageLevel.Warning)
+
+    def refresh_data(self) -> DataDirTask:
+        """Check the data directory in use again (after a download or a cache change)."""
+        path, origin = settings.effective_data_dir()
+        return self._check_data_dir(path, origin, save=False)
+
+    @guarded
+    def start_download(self, folder: str) -> Any:
+        """Download the product into ``folder`` through QGIS's network stack (a QgsTask)."""
+        task = make_download_task(folder, self._download_done)
+        if task is None:
+            self.notify(
+                tr("The download is not available in this version of the plugin."),
+                Qgis.MessageLevel.Warning,
+            )
+            return None
+        if self.download_task is not None and self.download_task in self.tasks:
+            self.notify(tr("A download is already running."), Qgis.MessageLevel.Warning)
+            return None
+        self.download_task = task
+        self._start(task, tr("Downloading Copernicus-Embed into {folder}...").format(folder=folder))
+        return task
+
+    def _download_done(self, task: Any) -> None:
+        self._task_ended(task)
+        if task is self.download_task:
+            self.download_task = None
+        exc = getattr(task, "exception", None)
+        if task.isCanceled() or isinstance(exc, CancelledError):
+            self.notify(tr("Download cancelled; the partial file is kept and resumes next time."))
+            return
+        if exc is not None or not getattr(task, "result", None):
+            self.notify(error_text(exc), Qgis.MessageLevel.Critical, getattr(task, "details", ""))
+            return
+        settings.set_data_dir_setting(task.folder)
+        if self.dock is not None:
+            self.dock.data_edit.setText(task.folder)
+            self.dock._applied_dir = task.folder
+        self.notify(tr("Downloaded {path}.").format(path=task.result), Qgis.MessageLevel.Success)
+        self.refresh_data()
 
     # ------------------------------------------------------------------ requests
 
     def _context(self) -> Any:
         return QgsProject.instance().transformContext()
 
+    @guarded
     def on_rectangle(self, rect: QgsRectangle) -> EmbedTask | None:
         """A rectangle was drawn (canvas CRS): embed it."""
-        from rs_embed_qgis.bridge.geometry import extent_to_spec
-        from rs_embed_qgis.core.errors import RsEmbedError
+        from rs_embed_qgis.bridge.jobs import extent_request
 
         crs = self.canvas.mapSettings().destinationCrs()
         try:
-            spec = extent_to_spec(rect, crs, self._context(), self.dock.expand_deg())
+            request = extent_request(rect, crs, self._context(), self.dock.expand_deg())
         except RsEmbedError as exc:
-            self.notify(error_text(exc), Qgis.Warning)
+            self.notify(error_text(exc), Qgis.MessageLevel.Warning)
             return None
-        return self.start_embed(spec, QgsGeometry.fromRect(rect), crs)
+        return self.start_embed(request, QgsGeometry.fromRect(rect), crs)
 
+    @guarded
     def on_point(self, point: QgsPointXY) -> EmbedTask | None:
         """A point was clicked (canvas CRS): embed its buffer."""
-        from rs_embed_qgis.bridge.geometry import point_to_spec
-        from rs_embed_qgis.core.errors import RsEmbedError
+        from rs_embed_qgis.bridge.jobs import point_request
 
         crs = self.canvas.mapSettings().destinationCrs()
         try:
-            spec = point_to_spec(point, crs, self.dock.buffer_m(), self._context())
+            request = point_request(point, crs, self.dock.buffer_m(), self._context())
         except RsEmbedError as exc:
-            self.notify(error_text(exc), Qgis.Warning)
+            self.notify(error_text(exc), Qgis.MessageLevel.Warning)
             return None
-        return self.start_embed(spec, QgsGeometry.fromPointXY(point), crs)
+        return self.start_embed(request, QgsGeometry.fromPointXY(point), crs)
 
-    def start_embed(self, spec: Any, geometry: QgsGeometry, crs: Any) -> EmbedTask:
+    def start_embed(self, request: Any, geometry: QgsGeometry, crs: Any) -> EmbedTask:
         """Run one embedding in the task manager; a newer request replaces a running one."""
         if self.current_task is not None and self.current_task in self.tasks:
             self.current_task.cancel()
         output = self.dock.output_spec()
         task = EmbedTask(
-            spec,
+            request,
             output,
             self.dock.data_dir(),
             self.dock.expand_deg(),
             grid_folder=self.temp_dir,
-            request={"geometry": QgsGeometry(geometry), "crs": crs},
+            context={"geometry": QgsGeometry(geometry), "crs": crs},
             description=tr("Copernicus-Embed: {mode} of an area").format(mode=output.mode),
         )
         self.current_task = task
         self._start(task, tr("Embedding ({mode})...").format(mode=output.mode))
         return task
 
+    def _cache_choice(self, n_features: int) -> bool | None:
+        """Whether the batch builds the fast cache (asked when it would); None = cancelled."""
+        rep = self.data_report
+        if n_features < CACHE_ASK_MIN_FEATURES or rep is None or not rep.usable:
+            return False
+        st = rep.cache or {}
+        if st.get("ready") or st.get("error") or not st.get("bytes"):
+            return False
+        answer = layers.ask_cache(
+            self.iface.mainWindow(), n_features, human_bytes(st["bytes"]), st.get("folder", "")
+        )
+        if answer is None:
+            return None
+        return answer == "build"
+
+    @guarded
     def embed_selected(self) -> BatchEmbedTask | None:
         """Embed the selected features of the active layer into its emb_* fields or a new layer."""
-        from rs_embed_qgis.bridge.geometry import features_to_specs
-        from rs_embed_qgis.bridge.outputs import embedding_field_names
-        from rs_embed_qgis.core.errors import RsEmbedError
-
         layer = self.iface.activeLayer()
         if not isinstance(layer, QgsVectorLayer) or layer.selectedFeatureCount() == 0:
-            self.notify(tr("Select features of a polygon or point layer first."), Qgis.Warning)
+            self.notify(
+                tr("Select features of a polygon or point layer first."), Qgis.MessageLevel.Warning
+            )
             return None
         if self.batch_task is not None and self.batch_task in self.tasks:
-            self.notify(tr("A batch is already running; cancel it or wait."), Qgis.Warning)
+            self.notify(
+                tr("A batch is already running; cancel it or wait."), Qgis.MessageLevel.Warning
+            )
             return None
-        names = embedding_field_names()
+        names = layers.batch_field_names()
         plan = layers.BatchPlan(layer.id(), [])
         problem = layers.capacity_problem(layer, names)
         parent = self.iface.mainWindow()
@@ -361,45 +509,58 @@ class GuiController:
             if existing and not layers.ask_overwrite(parent, layer, existing):
                 self.notify(tr("Nothing was written: the existing embeddings were kept."))
                 return None
-        feats = list(layer.getSelectedFeatures())
-        try:
-            specs = features_to_specs(
-                feats, layer.crs(), self._context(), buffer_m=self.dock.buffer_m()
-            )
-        except RsEmbedError as exc:
-            self.notify(error_text(exc), Qgis.Warning)
+        n = layer.selectedFeatureCount()
+        prepare = self._cache_choice(n)
+        if prepare is None:
+            self.notify(tr("Nothing was written."))
             return None
+        # Copies of the features; their geometries are converted in the task, off this thread.
+        feats = list(layer.getSelectedFeatures())
         plan.fids = [f.id() for f in feats]
         task = BatchEmbedTask(
-            plan.fids,
-            specs,
+            feats,
+            layer.crs(),
+            self._context(),
             OutputSpec.pooled(self.dock.pooling()),
             self.dock.data_dir(),
-            self.dock.expand_deg(),
+            buffer_m=self.dock.buffer_m(),
+            expand_deg=self.dock.expand_deg(),
+            prepare_cache=prepare,
             plan=plan,
             description=tr("Copernicus-Embed: {n} features of {name}").format(
                 n=len(feats), name=layer.name()
             ),
         )
         self.batch_task = task
-        self._start(
-            task,
-            tr("Embedding {n} features of {name}...").format(n=len(feats), name=layer.name()),
-        )
+        status = tr("Embedding {n} features of {name}...").format(n=len(feats), name=layer.name())
+        if prepare:
+            status += " " + tr("The fast cache is built first.")
+        self._start(task, status)
         return task
 
+    @guarded
     def prepare_cache(self) -> PrepareCacheTask | None:
-        """Build the fast cache of the product file in the data directory."""
-        from rs_embed_qgis.core.dataset import find_product_file
-
-        path = find_product_file(self.dock.data_dir())
-        if path is None:
-            self.notify(tr("No product file in the data directory."), Qgis.Warning)
+        """Build the fast cache of the product file found by the last check."""
+        rep = self.data_report
+        if rep is None or not rep.usable:
+            self.notify(tr("No product file in the data directory."), Qgis.MessageLevel.Warning)
             return None
-        task = PrepareCacheTask(str(path), description=tr("Copernicus-Embed: fast cache"))
+        task = PrepareCacheTask(rep.file, description=tr("Copernicus-Embed: fast cache"))
         self._start(task, tr("Preparing the fast cache..."))
         return task
 
+    @guarded
+    def remove_cache(self) -> RemoveCacheTask | None:
+        """Delete the fast cache of the product file found by the last check."""
+        rep = self.data_report
+        if rep is None or not rep.usable:
+            self.notify(tr("No product file in the data directory."), Qgis.MessageLevel.Warning)
+            return None
+        task = RemoveCacheTask(rep.file, description=tr("Copernicus-Embed: remove cache"))
+        self._start(task, tr("Removing the fast cache..."))
+        return task
+
+    @guarded
     def cancel_all(self) -> None:
         """Cancel every running task of the plugin."""
         if self.dock is not None and self.tasks:
@@ -408,6 +569,7 @@ class GuiController:
         for task in list(self.tasks):
             task.cancel()
 
+    @guarded
     def open_samples_table(self) -> None:
         """Open the attribute table of the samples layer last written to."""
         project = QgsProject.instance()
@@ -425,36 +587,54 @@ class GuiController:
 
     # ------------------------------------------------------------------ tasks
 
-    def _start(self, task: RsEmbedTask, status: str) -> None:
+    def _start(self, task: Any, status: str, quiet: bool = False) -> None:
         self.tasks.add(task)
-        task.done.connect(self._task_done)
-        task.progressChanged.connect(self._progress)
-        if self.dock is not None:
-            self.dock.set_status(status)
-            self.dock.set_progress(0)
-            self.dock.set_busy(True)
+        if isinstance(task, RsEmbedTask):
+            task.done.connect(self._task_done)
+        if not quiet:
+            task.progressChanged.connect(lambda v, t=task: self._progress(t, v))
+            if self.dock is not None:
+                self.dock.set_status(status)
+                self.dock.set_progress(None)
+                self.dock.set_progress(0)
+                self.dock.set_busy(True)
         QgsApplication.taskManager().addTask(task)
 
-    def _progress(self, value: float) -> None:
-        if self.dock is not None:
+    def _progress(self, task: Any, value: float) -> None:
+        if self.dock is not None and task in self.tasks:
             self.dock.set_progress(value)
+            phase = getattr(task, "message", "")
+            if phase:
+                self.dock.phase_label.setText(phase)
 
-    def _task_done(self, task: RsEmbedTask) -> None:
-        """Main thread: turn a finished task into layers, fields and messages."""
+    def _task_ended(self, task: Any) -> None:
         self.tasks.discard(task)
         if task is self.current_task:
             self.current_task = None
         if task is self.batch_task:
             self.batch_task = None
         if self.dock is not None:
-            self.dock.set_busy(bool(self.tasks))
-            if not self.tasks:
+            busy = any(not isinstance(t, DataDirTask) for t in self.tasks)
+            self.dock.set_busy(busy)
+            if not busy:
                 self.dock.set_progress(None)
+
+    def _task_done(self, task: RsEmbedTask) -> None:
+        """Main thread: turn a finished task into layers, fields and messages."""
+        self._task_ended(task)
+        if isinstance(task, DataDirTask):
+            self._data_dir_done(task)
+            return
+        if isinstance(task, EmbedTask):
+            for tool in (self.rect_tool, self.point_tool):
+                if tool is not None and self.current_task is None:
+                    tool.clear()  # the result is here: the preview is no longer needed
         if task.outcome == CANCELLED:
             self.notify(tr("Cancelled; nothing was changed."))
             return
         if task.outcome != OK:
-            self.notify(error_text(task.exception), Qgis.Critical, task.details)
+            exc = task.exception
+            self.notify(error_text(exc), error_level(exc), task.details)
             return
         try:
             if isinstance(task, EmbedTask):
@@ -462,13 +642,13 @@ class GuiController:
             elif isinstance(task, BatchEmbedTask):
                 self._batch_done(task)
             elif isinstance(task, PrepareCacheTask):
-                self.notify(tr("The fast cache is ready."), Qgis.Success)
+                self.notify(tr("The fast cache is ready."), Qgis.MessageLevel.Success)
+                self.refresh_data()
+            elif isinstance(task, RemoveCacheTask):
+                self.notify(tr("The fast cache was removed."), Qgis.MessageLevel.Success)
+                self.refresh_data()
         except Exception as exc:  # a layer could not be written: say so, never crash QGIS
-            import traceback
-
-            self.notify(error_text(exc), Qgis.Critical, traceback.format_exc())
-        if self.dock is not None:
-            self.dock.refresh_data()
+            self.notify(error_text(exc), Qgis.MessageLevel.Critical, traceback.format_exc())
 
     def _embed_done(self, task: EmbedTask) -> None:
         project = QgsProject.instance()
@@ -476,38 +656,72 @@ class GuiController:
         meta = res.embedding.meta
         if res.files is not None:
             layers.add_grid_layers(res.files, project)
+            shape = meta.get("chw_shape") or getattr(res.embedding.data, "shape", (0, 0, 0))
             self.notify(
                 tr("Grid of {h} x {w} pixels added ({frac:.0%} with data).").format(
-                    h=meta["chw_shape"][1],
-                    w=meta["chw_shape"][2],
-                    frac=meta.get("valid_fraction", 0.0),
+                    h=shape[1], w=shape[2], frac=meta.get("valid_fraction", 0.0)
                 ),
-                Qgis.Success,
+                Qgis.MessageLevel.Success,
             )
             return
         layer, _ = layers.add_sample(
-            project, task.request["geometry"], task.request["crs"], res.embedding
+            project, task.context["geometry"], task.context["crs"], res.embedding
         )
         self.last_samples_layer_id = layer.id()
         self.notify(
             tr("Sample added to {name} ({frac:.0%} of the area has data).").format(
                 name=layer.name(), frac=meta.get("valid_fraction", 0.0)
             ),
-            Qgis.Success,
+            Qgis.MessageLevel.Success,
         )
 
     def _batch_done(self, task: BatchEmbedTask) -> None:
+        from rs_embed_qgis.bridge.outputs import valid_fraction_value
+
         res = task.result
-        out = layers.apply_batch(QgsProject.instance(), task.plan, res.vectors)
-        n_ok = sum(v is not None for v in res.vectors.values())
+        feats = res.features
+        fracs = {
+            fid: (valid_fraction_value(meta) if vec is not None else None)
+            for fid, vec, meta in zip(res.fids, feats.vectors, feats.metas, strict=True)
+        }
+        out = layers.apply_batch(QgsProject.instance(), task.plan, res.vectors, fracs)
         text = tr("{ok} of {n} features embedded into {name}.").format(
-            ok=n_ok, n=len(res.vectors), name=out.name()
+            ok=feats.n_embedded, n=len(res.fids), name=out.name()
         )
         if task.plan.route == layers.ROUTE_LAYER:
             text += " " + tr("Save the layer's edits to keep them, or undo.")
-        if res.errors:
-            first = next(iter(res.errors.values()))
-            text += " " + tr("{k} without a value, e.g.: {err}").format(
-                k=len(res.errors), err=first
+        errors = res.errors
+        for fid, err in errors.items():
+            QgsMessageLog.logMessage(
+                tr("Feature {fid}: {err}").format(fid=fid, err=err),
+                LOG_TAG,
+                Qgis.MessageLevel.Warning,
             )
-        self.notify(text, Qgis.Warning if res.errors else Qgis.Success)
+        for warning in feats.warnings:
+            QgsMessageLog.logMessage(warning, LOG_TAG, Qgis.MessageLevel.Warning)
+        if res.cache_warning:
+            text += " " + tr("The fast cache could not be built ({err}); read directly.").format(
+                err=res.cache_warning
+            )
+        if errors:
+            first = next(iter(errors.values()))
+            text += " " + tr(
+                "{k} without a value (each reason in the log panel, rs_embed), e.g.: {err}"
+            ).format(k=len(errors), err=first)
+        level = (
+            Qgis.MessageLevel.Warning if errors or res.cache_warning else Qgis.MessageLevel.Success
+        )
+        self.notify(text, level)
+
+
+def make_download_task(folder: str, on_done: Callable[[Any], None]) -> Any:
+    """A DownloadTask of the product into ``folder`` (bridge.download), or None if absent."""
+    try:
+        from rs_embed_qgis.bridge.download import DownloadTask
+    except ImportError:
+        return None
+    return DownloadTask(
+        folder,
+        on_done=on_done,
+        description=tr("Copernicus-Embed: download into {folder}").format(folder=folder),
+    )

@@ -2,22 +2,23 @@
 
 The controller reads the choices (capture mode, buffer, output, expand_deg) and connects
 the dock's signals to the work; the dock shows status, progress, the data directory
-and where it comes from, the fast cache, and missing dependencies.
+(applied on Enter, focus-out or browse, checked in a task by the controller), the
+product download and the fast cache. Everything fits a 350 px wide dock: a scroll area,
+word-wrapped labels with breakable paths.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-import sysconfig
+from typing import Any
 
 from qgis.core import Qgis
-from qgis.gui import QgsCollapsibleGroupBox, QgsDockWidget, QgsDoubleSpinBox, QgsFileWidget
+from qgis.gui import QgsDockWidget, QgsDoubleSpinBox
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,11 +29,12 @@ from qgis.PyQt.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from rs_embed_qgis import settings
+from rs_embed_qgis.core import constants
 from rs_embed_qgis.core.constants import (
     DEFAULT_EXPAND_DEG,
     ENV_DATA_DIR,
@@ -41,54 +43,21 @@ from rs_embed_qgis.core.constants import (
     SUPPORTED_YEARS,
 )
 from rs_embed_qgis.core.specs import OutputSpec
-from rs_embed_qgis.plugin import tr
+from rs_embed_qgis.i18n import tr
 
-REQUIRED_MODULES = ("torch", "torchgeo")
 MODE_RECTANGLE = "rectangle"
 MODE_POINT = "point"
 OUTPUT_POOLED = "pooled"
 OUTPUT_GRID = "grid"
-DEFAULT_BUFFER_M = 5000.0
+# The dock and Processing share the default buffer (core/constants.py).
+DEFAULT_BUFFER_M = float(getattr(constants, "DEFAULT_BUFFER_M", 5000.0))
 _UNITS = (("km", 1000.0), ("m", 1.0))
 _LEVEL_STYLE = {
-    Qgis.Info: "",
-    Qgis.Success: "color: #1a7f37;",
-    Qgis.Warning: "color: #9a6700;",
-    Qgis.Critical: "color: #cf222e;",
+    Qgis.MessageLevel.Info: "",
+    Qgis.MessageLevel.Success: "color: #1a7f37;",
+    Qgis.MessageLevel.Warning: "color: #9a6700;",
+    Qgis.MessageLevel.Critical: "color: #cf222e;",
 }
-
-
-# --------------------------------------------------------------------------- dependencies
-
-
-def missing_dependencies() -> list[str]:
-    """The required modules (torch, torchgeo) that QGIS's Python cannot import."""
-    return [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
-
-
-def qgis_python() -> str:
-    """The Python interpreter QGIS runs (sys.executable is the qgis binary inside QGIS)."""
-    exe = sys.executable or ""
-    if os.path.basename(exe).lower().startswith("python"):
-        return exe
-    if os.name == "nt":
-        cand = os.path.join(sys.exec_prefix, "python.exe")
-        return cand if os.path.isfile(cand) else "python"
-    for name in ("python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
-        cand = os.path.join(sys.exec_prefix, "bin", name)
-        if os.path.isfile(cand):
-            return cand
-    return "python3"
-
-
-def install_command(missing: list[str]) -> str:
-    """The exact command that installs ``missing`` into QGIS's Python."""
-    args = [qgis_python(), "-m", "pip", "install"]
-    marker = os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")
-    if sys.prefix == sys.base_prefix and os.path.exists(marker):
-        # A distribution's Python (Debian, Ubuntu): pip refuses system-wide installs.
-        args += ["--user", "--break-system-packages"]
-    return " ".join(args + list(missing))
 
 
 def breakable(path: str) -> str:
@@ -109,22 +78,27 @@ def human_bytes(n: float) -> str:
 
 
 class EmbedDock(QgsDockWidget):
-    """Copernicus-Embed dock: what to capture, what to produce, data and cache, status."""
+    """Copernicus-Embed dock: data, what to capture, what to produce, cache, status."""
 
     capture_toggled = pyqtSignal(bool)
     capture_mode_changed = pyqtSignal(str)
     buffer_changed = pyqtSignal(float)
+    expand_changed = pyqtSignal(float)
     embed_selected_requested = pyqtSignal()
     prepare_cache_requested = pyqtSignal()
+    remove_cache_requested = pyqtSignal()
+    download_requested = pyqtSignal(str)
     cancel_requested = pyqtSignal()
     open_table_requested = pyqtSignal()
-    data_dir_changed = pyqtSignal(str)
+    data_dir_entered = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(tr("Copernicus-Embed"), parent)
         self.setObjectName("RsEmbedDock")
+        self._applied_dir = ""
+        self.download_folder = ""
         body = QWidget()
-        lay = QVBoxLayout(body)
+        self.body_layout = lay = QVBoxLayout(body)
         lay.setContentsMargins(6, 6, 6, 6)
 
         head = QLabel(
@@ -135,38 +109,27 @@ class EmbedDock(QgsDockWidget):
         self.year_label = QLabel(
             tr("Year: <b>{year}</b> (the only year of the product)").format(year=SUPPORTED_YEARS[0])
         )
+        self.year_label.setWordWrap(True)
         lay.addWidget(self.year_label)
-
-        self.deps_box = QWidget()
-        self.deps_box.setObjectName("RsEmbedDeps")
-        self.deps_box.setStyleSheet(
-            "#RsEmbedDeps { background: #fff4e5; border: 1px solid #f0b46a; }"
-        )
-        deps = QVBoxLayout(self.deps_box)
-        self.deps_label = QLabel()
-        self.deps_label.setWordWrap(True)
-        deps.addWidget(self.deps_label)
-        self.deps_command = QLineEdit()  # copyable as it is, unlike wrapped label text
-        self.deps_command.setReadOnly(True)
-        deps.addWidget(self.deps_command)
-        lay.addWidget(self.deps_box)
         lay.addLayout(self._build_status())
 
-        lay.addWidget(self._build_area())
+        self.data_box = self._build_data()
+        self.area_box = self._build_area()
+        lay.addWidget(self.data_box)
+        lay.addWidget(self.area_box)
         lay.addWidget(self._build_output())
         lay.addWidget(self._build_batch())
-        lay.addWidget(self._build_data())
         lay.addStretch(1)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        self.setWidget(scroll)
-        self.refresh_dependencies()
-        self.refresh_data()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.scroll.setWidget(body)
+        self.setWidget(self.scroll)
         self.set_busy(False)
         self.set_progress(None)
+        self.show_data_pending(self.data_edit.text(), "")
 
     # ------------------------------------------------------------------ building
 
@@ -190,6 +153,7 @@ class EmbedDock(QgsDockWidget):
         for unit, factor in _UNITS:
             self.unit_combo.addItem(tr(unit), factor)
         self.buffer_spin.setValue(DEFAULT_BUFFER_M / 1000.0)
+        self.buffer_spin.setMinimumWidth(60)
         self.buffer_spin.setToolTip(tr("Half the side of the square area around the point."))
         row = QHBoxLayout()
         row.addWidget(self.buffer_spin, 1)
@@ -219,6 +183,7 @@ class EmbedDock(QgsDockWidget):
         self.capture_button.toggled.connect(self.capture_toggled)
         self.rect_radio.toggled.connect(self._mode_changed)
         self.buffer_spin.valueChanged.connect(self._buffer_changed)
+        self.expand_spin.valueChanged.connect(lambda v: self.expand_changed.emit(float(v)))
         self.unit_combo.currentIndexChanged.connect(self._buffer_changed)
         self._mode_changed()
         return box
@@ -249,6 +214,7 @@ class EmbedDock(QgsDockWidget):
         self.selection_label.setWordWrap(True)
         lay.addWidget(self.selection_label)
         self.batch_button = QPushButton(tr("Embed selected features"))
+        self.batch_button.setObjectName("RsEmbedBatchButton")
         self.batch_button.setToolTip(
             tr(
                 "Area-weighted mean over each selected polygon (points: the buffer above), "
@@ -260,43 +226,69 @@ class EmbedDock(QgsDockWidget):
         lay.addWidget(self.batch_button)
         return box
 
-    def _build_data(self) -> QgsCollapsibleGroupBox:
-        box = QgsCollapsibleGroupBox(tr("Data and fast cache"))
+    def _build_data(self) -> QGroupBox:
+        box = QGroupBox(tr("Data and fast cache"))
         box.setObjectName("RsEmbedDataGroup")
         lay = QVBoxLayout(box)
-        self.data_widget = QgsFileWidget()
-        self.data_widget.setStorageMode(QgsFileWidget.GetDirectory)
-        self.data_widget.setDialogTitle(tr("Folder holding {file}").format(file=PRODUCT_FILENAME))
-        self.data_widget.setFilePath(settings.data_dir_setting())
-        self.data_widget.fileChanged.connect(self._data_dir_edited)
-        lay.addWidget(QLabel(tr("Data directory")))
-        lay.addWidget(self.data_widget)
-        self.data_source_label = QLabel()
-        self.data_source_label.setWordWrap(True)
-        self.data_source_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        lay.addWidget(
+            QLabel(tr("Data directory (folder holding {file})").format(file=PRODUCT_FILENAME))
+        )
+        row = QHBoxLayout()
+        self.data_edit = QLineEdit()
+        self.data_edit.setObjectName("RsEmbedDataDir")
+        self.data_edit.setPlaceholderText(tr("Type a folder and press Enter, or browse"))
+        self.data_edit.setToolTip(tr("Applied when you press Enter or leave the field."))
+        self.data_edit.setMinimumWidth(80)
+        row.addWidget(self.data_edit, 1)
+        self.browse_button = QToolButton()
+        self.browse_button.setText("…")
+        self.browse_button.setToolTip(tr("Choose the folder"))
+        row.addWidget(self.browse_button)
+        lay.addLayout(row)
+        self.data_source_label = _wrapping_label()
         lay.addWidget(self.data_source_label)
-        self.cache_label = QLabel()
-        self.cache_label.setWordWrap(True)
-        self.cache_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.download_button = WrappingButton()
+        self.download_button.setObjectName("RsEmbedDownload")
+        self.download_button.setVisible(False)
+        lay.addWidget(self.download_button)
+        self.cache_label = _wrapping_label()
         lay.addWidget(self.cache_label)
+        row = QHBoxLayout()
         self.cache_button = QPushButton(tr("Prepare fast cache"))
         self.cache_button.setToolTip(
             tr("Decompress the product once on local disk: every read afterwards is fast.")
         )
+        self.remove_cache_button = QPushButton(tr("Remove cache"))
+        self.remove_cache_button.setToolTip(tr("Delete the fast cache (reads become slower)."))
+        row.addWidget(self.cache_button)
+        row.addWidget(self.remove_cache_button)
+        lay.addLayout(row)
+        self.cache_button.setVisible(False)
+        self.remove_cache_button.setVisible(False)
+
+        self.data_edit.editingFinished.connect(self._data_dir_edited)
+        self.browse_button.clicked.connect(self.browse_data_dir)
+        self.download_button.clicked.connect(
+            lambda: self.download_requested.emit(self.download_folder)
+        )
         self.cache_button.clicked.connect(self.prepare_cache_requested)
-        lay.addWidget(self.cache_button)
+        self.remove_cache_button.clicked.connect(self.remove_cache_requested)
         return box
 
     def _build_status(self) -> QVBoxLayout:
         lay = QVBoxLayout()
         self.status_label = QLabel(tr("Ready."))
         self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.status_label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         lay.addWidget(self.status_label)
+        self.phase_label = QLabel()
+        self.phase_label.setWordWrap(True)
+        lay.addWidget(self.phase_label)
         row = QHBoxLayout()
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 100)
+        self.progress_bar.setMinimumWidth(60)
         row.addWidget(self.progress_bar, 1)
         self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancel_requested)
@@ -318,10 +310,31 @@ class EmbedDock(QgsDockWidget):
     def _buffer_changed(self) -> None:
         self.buffer_changed.emit(self.buffer_m())
 
-    def _data_dir_edited(self, path: str) -> None:
-        settings.set_data_dir_setting(path)
-        self.refresh_data()
-        self.data_dir_changed.emit(path)
+    def _data_dir_edited(self) -> None:
+        """Enter or focus-out: apply the typed folder once (not on every keystroke)."""
+        path = self.data_edit.text().strip()
+        if not path or path == self._applied_dir:
+            return
+        self._applied_dir = path
+        self.data_dir_entered.emit(path)
+
+    def browse_data_dir(self) -> None:
+        """Choose the folder in a (Qt) folder dialog; applied at once."""
+        dialog = QFileDialog(self, tr("Folder holding {file}").format(file=PRODUCT_FILENAME))
+        dialog.setObjectName("RsEmbedBrowseDialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        start = self.data_edit.text().strip()
+        if start and os.path.isdir(start):
+            dialog.setDirectory(start)
+        accepted = dialog.exec()
+        chosen = dialog.selectedFiles()
+        dialog.deleteLater()
+        if accepted and chosen:
+            self.data_edit.setText(chosen[0])
+            self._applied_dir = ""
+            self._data_dir_edited()
 
     # ------------------------------------------------------------------ choices
 
@@ -366,7 +379,9 @@ class EmbedDock(QgsDockWidget):
         return float(self.expand_spin.value())
 
     def data_dir(self) -> str:
-        """The effective data directory (setting > $RS_EMBED_COP_DIR > default)."""
+        """The data directory in use (saved setting > $RS_EMBED_COP_DIR > default)."""
+        from rs_embed_qgis import settings
+
         return settings.effective_data_dir()[0]
 
     # ------------------------------------------------------------------ display
@@ -377,7 +392,7 @@ class EmbedDock(QgsDockWidget):
         self.capture_button.setChecked(checked)
         self.capture_button.blockSignals(False)
 
-    def set_status(self, text: str, level: int = Qgis.Info) -> None:
+    def set_status(self, text: str, level: Any = Qgis.MessageLevel.Info) -> None:
         """Show a one-line status (coloured by level)."""
         self.status_label.setStyleSheet(_LEVEL_STYLE.get(level, ""))
         self.status_label.setText(text)
@@ -385,12 +400,15 @@ class EmbedDock(QgsDockWidget):
     def set_progress(self, value: float | None) -> None:
         """Show progress 0..100, or hide the bar (None)."""
         if value is None:
+            self.phase_label.setText("")
             self.progress_bar.setValue(0)
             self.progress_bar.setEnabled(False)
             self.progress_bar.setTextVisible(False)
             return
         self.progress_bar.setEnabled(True)
         self.progress_bar.setTextVisible(True)
+        # Progress only moves forward while work runs (a new task starts at 0).
+        value = max(float(value), float(self.progress_bar.value())) if value else 0.0
         self.progress_bar.setValue(int(round(value)))
 
     def set_busy(self, busy: bool) -> None:
@@ -411,77 +429,155 @@ class EmbedDock(QgsDockWidget):
             )
         self.batch_button.setEnabled(bool(layer_name) and usable and n_selected > 0)
 
-    def refresh_dependencies(self) -> list[str]:
-        """Show what is missing (torch, torchgeo) and the command that installs it."""
-        missing = missing_dependencies()
-        if missing:
-            self.deps_label.setText(
-                tr(
-                    "<b>Missing Python packages: {names}.</b> Reading the product needs them. "
-                    "Install them into QGIS's Python with this command, then restart QGIS:"
-                ).format(names=", ".join(missing))
+    def place_data_first(self, first: bool) -> None:
+        """Put the data section at the top while nothing works without it, else after the area."""
+        lay = self.body_layout
+        lay.removeWidget(self.data_box)
+        index = lay.indexOf(self.area_box)
+        lay.insertWidget(index if first else index + 1, self.data_box)
+
+    def data_section_first(self) -> bool:
+        """Whether the data section is above the area section."""
+        return self.body_layout.indexOf(self.data_box) < self.body_layout.indexOf(self.area_box)
+
+    def show_data_pending(self, folder: str, origin: str) -> None:
+        """A folder is being checked (in a task): say so, offer nothing yet."""
+        if folder:
+            self.data_source_label.setText(
+                tr("Checking {path}{origin}...").format(
+                    path=breakable(folder), origin=_origin_text(origin)
+                )
             )
-            self.deps_command.setText(install_command(missing))
-            self.deps_command.setCursorPosition(0)
-        self.deps_box.setVisible(bool(missing))
-        return missing
+        else:
+            self.data_source_label.setText(tr("No data directory chosen yet."))
+        self.data_source_label.setToolTip(folder)
+        self.download_button.setVisible(False)
+        self.cache_label.setText("")
+        self.cache_button.setVisible(False)
+        self.remove_cache_button.setVisible(False)
 
-    def refresh_data(self) -> None:
-        """Show the effective data directory, where it comes from, and the fast cache."""
-        path, source = settings.effective_data_dir()
-        origin = {
-            "setting": tr("the folder chosen above"),
-            ENV_DATA_DIR: tr("the environment variable {env}").format(env=ENV_DATA_DIR),
-            "default": tr("the default, relative to the working directory"),
-        }.get(source, source)
-        self.data_source_label.setText(
-            tr("Using <b>{path}</b> (from {origin}).").format(
-                path=breakable(os.path.abspath(path)), origin=origin
+    def show_data_report(self, rep: Any, saved: bool) -> None:
+        """Show what the check of a folder found (a tasks.DataDirReport)."""
+        self.data_source_label.setToolTip(rep.folder)
+        self.download_button.setVisible(False)
+        self.cache_button.setVisible(False)
+        self.remove_cache_button.setVisible(False)
+        self.cache_label.setText("")
+        if rep.usable:
+            self.data_source_label.setText(
+                tr("Using <b>{file}</b>{origin}.").format(
+                    file=breakable(rep.file), origin=_origin_text(rep.origin)
+                )
             )
-        )
-        self.data_source_label.setToolTip(os.path.abspath(path))
-        text, can_prepare = cache_summary(path)
-        self.cache_label.setText(text)
-        self.cache_button.setVisible(can_prepare)
+            self._show_cache(rep.cache or {})
+            self.place_data_first(False)
+            return
+        self.place_data_first(True)
+        if rep.problem and rep.file:
+            text = tr("{file} cannot be used: {err}").format(
+                file=breakable(rep.file), err=rep.problem
+            )
+        elif rep.problem:
+            text = tr("{folder} cannot be read: {err}").format(
+                folder=breakable(rep.folder), err=rep.problem
+            )
+        elif not rep.exists:
+            text = tr("The folder {folder} does not exist.").format(folder=breakable(rep.folder))
+        else:
+            text = tr("No {file} found; looked in {places}.").format(
+                file=PRODUCT_FILENAME, places=tr(" and ").join(breakable(p) for p in rep.looked)
+            )
+        if not saved:
+            text += " " + tr("The setting was not changed.")
+        self.data_source_label.setText(text)
+        if not rep.file and rep.writable:
+            self.download_folder = rep.folder
+            size = getattr(constants, "PRODUCT_SIZE", None)
+            label = (
+                tr("Download Copernicus-Embed ({size}) into {folder}").format(
+                    size=human_bytes(size), folder=breakable(rep.folder)
+                )
+                if size
+                else tr("Download Copernicus-Embed into {folder}").format(
+                    folder=breakable(rep.folder)
+                )
+            )
+            self.download_button.setText(label)
+            self.download_button.setToolTip(rep.folder)
+            self.download_button.setVisible(True)
 
-
-def cache_summary(data_dir: str) -> tuple[str, bool]:
-    """A sentence about the product file and its fast cache, and whether it can be prepared."""
-    from rs_embed_qgis.core import cache_status
-    from rs_embed_qgis.core.dataset import find_product_file
-    from rs_embed_qgis.core.errors import RsEmbedError
-
-    try:
-        path = find_product_file(data_dir)
-    except OSError as exc:
-        return tr("The data directory cannot be read: {err}").format(err=exc), False
-    if path is None:
-        return (
+    def _show_cache(self, st: dict) -> None:
+        if st.get("error"):
+            self.cache_label.setText(
+                tr("The fast cache cannot be used: {err}").format(err=st["error"])
+            )
+            return
+        if st.get("ready"):
+            self.cache_label.setText(
+                tr("Fast cache ready: {folder} ({size} on disk).").format(
+                    folder=breakable(st["folder"]), size=human_bytes(st["bytes"])
+                )
+            )
+            self.remove_cache_button.setVisible(True)
+            return
+        self.cache_label.setText(
             tr(
-                "No {file} in this folder yet: it is downloaded on first use, or put it there "
-                "yourself."
-            ).format(file=PRODUCT_FILENAME),
-            False,
+                "Fast cache not prepared. It needs {size} in {folder} ({free} free) and makes "
+                "every read fast; without it reads decompress whole tiles."
+            ).format(
+                size=human_bytes(st.get("bytes", 0)),
+                folder=breakable(st.get("folder", "")),
+                free=human_bytes(st.get("free_bytes", 0)),
+            )
         )
-    try:
-        st = cache_status(path)
-    except (RsEmbedError, OSError) as exc:
-        return tr("The product file cannot be used: {err}").format(err=exc), False
-    if st["ready"]:
-        return (
-            tr("Fast cache ready: {folder} ({size} on disk).").format(
-                folder=breakable(st["folder"]), size=human_bytes(st["bytes"])
-            ),
-            False,
+        self.cache_button.setVisible(True)
+
+
+def _origin_text(origin: str) -> str:
+    return {
+        "setting": tr(" (saved setting)"),
+        "entered": "",
+        ENV_DATA_DIR: tr(" (from the environment variable {env})").format(env=ENV_DATA_DIR),
+        "default": tr(" (the default folder, relative to the working directory)"),
+    }.get(origin, "")
+
+
+def _wrapping_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+    label.setMinimumWidth(50)
+    return label
+
+
+class WrappingButton(QPushButton):
+    """A push button whose long text (a path) wraps instead of widening the dock."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._label = QLabel(self)
+        self._label.setWordWrap(True)
+        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.addWidget(self._label)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.setMinimumWidth(50)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        """Show ``text`` wrapped in the button."""
+        self._label.setText(text)
+        self.setAccessibleName(text.replace("\u200b", ""))
+
+    def text(self) -> str:
+        """The text shown."""
+        return self._label.text()
+
+    def sizeHint(self):  # noqa: ANN201, N802 - Qt API
+        hint = super().sizeHint()
+        hint.setHeight(
+            max(hint.height(), self._label.heightForWidth(max(50, self.width() - 16)) + 8)
         )
-    return (
-        tr(
-            "Fast cache not prepared. It needs {size} in {folder} ({free} free) and makes "
-            "every read fast; without it reads decompress whole tiles."
-        ).format(
-            size=human_bytes(st["bytes"]),
-            folder=breakable(st["folder"]),
-            free=human_bytes(st["free_bytes"]),
-        ),
-        True,
-    )
+        return hint

@@ -46,13 +46,16 @@ from rs_embed_qgis.bridge.outputs import (
     embedding_fields,
     embedding_values,
     set_layer_provenance,
+    valid_fraction_field_name,
     valid_fraction_value,
     write_grid_geotiff,
     write_rgb_geotiff,
 )
-from rs_embed_qgis.plugin import tr
+from rs_embed_qgis.i18n import tr
 
 SAMPLES_NAME = "Copernicus-Embed samples"
+SAMPLES_POINTS_NAME = "Copernicus-Embed samples (points)"
+SAMPLES_RECTANGLES_NAME = "Copernicus-Embed samples (rectangles)"
 GRID_GROUP_NAME = "Copernicus-Embed grids"
 # Custom layer properties that mark what the plugin created.
 PROP_SAMPLES = "rs_embed/samples"  # "point" or "rectangle"
@@ -122,7 +125,9 @@ def _grid_renderer(layer: QgsRasterLayer) -> None:
     renderer = QgsSingleBandGrayRenderer(provider, 1)
     stats = provider.bandStatistics(1)
     ce = QgsContrastEnhancement(provider.dataType(1))
-    ce.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+    ce.setContrastEnhancementAlgorithm(
+        QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum
+    )
     ce.setMinimumValue(stats.minimumValue)
     ce.setMaximumValue(stats.maximumValue)
     renderer.setContrastEnhancement(ce)
@@ -208,7 +213,7 @@ def samples_layer(project: QgsProject, kind: str, create: bool = True) -> QgsVec
     if not create:
         return None
     wkb = "Point" if kind == "point" else "Polygon"
-    name = SAMPLES_NAME if kind == "point" else tr("{name} (rectangles)").format(name=SAMPLES_NAME)
+    name = tr(SAMPLES_POINTS_NAME) if kind == "point" else tr(SAMPLES_RECTANGLES_NAME)
     layer = QgsVectorLayer(wkb, name, "memory")
     layer.setCrs(project.crs())
     layer.dataProvider().addAttributes(sample_fields().toList())
@@ -240,7 +245,7 @@ def add_sample(
     embedding: Any,
 ) -> tuple[QgsVectorLayer, int]:
     """Append a pooled embedding (geometry in ``crs``) to the samples layer; (layer, fid)."""
-    kind = "point" if geometry.type() == QgsWkbTypes.PointGeometry else "rectangle"
+    kind = "point" if geometry.type() == QgsWkbTypes.GeometryType.PointGeometry else "rectangle"
     layer = samples_layer(project, kind)
     geom = QgsGeometry(geometry)
     if crs != layer.crs():
@@ -276,9 +281,9 @@ def capacity_problem(layer: QgsVectorLayer, names: Sequence[str]) -> str | None:
         return tr("The layer is read-only.")
     caps = provider.capabilities()
     new = [n for n in names if layer.fields().indexOf(n) < 0]
-    if not caps & QgsVectorDataProvider.ChangeAttributeValues:
+    if not caps & QgsVectorDataProvider.Capability.ChangeAttributeValues:
         return tr("Its data provider cannot change attribute values.")
-    if new and not caps & QgsVectorDataProvider.AddAttributes:
+    if new and not caps & QgsVectorDataProvider.Capability.AddAttributes:
         return tr("Its data provider cannot add fields.")
     limit = STORAGE_MAX_FIELDS.get(provider.storageType())
     total = layer.fields().count() + len(new)
@@ -300,16 +305,34 @@ def _vector_values(vector: Any, n: int) -> list[Any]:
     return [NULL if v is None else v for v in embedding_values(vector, n)]
 
 
+def batch_field_names() -> list[str]:
+    """The fields a batch writes: emb_000..emb_767 and emb_valid_frac (as Processing does)."""
+    return embedding_field_names() + [valid_fraction_field_name()]
+
+
+def _row(vec: Any, frac: Any, n: int) -> list[Any]:
+    values = _vector_values(vec, n)
+    return values + [NULL if vec is None or frac is None else float(frac)]
+
+
 def write_embeddings_to_layer(
-    layer: QgsVectorLayer, vectors: Mapping[int, Any], names: Sequence[str] | None = None
+    layer: QgsVectorLayer,
+    vectors: Mapping[int, Any],
+    names: Sequence[str] | None = None,
+    valid_fracs: Mapping[int, Any] | None = None,
 ) -> int:
     """Write emb_* values of features (fid -> vector, None -> NULLs) as ONE undoable edit command.
 
-    A layer not in edit mode is put in it (and left there, so the user can undo or save);
-    the pending edits of a layer already in edit mode are kept. On any failure the
-    command is undone and the layer is as before.
+    With ``valid_fracs`` the last of ``names`` (default: emb_valid_frac) takes the
+    fraction of the area with data. A layer not in edit mode is put in it (and left there,
+    so the user can undo or save); the pending edits of a layer already in edit mode are
+    kept. On any failure the command is undone and the layer is as before.
     """
-    names = list(names or embedding_field_names())
+    fracs = valid_fracs or {}
+    names = list(
+        names or (batch_field_names() if valid_fracs is not None else embedding_field_names())
+    )
+    n_emb = len(names) - (1 if valid_fracs is not None else 0)
     was_editing = layer.isEditable()
     if not was_editing and not layer.startEditing():
         raise OSError(tr("{name} cannot be edited.").format(name=layer.name()))
@@ -322,8 +345,10 @@ def write_embeddings_to_layer(
                 raise OSError(tr("Could not add the field {field}.").format(field=name))
         idx = [layer.fields().indexOf(n) for n in names]
         for fid, vec in vectors.items():
-            values = dict(zip(idx, _vector_values(vec, len(names)), strict=True))
-            if not layer.changeAttributeValues(int(fid), values):
+            row = _vector_values(vec, n_emb)
+            if valid_fracs is not None:
+                row = _row(vec, fracs.get(fid), n_emb)
+            if not layer.changeAttributeValues(int(fid), dict(zip(idx, row, strict=True))):
                 raise OSError(tr("Could not write feature {fid}.").format(fid=fid))
     except BaseException:
         layer.destroyEditCommand()
@@ -340,9 +365,14 @@ def new_layer_with_embeddings(
     vectors: Mapping[int, Any],
     names: Sequence[str] | None = None,
     name: str | None = None,
+    valid_fracs: Mapping[int, Any] | None = None,
 ) -> QgsVectorLayer:
     """A memory layer: the features of ``vectors`` with their original fields + emb_* values."""
-    names = list(names or embedding_field_names())
+    fracs = valid_fracs or {}
+    names = list(
+        names or (batch_field_names() if valid_fracs is not None else embedding_field_names())
+    )
+    n_emb = len(names) - (1 if valid_fracs is not None else 0)
     wkb = QgsWkbTypes.displayString(layer.wkbType()) or "NoGeometry"
     out = QgsVectorLayer(wkb, name or tr("{name} embeddings").format(name=layer.name()), "memory")
     out.setCrs(layer.crs())
@@ -357,9 +387,11 @@ def new_layer_with_embeddings(
         feat = QgsFeature(out.fields())
         feat.setGeometry(src.geometry())
         attrs = src.attributes()
-        feat.setAttributes(
-            [attrs[i] for i in keep_idx] + _vector_values(vectors[src.id()], len(names))
-        )
+        vec = vectors[src.id()]
+        row = _vector_values(vec, n_emb)
+        if valid_fracs is not None:
+            row = _row(vec, fracs.get(src.id()), n_emb)
+        feat.setAttributes([attrs[i] for i in keep_idx] + row)
         feats.append(feat)
     ok, _ = out.dataProvider().addFeatures(feats)
     if not ok:
@@ -375,11 +407,13 @@ def save_as_geopackage(layer: QgsVectorLayer, path: str, project: QgsProject) ->
     options.layerName = layer.name()
     options.fileEncoding = "UTF-8"
     if os.path.exists(path):
-        options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
+        options.actionOnExistingFile = (
+            QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer
+        )
     res = QgsVectorFileWriter.writeAsVectorFormatV3(
         layer, path, project.transformContext(), options
     )
-    if res[0] != QgsVectorFileWriter.NoError:
+    if res[0] != QgsVectorFileWriter.WriterError.NoError:
         raise OSError(tr("Could not write {path}: {msg}").format(path=path, msg=res[1]))
     out = QgsVectorLayer(f"{path}|layername={layer.name()}", layer.name(), "ogr")
     if not out.isValid():
@@ -397,15 +431,20 @@ class BatchPlan:
     path: str = ""
 
 
-def apply_batch(project: QgsProject, plan: BatchPlan, vectors: Mapping[int, Any]) -> QgsVectorLayer:
-    """Put a batch's vectors where the plan says; returns the layer written or created."""
+def apply_batch(
+    project: QgsProject,
+    plan: BatchPlan,
+    vectors: Mapping[int, Any],
+    valid_fracs: Mapping[int, Any] | None = None,
+) -> QgsVectorLayer:
+    """Put a batch's vectors (and emb_valid_frac) where the plan says; the layer written."""
     layer = project.mapLayer(plan.layer_id)
     if not isinstance(layer, QgsVectorLayer):
         raise OSError(tr("The layer of the batch was removed from the project."))
     if plan.route == ROUTE_LAYER:
-        write_embeddings_to_layer(layer, vectors)
+        write_embeddings_to_layer(layer, vectors, valid_fracs=valid_fracs)
         return layer
-    out = new_layer_with_embeddings(layer, vectors)
+    out = new_layer_with_embeddings(layer, vectors, valid_fracs=valid_fracs)
     if plan.route == ROUTE_GPKG:
         out = save_as_geopackage(out, plan.path, project)
     project.addMapLayer(out)
@@ -425,16 +464,16 @@ def ask_overwrite(parent: QWidget | None, layer: QgsVectorLayer, existing: Seque
             "{name} already has {n} embedding fields ({first}...). Overwrite their values "
             "for the selected features?"
         ).format(name=layer.name(), n=len(existing), first=existing[0]),
-        QMessageBox.Yes | QMessageBox.No,
-        QMessageBox.No,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
     )
-    return answer == QMessageBox.Yes
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def ask_other_route(parent: QWidget | None, layer: QgsVectorLayer, reason: str) -> str | None:
     """Offer a new memory layer or GeoPackage when the layer cannot hold the fields."""
     box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Question)
+    box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(tr("Write embeddings to a new layer?"))
     box.setText(
         tr("{name} cannot hold 768 more fields: {reason}").format(name=layer.name(), reason=reason)
@@ -442,10 +481,10 @@ def ask_other_route(parent: QWidget | None, layer: QgsVectorLayer, reason: str) 
     box.setInformativeText(
         tr("Write the selected features with their fields and emb_000..emb_767 to a new layer?")
     )
-    memory = box.addButton(tr("New memory layer"), QMessageBox.AcceptRole)
-    gpkg = box.addButton(tr("New GeoPackage..."), QMessageBox.AcceptRole)
-    box.addButton(QMessageBox.Cancel)
-    box.exec_()
+    memory = box.addButton(tr("New memory layer"), QMessageBox.ButtonRole.AcceptRole)
+    gpkg = box.addButton(tr("New GeoPackage..."), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
     clicked = box.clickedButton()
     if clicked is memory:
         return ROUTE_MEMORY
@@ -462,3 +501,39 @@ def ask_gpkg_path(parent: QWidget | None, suggested: str) -> str:
     if path and not path.lower().endswith(".gpkg"):
         path += ".gpkg"
     return path
+
+
+def ask_cache(parent: QWidget | None, n_features: int, size: str, folder: str) -> str | None:
+    """Ask whether a batch should build the fast cache first: "build", "direct" or None.
+
+    A real QMessageBox (object name RsEmbedCacheQuestion), so that nothing large happens
+    without the user knowing.
+    """
+    box = QMessageBox(parent)
+    box.setObjectName("RsEmbedCacheQuestion")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(tr("Prepare the fast cache?"))
+    box.setText(
+        tr(
+            "{n} features: reading them is much faster with the fast cache, which needs "
+            "{size} in {folder} and takes a while to build once."
+        ).format(n=n_features, size=size, folder=folder)
+    )
+    box.setInformativeText(tr("Build the cache first, or read the product file directly?"))
+    build = box.addButton(
+        tr("Build the cache ({size})").format(size=size), QMessageBox.ButtonRole.AcceptRole
+    )
+    build.setObjectName("RsEmbedBuildCache")
+    direct = box.addButton(tr("Read directly"), QMessageBox.ButtonRole.AcceptRole)
+    direct.setObjectName("RsEmbedReadDirectly")
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    cancel.setObjectName("RsEmbedCancelBatch")
+    box.setDefaultButton(direct)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    if clicked is build:
+        return "build"
+    if clicked is direct:
+        return "direct"
+    return None

@@ -11,7 +11,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCsException,
-    QgsDistanceArea,
     QgsGeometry,
     QgsPointXY,
     QgsProject,
@@ -25,12 +24,12 @@ from qgis.PyQt.QtGui import QColor
 # Colours of the rubber bands: an outline that reads on imagery and on light maps.
 _STROKE = QColor(230, 60, 40, 230)
 _FILL = QColor(230, 60, 40, 45)
-_CIRCLE_SEGMENTS = 72
+_EDGE_SEGMENTS = 16
 
 
 def new_rubber_band(canvas: QgsMapCanvas) -> QgsRubberBand:
     """A polygon rubber band in the plugin's colours."""
-    band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+    band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
     band.setStrokeColor(_STROKE)
     band.setFillColor(_FILL)
     band.setWidth(2)
@@ -41,7 +40,7 @@ def remove_rubber_band(canvas: QgsMapCanvas, band: QgsRubberBand | None) -> None
     """Take a rubber band off the canvas scene for good."""
     if band is None:
         return
-    band.reset(QgsWkbTypes.PolygonGeometry)
+    band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
     scene = canvas.scene()
     if scene is not None and band.scene() is scene:
         scene.removeItem(band)
@@ -53,12 +52,12 @@ class _BandTool(QgsMapTool):
     def __init__(self, canvas: QgsMapCanvas) -> None:
         super().__init__(canvas)
         self.band: QgsRubberBand | None = new_rubber_band(canvas)
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     def clear(self) -> None:
         """Hide the rubber band (it stays available for the next capture)."""
         if self.band is not None:
-            self.band.reset(QgsWkbTypes.PolygonGeometry)
+            self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
 
     def cleanup(self) -> None:
         """Remove the rubber band from the canvas (called on unload)."""
@@ -80,7 +79,7 @@ class RectangleMapTool(_BandTool):
         self._start: QgsPointXY | None = None
 
     def canvasPressEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
-        if event.button() != Qt.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
             return
         self._start = QgsPointXY(event.mapPoint())
         self.clear()
@@ -92,7 +91,7 @@ class RectangleMapTool(_BandTool):
         self.band.setToGeometry(QgsGeometry.fromRect(rect))
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
-        if event.button() != Qt.LeftButton or self._start is None:
+        if event.button() != Qt.MouseButton.LeftButton or self._start is None:
             return
         rect = QgsRectangle(self._start, QgsPointXY(event.mapPoint()))
         self._start = None
@@ -104,72 +103,108 @@ class RectangleMapTool(_BandTool):
         self.captured.emit(rect)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
-        if event.key() == Qt.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape:
             self._start = None
             self.clear()
 
 
-def buffer_circle(
+def read_square_lonlat(
+    lon: float, lat: float, buffer_m: float, expand_deg: float = 0.0
+) -> tuple[float, float, float, float]:
+    """The lon/lat box of product pixels a point buffer reads: +-buffer, expanded, snapped.
+
+    The same core functions the request goes through (``grid.metres_to_degrees`` for the
+    buffer, ``expand_box`` and the snap to the 0.25 degree pixel edges), so the preview is
+    the area that is actually read, not a circle.
+    """
+    from rs_embed_qgis.core.adapter import plan_window
+    from rs_embed_qgis.core.specs import PointBuffer
+
+    return plan_window(PointBuffer(lon, lat, buffer_m), expand_deg)[2].bounds
+
+
+def read_square(
     center: QgsPointXY,
     crs: QgsCoordinateReferenceSystem,
-    radius_m: float,
+    buffer_m: float,
+    expand_deg: float = 0.0,
     project: QgsProject | None = None,
 ) -> QgsGeometry:
-    """A circle of ``radius_m`` true (ellipsoidal) metres around a point, in ``crs``.
+    """The area read around a point (see ``read_square_lonlat``) as a polygon in ``crs``.
 
-    The circle is built on the WGS84 ellipsoid and transformed back, so it is right in
-    any CRS (degrees, Web Mercator, UTM, polar stereographic).
+    Edges are densified before the transform, so the square bends as it should in a
+    projected canvas CRS.
     """
+    from rs_embed_qgis.core.errors import RsEmbedError
+
     project = project or QgsProject.instance()
     wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
     to_geo = QgsCoordinateTransform(crs, wgs84, project.transformContext())
-    da = QgsDistanceArea()
-    da.setSourceCrs(wgs84, project.transformContext())
-    da.setEllipsoid("WGS84")
     try:
         geo = to_geo.transform(center)
-        ring = [
-            da.computeSpheroidProject(geo, radius_m, 2 * 3.141592653589793 * k / _CIRCLE_SEGMENTS)
-            for k in range(_CIRCLE_SEGMENTS)
+        x0, y0, x1, y1 = read_square_lonlat(geo.x(), geo.y(), buffer_m, expand_deg)
+        n = _EDGE_SEGMENTS
+        ring = (
+            [QgsPointXY(x0 + (x1 - x0) * k / n, y0) for k in range(n)]
+            + [QgsPointXY(x1, y0 + (y1 - y0) * k / n) for k in range(n)]
+            + [QgsPointXY(x1 - (x1 - x0) * k / n, y1) for k in range(n)]
+            + [QgsPointXY(x0, y1 - (y1 - y0) * k / n) for k in range(n)]
+        )
+        back = [
+            to_geo.transform(p, QgsCoordinateTransform.TransformDirection.ReverseTransform)
+            for p in ring
         ]
-        back = [to_geo.transform(p, QgsCoordinateTransform.ReverseTransform) for p in ring]
-    except QgsCsException:
+    except (QgsCsException, RsEmbedError):
         return QgsGeometry()
     back.append(back[0])
     return QgsGeometry.fromPolygonXY([back])
 
 
 class PointBufferMapTool(_BandTool):
-    """Click a point; the buffer circle follows the mouse; emits the point in the canvas CRS."""
+    """Click a point; the square it reads follows the mouse; emits the point in the canvas CRS."""
 
     captured = pyqtSignal(QgsPointXY)
 
-    def __init__(self, canvas: QgsMapCanvas, buffer_m: float = 1000.0) -> None:
+    def __init__(
+        self, canvas: QgsMapCanvas, buffer_m: float = 1000.0, expand_deg: float = 0.0
+    ) -> None:
         super().__init__(canvas)
         self.buffer_m = float(buffer_m)
+        self.expand_deg = float(expand_deg)
         self.last_point: QgsPointXY | None = None
 
     def set_buffer_m(self, buffer_m: float) -> None:
-        """Change the radius of the circle drawn around the point."""
+        """Change the buffer (metres) of the square drawn around the point."""
         self.buffer_m = float(buffer_m)
         if self.last_point is not None:
             self._draw(self.last_point)
+
+    def set_expand_deg(self, expand_deg: float) -> None:
+        """Change the expand_deg the drawn square is grown to."""
+        self.expand_deg = float(expand_deg)
+        if self.last_point is not None:
+            self._draw(self.last_point)
+
+    def clear(self) -> None:
+        """Hide the square; the next redraw waits for the mouse."""
+        self.last_point = None
+        super().clear()
 
     def _draw(self, point: QgsPointXY) -> None:
         if self.band is None:
             return
         settings = self.canvas().mapSettings()
-        circle = buffer_circle(point, settings.destinationCrs(), self.buffer_m)
-        if circle.isEmpty():
-            self.clear()
+        square = read_square(point, settings.destinationCrs(), self.buffer_m, self.expand_deg)
+        if square.isEmpty():
+            self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         else:
-            self.band.setToGeometry(circle)
+            self.band.setToGeometry(square)
 
     def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
         self._draw(QgsPointXY(event.mapPoint()))
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
-        if event.button() != Qt.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
             return
         point = QgsPointXY(event.mapPoint())
         self.last_point = point

@@ -1,131 +1,82 @@
-"""Background work of the dock: QgsTask subclasses that call the core and never touch the GUI.
+"""Background work of the dock: QgsTask subclasses whose ``run()`` does the work itself.
 
 ``run()`` (worker thread) stores a result or the exception and never raises; it passes
-``cancel=self.isCanceled`` and a progress callback to the core. ``finished()`` (main
-thread) only emits ``done``; the controller's slot does the GUI and project work.
+``cancel=self.isCanceled`` and a progress callback to the job layer. A cancelled task
+returns False, so QGIS's task manager shows it as terminated, and ``outcome`` says
+``cancelled``. ``finished()`` (main thread) only emits ``done``; the controller's slot
+does the GUI and project work. No thread or executor outlives a task.
 """
 
 from __future__ import annotations
 
-import sys
-import threading
+import glob
+import os
 import traceback
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from qgis.core import QgsTask
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransformContext,
+    QgsFeature,
+    QgsTask,
+)
 from qgis.PyQt.QtCore import pyqtSignal
 
-from rs_embed_qgis.core import (
-    CancelledError,
-    Embedding,
-    OutputSpec,
-    TemporalSpec,
-    get_embedding,
-    get_embeddings_batch,
-    prepare_cache,
-)
-from rs_embed_qgis.core.cache import AUTO_PREPARE_MIN_ITEMS
-from rs_embed_qgis.core.constants import SUPPORTED_YEARS
-
-T = TypeVar("T")
+from rs_embed_qgis.bridge.jobs import AreaRequest, FeatureResults, embed_area, embed_features
+from rs_embed_qgis.core.constants import FILENAME_GLOB
+from rs_embed_qgis.core.errors import CacheError, CancelledError
+from rs_embed_qgis.core.specs import OutputSpec
 
 OK = "ok"
 CANCELLED = "cancelled"
 ERROR = "error"
 
 
-def year_spec() -> TemporalSpec:
-    """The only year the product has, as a temporal spec."""
-    return TemporalSpec.year(SUPPORTED_YEARS[0])
-
-
-def keep_triton_out() -> bool:
-    """Stop torch from importing triton in this QGIS process (Linux); True if it was blocked.
-
-    Why: triton's ``libtriton.so`` carries its own LLVM, whose static initialisers crash
-    the process when Mesa's ``libLLVM`` (OpenGL: llvmpipe, radeonsi) is already loaded,
-    as it is in QGIS; importing TorchGeo imports torch._dynamo, which imports triton.
-    Nothing here runs on a GPU, and torch treats a triton it cannot import as absent.
-    """
-    if not sys.platform.startswith("linux") or "triton" in sys.modules:
-        return False
-    sys.modules["triton"] = None  # type: ignore[assignment] - "import triton" -> ImportError
-    return True
-
-
-LANE_INTERACTIVE = "interactive"
-LANE_BATCH = "batch"
-_lanes: dict[str, ThreadPoolExecutor] = {}
-_lanes_lock = threading.Lock()
-
-
-def _lane(name: str) -> ThreadPoolExecutor:
-    with _lanes_lock:
-        ex = _lanes.get(name)
-        if ex is None:
-            ex = _lanes[name] = ThreadPoolExecutor(1, thread_name_prefix=f"rs_embed_{name}")
-        return ex
-
-
-def run_in_python_thread(fn: Callable[[], T], lane: str = LANE_INTERACTIVE) -> T:
-    """Run ``fn`` in the lane's long-lived Python worker thread; return or raise its outcome.
-
-    Why a thread made by Python, and the same one each time: pyproj >= 3.7 keeps its PROJ
-    context in OS-thread storage but frees it with the Python thread state, and QGIS task
-    threads get a fresh thread state per task, so the next task on a reused QThread
-    crashes QGIS in ``proj_create`` (pyproj issues 1509, 1622). And the core keeps one
-    TorchGeo dataset per thread, which TorchGeo's class-level ``lru_cache`` never frees:
-    a new thread per task would leak one dataset (~0.4 GB) per request. Requests of a
-    lane therefore run one after the other (a batch does not hold up a click), and the
-    two idle lane threads outlive a plugin unload, so that reloading reuses them.
-    """
-    return _lane(lane).submit(fn).result()
-
-
 class RsEmbedTask(QgsTask):
-    """Base task: run ``work()`` safely; ``done`` is emitted on the main thread when it ends."""
+    """Base task: run ``work()`` in ``run()``; ``done`` is emitted on the main thread at the end."""
 
     done = pyqtSignal(object)
 
-    lane = LANE_INTERACTIVE
-
     def __init__(self, description: str) -> None:
-        super().__init__(description, QgsTask.CanCancel)
+        super().__init__(description, QgsTask.Flag.CanCancel)
         self.result: Any = None
         self.exception: BaseException | None = None
         self.details = ""
         self.message = ""
         self.outcome = ""
+        self._fraction = 0.0
 
     def work(self) -> Any:  # pragma: no cover - overridden
         """The job itself; runs in the worker thread."""
         raise NotImplementedError
 
     def report(self, fraction: float, message: str = "") -> None:
-        """Progress callback for the core: fraction 0..1 and a short message."""
-        self.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
+        """Progress callback: fraction 0..1 and the phase; progress never moves backwards."""
         if message:
             self.message = message
+        self._fraction = max(self._fraction, min(1.0, max(0.0, float(fraction))))
+        self.setProgress(100.0 * self._fraction)
 
     def run(self) -> bool:
         try:
-            result = run_in_python_thread(self.work, self.lane)
-            if self.isCanceled():
-                raise CancelledError("Cancelled.")
-            self.result = result
-            return True
+            result = self.work()
+        except CancelledError:
+            return False
         except Exception as exc:  # run() never raises: the exception is kept for finished()
             self.exception = exc
             self.details = traceback.format_exc()
             return False
+        if self.isCanceled():
+            return False
+        self.result = result
+        return True
 
     def finished(self, result: bool) -> None:
         if result and self.exception is None:
             self.outcome = OK
-        elif self.isCanceled() or isinstance(self.exception, CancelledError):
+        elif self.exception is None or isinstance(self.exception, CancelledError):
+            # Cancelled while running, or before run() (QGIS then never calls run()).
             self.outcome = CANCELLED
         else:
             self.outcome = ERROR
@@ -136,40 +87,37 @@ class RsEmbedTask(QgsTask):
 class EmbedResult:
     """What an EmbedTask produced: the embedding and, for grids, the GeoTIFFs written."""
 
-    embedding: Embedding
+    embedding: Any
     files: Any = None
 
 
 class EmbedTask(RsEmbedTask):
-    """Embed one spec (rectangle or point buffer); grids are also written to GeoTIFF here."""
+    """Embed one extent or point; grids are also written to GeoTIFF here."""
 
     def __init__(
         self,
-        spec: Any,
+        request: Any,
         output: OutputSpec,
         data_dir: str,
         expand_deg: float,
         grid_folder: str | None = None,
-        request: Any = None,
+        context: Any = None,
         description: str = "Copernicus-Embed",
     ) -> None:
         super().__init__(description)
-        self.spec = spec
+        # An AreaRequest of the job layer, or a bare core spec (BBox, PointBuffer, Polygon).
+        self.request = request if isinstance(request, AreaRequest) else AreaRequest(request)
+        self.spec = self.request.spec
         self.output = output
         self.data_dir = data_dir
         self.expand_deg = expand_deg
         self.grid_folder = grid_folder
-        self.request = request  # what the caller needs back in finished (geometry, crs...)
+        self.context = context  # what the caller needs back in finished (geometry, crs...)
 
     def work(self) -> EmbedResult:
         self.report(0.02, "Reading the product")
-        emb = get_embedding(
-            spatial=self.spec,
-            temporal=year_spec(),
-            output=self.output,
-            data_dir=self.data_dir,
-            expand_deg=self.expand_deg,
-            cancel=self.isCanceled,
+        emb = embed_area(
+            self.request, self.output, self.data_dir, self.expand_deg, cancel=self.isCanceled
         )
         if self.isCanceled():
             raise CancelledError("Cancelled.")
@@ -185,78 +133,198 @@ class EmbedTask(RsEmbedTask):
 
 @dataclass
 class BatchResult:
-    """Pooled vectors per feature id (None where it failed) and the error text of failures."""
+    """The job layer's per-feature results, with the feature ids they belong to."""
 
-    vectors: dict[int, Any] = field(default_factory=dict)
-    errors: dict[int, str] = field(default_factory=dict)
-    metas: dict[int, dict] = field(default_factory=dict)
+    fids: list[int]
+    features: FeatureResults
+    cache_warning: str = ""
+
+    @property
+    def vectors(self) -> dict[int, Any]:
+        """fid -> vector (None where it failed)."""
+        return dict(zip(self.fids, self.features.vectors, strict=True))
+
+    @property
+    def errors(self) -> dict[int, str]:
+        """fid -> why it has no vector."""
+        return {
+            fid: str(err)
+            for fid, err, vec in zip(
+                self.fids, self.features.errors, self.features.vectors, strict=True
+            )
+            if vec is None
+        }
 
 
 class BatchEmbedTask(RsEmbedTask):
-    """Embed many features (polygons, or points with a buffer) in one core batch."""
-
-    lane = LANE_BATCH
+    """Embed many features (polygons, or points with a buffer); geometries converted in run()."""
 
     def __init__(
         self,
-        fids: list[int],
-        specs: list[Any],
+        features: list[QgsFeature],
+        crs: QgsCoordinateReferenceSystem,
+        context: QgsCoordinateTransformContext,
         output: OutputSpec,
         data_dir: str,
-        expand_deg: float,
+        buffer_m: float,
+        expand_deg: float = 0.0,
+        prepare_cache: bool = False,
         plan: Any = None,
         description: str = "Copernicus-Embed batch",
     ) -> None:
         super().__init__(description)
-        self.fids = list(fids)
-        self.specs = list(specs)  # a spec, or the exception that made one impossible
+        # Copies made on the main thread: the layer may change while the task runs.
+        self.features = [QgsFeature(f) for f in features]
+        self.fids = [int(f.id()) for f in self.features]
+        self.crs = QgsCoordinateReferenceSystem(crs)
+        self.context = QgsCoordinateTransformContext(context)
         self.output = output
         self.data_dir = data_dir
-        self.expand_deg = expand_deg
+        self.buffer_m = float(buffer_m)
+        self.expand_deg = float(expand_deg)
+        self.prepare_cache = prepare_cache
         self.plan = plan
 
+    def _embed(self, prepare: bool) -> FeatureResults:
+        return embed_features(
+            self.features,
+            self.crs,
+            self.context,
+            output=self.output,
+            data_dir=self.data_dir,
+            buffer_m=self.buffer_m,
+            expand_deg=self.expand_deg,
+            prepare_cache=prepare,
+            progress=self.report,
+            cancel=self.isCanceled,
+        )
+
     def work(self) -> BatchResult:
-        out = BatchResult()
-        todo = []
-        for fid, spec in zip(self.fids, self.specs, strict=True):
-            if isinstance(spec, Exception):
-                out.vectors[fid] = None
-                out.errors[fid] = str(spec)
-            else:
-                todo.append((fid, spec))
-        if todo:
-            # Below the size at which the core prepares its fast cache, items are read
-            # through TorchGeo: in this lane's thread, whose dataset is reused, rather
-            # than in fresh worker threads whose datasets TorchGeo's lru_cache keeps.
-            small = len(todo) < AUTO_PREPARE_MIN_ITEMS
-            embs = get_embeddings_batch(
-                spatials=[s for _, s in todo],
-                temporal=year_spec(),
-                output=self.output,
-                data_dir=self.data_dir,
-                expand_deg=self.expand_deg,
-                on_error="skip",
-                workers=1 if small else None,
-                progress=self.report,
-                cancel=self.isCanceled,
-            )
-            for (fid, _), emb in zip(todo, embs, strict=True):
-                out.vectors[fid] = emb.data
-                out.metas[fid] = emb.meta
-                if emb.data is None:
-                    out.errors[fid] = str(emb.meta.get("error", ""))
-        self.report(1.0, "Done")
-        return out
+        warning = ""
+        try:
+            res = self._embed(self.prepare_cache)
+        except CacheError as exc:
+            if not self.prepare_cache:
+                raise
+            # A cache fault never costs a result: read directly instead.
+            warning = str(exc)
+            res = self._embed(False)
+        return BatchResult(self.fids, res, warning)
 
 
 class PrepareCacheTask(RsEmbedTask):
     """Build the fast cache of a product file (one-off decompression)."""
-
-    lane = LANE_BATCH
 
     def __init__(self, path: str, description: str = "Copernicus-Embed fast cache") -> None:
         super().__init__(description)
         self.path = path
 
     def work(self) -> dict:
+        from rs_embed_qgis.core.cache import prepare_cache
+
         return prepare_cache(self.path, progress=self.report, cancel=self.isCanceled)
+
+
+class RemoveCacheTask(RsEmbedTask):
+    """Delete the fast cache of a product file (gigabytes: not on the GUI thread)."""
+
+    def __init__(self, path: str, description: str = "Copernicus-Embed: remove cache") -> None:
+        super().__init__(description)
+        self.path = path
+
+    def work(self) -> str:
+        from rs_embed_qgis.core.cache import clear_cache
+
+        clear_cache(self.path)
+        return self.path
+
+
+# --------------------------------------------------------------------------- data directory
+
+
+def candidate_files(folder: str) -> tuple[list[str], list[str]]:
+    """(product files found, places looked): the folder itself and its direct children only.
+
+    Never recursive: a folder such as "/" or a home directory costs one listing.
+    """
+    looked = [folder, os.path.join(folder, "*")]
+    hits: list[str] = []
+    for pattern in (
+        os.path.join(glob.escape(folder), FILENAME_GLOB),
+        os.path.join(glob.escape(folder), "*", FILENAME_GLOB),
+    ):
+        hits += sorted(
+            p
+            for p in glob.glob(pattern)
+            if os.path.isfile(p) and not p.endswith((".tmp", ".part", ".aux.xml"))
+        )
+    return hits, looked
+
+
+@dataclass
+class DataDirReport:
+    """What a data directory holds: the product file (or why not), and its fast cache."""
+
+    folder: str
+    origin: str = ""
+    exists: bool = False
+    writable: bool = False
+    file: str = ""
+    looked: list[str] = field(default_factory=list)
+    problem: str = ""
+    cache: dict[str, Any] | None = None
+
+    @property
+    def usable(self) -> bool:
+        """A product file was found and could be opened."""
+        return bool(self.file) and not self.problem
+
+
+def inspect_data_dir(folder: str, origin: str = "") -> DataDirReport:
+    """Look for the product in ``folder`` and its direct children, open it, read its cache state."""
+    from rs_embed_qgis.core.cache import cache_status
+    from rs_embed_qgis.core.dataset import inspect_product_file
+    from rs_embed_qgis.core.errors import RsEmbedError
+
+    folder = os.path.abspath(os.path.expanduser(folder.strip()))
+    rep = DataDirReport(folder=folder, origin=origin)
+    rep.exists = os.path.isdir(folder)
+    rep.looked = [folder, os.path.join(folder, "*")]
+    if not rep.exists:
+        parent = folder
+        while parent and not os.path.isdir(parent) and os.path.dirname(parent) != parent:
+            parent = os.path.dirname(parent)
+        rep.writable = os.access(parent, os.W_OK)
+        return rep
+    rep.writable = os.access(folder, os.W_OK)
+    try:
+        hits, rep.looked = candidate_files(folder)
+    except OSError as exc:
+        rep.problem = str(exc)
+        return rep
+    if not hits:
+        return rep
+    rep.file = hits[0]
+    try:
+        inspect_product_file(rep.file)
+    except (RsEmbedError, OSError) as exc:
+        rep.problem = str(exc)
+        return rep
+    try:
+        rep.cache = cache_status(rep.file)
+    except (RsEmbedError, OSError) as exc:
+        rep.cache = {"ready": False, "error": str(exc)}
+    return rep
+
+
+class DataDirTask(RsEmbedTask):
+    """Validate a data directory off the GUI thread."""
+
+    def __init__(self, folder: str, origin: str = "", save: bool = False) -> None:
+        super().__init__("Copernicus-Embed: check the data directory")
+        self.folder = folder
+        self.origin = origin
+        self.save = save  # save the setting if the folder holds a usable product
+
+    def work(self) -> DataDirReport:
+        return inspect_data_dir(self.folder, self.origin)

@@ -96,6 +96,7 @@ def test_grid_task_through_task_manager(controller, europe_dir):
     spec = BBox(5.0, 48.0, 10.0, 52.0)
     n_before = len(QgsProject.instance().mapLayers())
     task = controller.start_embed(spec, QgsGeometry.fromRect(QgsRectangle(5, 48, 10, 52)), WGS84)
+    assert task.request.spec == spec
     wait_for(lambda: task not in controller.tasks)
     assert task.outcome == OK, task.details
     new = [
@@ -153,7 +154,7 @@ def test_pooled_point_sample_through_task_manager(controller, europe_dir):
     wait_for(lambda: task not in controller.tasks)
     assert task.outcome == OK, task.details
     layer = layers.samples_layer(QgsProject.instance(), "point", create=False)
-    assert layer is not None and layer.name() == layers.SAMPLES_NAME
+    assert layer is not None and layer.name() == layers.SAMPLES_POINTS_NAME
     assert layer.crs() == QgsProject.instance().crs()
     feats = list(layer.getFeatures())
     assert len(feats) == 1
@@ -261,22 +262,6 @@ def test_many_tasks_in_a_row_on_reused_worker_threads(europe_dir):
         )
 
 
-def test_run_in_python_thread_hands_back_result_and_error():
-    import threading
-
-    from rs_embed_qgis.gui import tasks as tasks_mod
-    from rs_embed_qgis.gui.tasks import run_in_python_thread
-
-    main = threading.get_ident()
-    first = run_in_python_thread(threading.get_ident)
-    assert first != main
-    # The same long-lived thread each time (one TorchGeo dataset, one PROJ context).
-    assert run_in_python_thread(threading.get_ident) == first
-    assert run_in_python_thread(threading.get_ident, tasks_mod.LANE_BATCH) not in (main, first)
-    with pytest.raises(ZeroDivisionError):
-        run_in_python_thread(lambda: 1 / 0)
-
-
 def test_samples_stay_above_grids(qgis_new_project, europe_dir, tmp_path):
     project = QgsProject.instance()
 
@@ -298,11 +283,11 @@ def test_samples_stay_above_grids(qgis_new_project, europe_dir, tmp_path):
     layers.add_grid_layers(grid_files(), project)
     root = project.layerTreeRoot()
     names = [n.name() for n in root.children()]
-    assert names == [layers.SAMPLES_NAME, layers.GRID_GROUP_NAME]
+    assert names == [layers.SAMPLES_POINTS_NAME, layers.GRID_GROUP_NAME]
     assert len(root.findGroup(layers.GRID_GROUP_NAME).children()) == 2
     # Removing the temporary layers of a folder takes the grids and their groups, not samples.
     assert layers.remove_temporary_layers(project, str(tmp_path)) == 4
-    assert [n.name() for n in root.children()] == [layers.SAMPLES_NAME]
+    assert [n.name() for n in root.children()] == [layers.SAMPLES_POINTS_NAME]
     assert sample_layer.featureCount() == 1
 
 
@@ -316,24 +301,24 @@ def test_open_samples_table(controller, europe_dir, qgis_iface, monkeypatch):
     task = controller.on_rectangle(QgsRectangle(5.0, 48.0, 6.0, 49.0))
     wait_for(lambda: task not in controller.tasks)
     controller.open_samples_table()
-    assert [lyr.name() for lyr in shown] == [f"{layers.SAMPLES_NAME} (rectangles)"]
+    assert [lyr.name() for lyr in shown] == [layers.SAMPLES_RECTANGLES_NAME]
     assert shown[0].featureCount() == 1
 
 
 def test_unload_while_a_task_runs(qgis_iface, qgis_new_project, data_setting, monkeypatch):
     from rs_embed_qgis.gui import tasks as tasks_mod
 
-    real = tasks_mod.get_embedding
+    real = tasks_mod.embed_area
     started = []
 
-    def slow(**kwargs):
+    def slow(*args, **kwargs):
         started.append(True)
         t0 = time.monotonic()
         while not kwargs["cancel"]() and time.monotonic() - t0 < 30:
             time.sleep(0.01)
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(tasks_mod, "get_embedding", slow)
+    monkeypatch.setattr(tasks_mod, "embed_area", slow)
     ctl = GuiController(qgis_iface)
     ctl.setup()
     ctl.dock.set_output_mode("grid")
@@ -372,21 +357,3 @@ def test_unload_removes_the_temporary_grid_layers(qgis_iface, qgis_new_project, 
     assert QgsProject.instance().mapLayers() == {}
     assert not os.path.exists(files.grid)
     assert QgsProject.instance().layerTreeRoot().findGroup(layers.GRID_GROUP_NAME) is None
-
-
-def test_keep_triton_out(monkeypatch):
-    import sys
-
-    from rs_embed_qgis.gui.tasks import keep_triton_out
-
-    saved = sys.modules.pop("triton", "missing")
-    try:
-        assert keep_triton_out() is True
-        with pytest.raises(ImportError):
-            import triton  # noqa: F401
-        assert keep_triton_out() is False  # already decided
-    finally:
-        if saved == "missing":
-            sys.modules.pop("triton", None)
-        else:
-            sys.modules["triton"] = saved
