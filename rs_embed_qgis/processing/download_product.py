@@ -17,7 +17,7 @@ from qgis.core import (
 
 from rs_embed_qgis.bridge.download import download_file
 from rs_embed_qgis.core.constants import PRODUCT_FILENAME, PRODUCT_SHA256, PRODUCT_URL
-from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
+from rs_embed_qgis.core.errors import CancelledError
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
 from rs_embed_qgis.settings import effective_data_dir
 
@@ -77,12 +77,13 @@ class DownloadProductAlgorithm(RsEmbedAlgorithm):
             self.addParameter(param)
         self.addOutput(QgsProcessingOutputFile(self.FILE, self.tr("Product file")))
 
-    def processAlgorithm(
+    def process(
         self,
         parameters: dict[str, Any],
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
+        """Download; the base turns core errors into QgsProcessingException."""
         folder = self.data_dir(self.parameterAsFile(parameters, self.FOLDER, context), feedback)
         url = self.parameterAsString(parameters, self.URL, context).strip() or PRODUCT_URL
         sha256 = self.parameterAsString(parameters, self.SHA256, context).strip()
@@ -99,8 +100,7 @@ class DownloadProductAlgorithm(RsEmbedAlgorithm):
                 log=feedback.pushInfo,
             )
         except CancelledError as exc:
+            # Not the base's "nothing was written": the .part file stays for a resume.
             raise QgsProcessingException(str(exc)) from exc
-        except RsEmbedError as exc:
-            raise self.processing_error(exc) from exc
         feedback.pushInfo(self.tr("Product file: {0}").format(path))
         return {self.FILE: path}
