@@ -154,16 +154,76 @@ def _oriented(ring: Ring, ccw: bool) -> Ring:
     return ring[::-1].copy() if (_signed_area(ring) > 0) != ccw else ring
 
 
-def _lonspace_ring(ring: Ring) -> Ring:
-    """A transformed ring in continuous longitudes; a ring around a pole is closed at it."""
-    lons = _unwrap(ring[:, 0])
-    lats = ring[:, 1]
-    if abs(lons[-1] - lons[0]) < 180.0:
-        lons[-1] = lons[0]
-        return np.column_stack([lons, lats])
-    # The ring goes once round the globe: it encloses the pole on its side.
-    pole = 90.0 if float(np.mean(lats)) > 0 else -90.0
-    return np.vstack([np.column_stack([lons, lats]), [[lons[-1], pole], [lons[0], pole]]])
+def _lift(ring: Ring) -> tuple[Ring, int]:
+    """A transformed ring in continuous longitudes, and how often it goes round the globe."""
+    lifted = np.column_stack([_unwrap(ring[:, 0]), ring[:, 1]])
+    turns = round(float(lifted[-1, 0] - lifted[0, 0]) / 360.0)
+    lifted[-1] = lifted[0] + np.array([360.0 * turns, 0.0])  # exactly, without round-off
+    return lifted, turns
+
+
+def _cut_at(path: Ring, lon: float, pole: float, nearest: bool, beyond: float | None) -> Ring:
+    """A ring going once round the globe, re-started where it crosses the meridian ``lon``.
+
+    Returns the open path from that crossing X eastward to X + 360. Of several crossings,
+    the one ``nearest`` the pole (or the farthest) is taken; with ``beyond``, only those
+    farther from the pole than that latitude count. A vertical line from the crossing
+    nearest the pole up to the pole then meets the ring nowhere else.
+    """
+    if path[-1, 0] < path[0, 0]:
+        path = path[::-1]
+    a = path[0, 0] + (lon - path[0, 0]) % 360.0
+    if a >= path[-1, 0]:  # (x % 360 may round up to 360)
+        a -= 360.0
+    x0, y0, x1, y1 = path[:-1, 0], path[:-1, 1], path[1:, 0], path[1:, 1]
+    idx = np.flatnonzero(((x0 <= a) & (a < x1)) | ((x1 <= a) & (a < x0)))
+    lats = y0[idx] + (a - x0[idx]) / (x1[idx] - x0[idx]) * (y1[idx] - y0[idx])
+    key = lats * np.sign(pole)  # larger = nearer the pole
+    ok = np.ones(idx.size, dtype=bool) if beyond is None else key < beyond * np.sign(pole)
+    if not ok.any():
+        ok[:] = True
+    j = np.flatnonzero(ok)[np.argmax(key[ok]) if nearest else np.argmin(key[ok])]
+    i, x = int(idx[j]), np.array([a, lats[j]])
+    turn = np.array([360.0, 0.0])
+    return np.vstack([x, path[i + 1 : -1], path[: i + 1] + turn, x + turn])
+
+
+def _cut_lon(start: float, holes: Sequence[Ring]) -> float:
+    """A meridian through no hole (mod 360), to cut a ring round a pole at; else ``start``."""
+    spans = [(float(h[:, 0].min()), float(h[:, 0].max())) for h in holes]
+    for lon in [start] + [hi + 1e-6 for _, hi in spans]:
+        if all((lon - lo) % 360.0 > hi - lo for lo, hi in spans):
+            return lon
+    return start
+
+
+def _polar_part(ext: Ring, holes: list[tuple[Ring, int]]) -> Part:
+    """A part whose exterior goes round a pole, as rings that are valid in the plane.
+
+    The exterior is cut at a meridian through none of its ordinary holes and closed
+    through the pole; a hole that goes round the pole too is joined to it along that
+    meridian (one keyhole ring, the band between them). Ordinary holes are placed within
+    the 360 degrees the cut ring spans.
+    """
+    pole = 90.0 if float(np.mean(ext[:, 1])) > 0 else -90.0
+    ordinary = [h for h, turns in holes if not turns]
+    around = [h for h, turns in holes if turns]
+    lon = _cut_lon(float(ext[0, 0]), ordinary)
+    if around:
+        inner = _cut_at(around[0], lon, pole, nearest=False, beyond=None)
+        outer = _cut_at(ext, lon, pole, nearest=True, beyond=float(inner[0, 1]))
+        inner = inner + np.array([outer[0, 0] - inner[0, 0], 0.0])
+        ring = np.vstack([outer, inner[::-1], outer[:1]])
+        ordinary += around[1:]  # more than one cannot be valid; left to the core's repair
+    else:
+        outer = _cut_at(ext, lon, pole, nearest=True, beyond=None)
+        west, east = outer[0, 0], outer[-1, 0]
+        ring = np.vstack([outer, [[east, pole], [west, pole]], outer[:1]])
+    west = float(ring[0, 0])
+    placed = [
+        h + np.array([west + (h[:, 0].min() - west) % 360.0 - h[:, 0].min(), 0.0]) for h in ordinary
+    ]
+    return [ring, *placed]
 
 
 def _same_branch(ring: Ring, ref: Ring) -> Ring:
@@ -173,18 +233,22 @@ def _same_branch(ring: Ring, ref: Ring) -> Ring:
     return out
 
 
-def _place_part(rings: Part) -> Part:
-    """Holes on their exterior's branch, then the part shifted so its west lies in [-180, 180).
+def _holes_on_branch(rings: Part) -> Part:
+    """Each hole moved by whole turns so that its mean longitude is within 180 of the exterior's."""
+    centre = float(np.mean(rings[0][:, 0]))
+    placed = [rings[0]]
+    for hole in rings[1:]:
+        turns = round((centre - float(np.mean(hole[:, 0]))) / 360.0)
+        placed.append(hole + np.array([360.0 * turns, 0.0]) if turns else hole)
+    return placed
+
+
+def _shift_part(placed: Part) -> Part:
+    """The part moved by whole turns so that its west lies in [-180, 180).
 
     A part wider than 180 degrees whose east would pass 360 (a polar cap starting east of
     0) goes one turn west instead, as the core takes longitudes in [-360, 360].
     """
-    ext = rings[0]
-    centre = float(np.mean(ext[:, 0]))
-    placed = [ext]
-    for hole in rings[1:]:
-        turns = round((centre - float(np.mean(hole[:, 0]))) / 360.0)
-        placed.append(hole + np.array([360.0 * turns, 0.0]) if turns else hole)
     west = min(float(r[:, 0].min()) for r in placed)
     east = max(float(r[:, 0].max()) for r in placed)
     shift = 360.0 * math.floor((west + 180.0) / 360.0)
@@ -257,7 +321,9 @@ def polygon_rings_4326(
     Exterior first (counter-clockwise), then holes (clockwise). Longitudes are continuous
     along each part, whose west lies in [-180, 180): a part across the antimeridian runs
     past 180, and a ring of a projected outline that goes round a pole is closed through
-    it. A geographic polygon keeps the longitudes it was drawn with (Fiji as 177..182).
+    it (a hole round the pole too is joined to its exterior), so that the rings are valid
+    in the lon/lat plane as the core checks them. A geographic polygon keeps the
+    longitudes it was drawn with (Fiji as 177..182).
     """
     if _geometry_type(geom) != QgsWkbTypes.PolygonGeometry:
         raise InvalidGeometryError("Expected a polygon geometry.")
@@ -278,18 +344,24 @@ def polygon_rings_4326(
         raise _transform_failed(ValueError("non-finite coordinates"))
     out: list[Part] = []
     for i, part in enumerate(parts):
+        for r in part:
+            np.clip(r[:, 1], -90.0, 90.0, out=r[:, 1])
         if projected:
             # A projected outline is continuous on the globe; PROJ wraps it at +-180.
-            rings = [_lonspace_ring(r) for r in part]
+            lifted = [_lift(r) for r in part]
+            ext, turns = lifted[0]
+            holes = [(h, t) for h, t in lifted[1:] if t or _has_area(h)]
+            if turns:
+                rings = _polar_part(ext, holes)
+            else:
+                rings = _holes_on_branch([ext, *(h for h, _ in holes)])
         else:
             # As drawn: only a datum or prime-meridian change may have wrapped a vertex.
             rings = [_same_branch(r, s) for r, s in zip(part, source[i], strict=True)]
-        for r in rings:
-            np.clip(r[:, 1], -90.0, 90.0, out=r[:, 1])
         if not _has_area(rings[0]):
             continue
         holes = [_oriented(h, ccw=False) for h in rings[1:] if _has_area(h)]
-        out.append(_place_part([_oriented(rings[0], ccw=True), *holes]))
+        out.append(_shift_part([_oriented(rings[0], ccw=True), *holes]))
     if not out:
         raise InvalidGeometryError("The polygon has no area after the transform to EPSG:4326.")
     return out

@@ -23,7 +23,8 @@ from qgis.core import (
 )
 
 from rs_embed_qgis.bridge.geometry import (
-    _place_part,
+    _holes_on_branch,
+    _shift_part,
     _unwrap,
     _wkb_polygons,
     circular_lon_span,
@@ -117,15 +118,15 @@ def test_unwrap_takes_the_short_way():
     assert _unwrap(np.array([5.0])) == pytest.approx([5.0])
 
 
-def test_place_part_puts_holes_on_the_exterior_branch_and_west_in_range():
+def test_parts_put_holes_on_the_exterior_branch_and_west_in_range():
     ext = np.array([[530.0, 0.0], [550.0, 0.0], [550.0, 10.0], [530.0, 10.0], [530.0, 0.0]])
     hole = np.array([[-178.0, 2.0], [-178.0, 4.0], [-176.0, 4.0], [-176.0, 2.0], [-178.0, 2.0]])
-    placed = _place_part([ext, hole])
+    placed = _shift_part(_holes_on_branch([ext, hole]))
     assert bounds([placed]) == pytest.approx((170.0, 0.0, 190.0, 10.0))
     assert placed[1][:, 0].min() == pytest.approx(182.0)  # 182..184 = -178..-176 + 360
     # A cap starting east of 0 would end past 360: it is placed one turn west instead.
     cap = np.array([[100.0, 80.0], [460.0, 80.0], [460.0, 90.0], [100.0, 90.0], [100.0, 80.0]])
-    assert bounds([_place_part([cap])]) == pytest.approx((-260.0, 80.0, 100.0, 90.0))
+    assert bounds([_shift_part([cap])]) == pytest.approx((-260.0, 80.0, 100.0, 90.0))
 
 
 def test_wkb_reader_matches_qgis_vertices(qgis_app):
@@ -286,6 +287,7 @@ def test_polar_square_around_the_pole_is_a_cap(qgis_app, code, sign):
     geom = QgsGeometry.fromRect(QgsRectangle(-half, -half, half, half))
     parts = polygon_rings_4326(geom, crs(code), CTX)
     assert len(parts) == 1
+    assert planar_valid(parts)
     west, south, east, north = bounds(parts)
     assert east - west == pytest.approx(360.0)
     assert -180.0 <= west < 180.0
@@ -307,13 +309,19 @@ def test_polar_square_around_the_pole_is_a_cap(qgis_app, code, sign):
     assert geometry_bbox_4326(geom, crs(code), CTX) == pytest.approx((-180.0, south, 180.0, north))
 
 
+def planar_valid(parts) -> bool:
+    """The rings are a valid (multi)polygon in the lon/lat plane (what the core checks)."""
+    return QgsGeometry.fromWkt(Polygon.from_rings(parts).wkt).isGeosValid()
+
+
 def test_polar_ring_with_a_hole_around_the_pole(qgis_app):
     outer = QgsRectangle(-2e6, -2e6, 2e6, 2e6)
     inner = QgsRectangle(-1e6, -1e6, 1e6, 1e6)
     geom = QgsGeometry.fromRect(outer).difference(QgsGeometry.fromRect(inner))
     parts = polygon_rings_4326(geom, crs("EPSG:3413"), CTX)
-    assert len(parts) == 1 and len(parts[0]) == 2
-    assert shoelace(parts[0][0]) > 0 > shoelace(parts[0][1])
+    # One keyhole ring: the band between the squares, joined along a meridian.
+    assert len(parts) == 1 and len(parts[0]) == 1
+    assert planar_valid(parts)
     lons, lats = transform_points("EPSG:3413", "EPSG:4326", [1.5e6, 0.0, 0.5e6], [0.0, 0.0, 0.0])
     assert inside(parts[0], lons[0], lats[0])  # in the band between the squares
     assert not inside(parts[0], lons[1], 89.999)  # the pole is in the hole
@@ -321,6 +329,25 @@ def test_polar_ring_with_a_hole_around_the_pole(qgis_app):
     cap_outer = polygon_rings_4326(QgsGeometry.fromRect(outer), crs("EPSG:3413"), CTX)
     cap_inner = polygon_rings_4326(QgsGeometry.fromRect(inner), crs("EPSG:3413"), CTX)
     assert total_area(parts) == pytest.approx(total_area(cap_outer) - total_area(cap_inner))
+
+
+def test_polar_cap_with_a_hole_across_its_first_meridian(qgis_app):
+    # The square's first corner (-1e6, -1e6) lies on lon -90 in EPSG:3413, and so does the
+    # centre of the small hole: the cap is cut elsewhere, so that the hole stays inside.
+    cap = QgsGeometry.fromRect(QgsRectangle(-1e6, -1e6, 1e6, 1e6))
+    small = QgsGeometry.fromRect(QgsRectangle(-0.75e6, -0.75e6, -0.65e6, -0.65e6))
+    parts = polygon_rings_4326(cap.difference(small), crs("EPSG:3413"), CTX)
+    assert len(parts) == 1 and len(parts[0]) == 2
+    assert planar_valid(parts)
+    (lon_h, lon_p), (lat_h, _) = transform_points(
+        "EPSG:3413", "EPSG:4326", [-0.7e6, 0], [-0.7e6, 0]
+    )
+    assert lon_h == pytest.approx(-90.0)
+    assert not inside(parts[0], lon_h, lat_h)
+    assert inside(parts[0], lon_p, 89.999)
+    whole = polygon_rings_4326(cap, crs("EPSG:3413"), CTX)
+    hole = polygon_rings_4326(small, crs("EPSG:3413"), CTX)
+    assert total_area(parts) == pytest.approx(total_area(whole) - total_area(hole))
 
 
 def test_polygon_across_antimeridian_runs_past_180(qgis_app):
