@@ -8,6 +8,7 @@ algorithms and the dock share it.
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCsException,
@@ -151,7 +152,7 @@ def read_square(
             + [QgsPointXY(x0, y1 - (y1 - y0) * k / n) for k in range(n)]
         )
         back = [
-            to_geo.transform(p, QgsCoordinateTransform.TransformDirection.ReverseTransform)
+            to_geo.transform(p, Qgis.TransformDirection.Reverse)
             for p in ring
         ]
     except (QgsCsException, RsEmbedError):

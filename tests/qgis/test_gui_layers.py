@@ -51,7 +51,7 @@ def countries(qgis_countries_layer, qgis_iface):
     return layer
 
 
-def core_vectors(layer, fids, europe_dir, pooling="mean", buffer_m=None):
+def core_vectors(layer, fids, europe_dir, pooling="mean", buffer_m=None, fracs=None):
     feats = list(layer.getFeatures(QgsFeatureRequest().setFilterFids(fids)))
     specs = features_to_specs(
         feats, layer.crs(), QgsProject.instance().transformContext(), buffer_m=buffer_m
@@ -63,6 +63,8 @@ def core_vectors(layer, fids, europe_dir, pooling="mean", buffer_m=None):
         data_dir=str(europe_dir),
         workers=1,  # the same values; fewer TorchGeo datasets kept alive in the session
     )
+    if fracs is not None:
+        fracs.update({f.id(): e.meta["valid_fraction"] for f, e in zip(feats, embs, strict=True)})
     return {f.id(): e.data for f, e in zip(feats, embs, strict=True)}
 
 
@@ -93,11 +95,15 @@ def test_batch_writes_core_values_as_one_undo_step(controller, countries, europe
     task = run_batch(controller)
     assert task.outcome == OK, task.details
     assert countries.isEditable()  # left in edit mode: the user saves or undoes
-    assert countries.fields().count() == n_fields + 768
-    expected = core_vectors(countries, EUROPE_FIDS, europe_dir)
+    assert countries.fields().count() == n_fields + 769  # emb_000..767 + emb_valid_frac
+    fracs = {}
+    expected = core_vectors(countries, EUROPE_FIDS, europe_dir, fracs=fracs)
     got = layer_vectors(countries, EUROPE_FIDS)
     for fid in EUROPE_FIDS:
         np.testing.assert_allclose(got[fid], expected[fid], rtol=1e-7, atol=0)
+        # The same emb_valid_frac the Processing algorithm writes.
+        assert countries.getFeature(fid)["emb_valid_frac"] == pytest.approx(fracs[fid])
+        assert 0.0 < fracs[fid] <= 1.0
     # Unselected features got NULLs in the new fields.
     other = next(f for f in countries.getFeatures() if f.id() not in EUROPE_FIDS)
     assert other["emb_000"] == NULL
@@ -126,20 +132,22 @@ def test_batch_keeps_pending_edits(controller, countries, europe_dir):
 
 
 def test_cancel_leaves_the_layer_unchanged(controller, countries, monkeypatch):
-    real = tasks.get_embeddings_batch
+    real = tasks.embed_features
 
-    def wait_for_cancel(**kwargs):
+    def wait_for_cancel(*args, **kwargs):
         t0 = time.monotonic()
         while not kwargs["cancel"]() and time.monotonic() - t0 < 30:
             time.sleep(0.01)
-        return real(**kwargs)  # sees the cancel and raises CancelledError
+        return real(*args, **kwargs)  # sees the cancel and raises CancelledError
 
-    monkeypatch.setattr(tasks, "get_embeddings_batch", wait_for_cancel)
+    monkeypatch.setattr(tasks, "embed_features", wait_for_cancel)
     before = snapshot(countries)
     task = controller.embed_selected()
     controller.cancel_all()
     wait_for(lambda: task not in controller.tasks)
     assert task.outcome == CANCELLED
+    # QGIS's own task manager sees a terminated task, not a finished one.
+    assert task.status() == task.TaskStatus.Terminated
     assert snapshot(countries) == before
     assert countries.fields().count() == 7
     assert "nothing was changed" in controller.dock.status_label.text()
@@ -172,7 +180,7 @@ def test_existing_fields_are_overwritten_only_when_agreed(
     asked = []
     monkeypatch.setattr(layers, "ask_overwrite", lambda p, lyr, ex: asked.append(ex) or False)
     assert controller.embed_selected() is None
-    assert len(asked[0]) == 768
+    assert len(asked[0]) == 769
     assert not countries.isEditable()
     np.testing.assert_array_equal(layer_vectors(countries, EUROPE_FIDS)[3], mean[3])
 
@@ -182,7 +190,7 @@ def test_existing_fields_are_overwritten_only_when_agreed(
     got = layer_vectors(countries, EUROPE_FIDS)
     for fid in EUROPE_FIDS:
         np.testing.assert_array_equal(got[fid].astype(np.float32), expected[fid])
-    assert countries.fields().count() == 7 + 768
+    assert countries.fields().count() == 7 + 769
     countries.rollBack()
 
 
@@ -225,7 +233,7 @@ def test_shapefile_gets_a_new_memory_layer(
     assert len(out) == 1
     mem = out[0]
     assert mem.providerType() == "memory"
-    assert mem.fields().names() == shp.fields().names() + NAMES
+    assert mem.fields().names() == shp.fields().names() + NAMES + ["emb_valid_frac"]
     assert mem.featureCount() == 3
     expected = core_vectors(shp, [f.id() for f in shp.getFeatures()], europe_dir)
     by_name = {f["NAME"]: f for f in shp.getFeatures()}
@@ -298,4 +306,4 @@ def test_points_are_embedded_with_the_buffer(controller, qgis_iface, europe_dir)
     got = layer_vectors(pts, fids)
     for fid in fids:
         np.testing.assert_allclose(got[fid], expected[fid], rtol=1e-7)
-    assert task.specs[0].buffer_m == 15_000.0
+    assert task.buffer_m == 15_000.0

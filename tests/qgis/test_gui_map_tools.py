@@ -16,6 +16,7 @@ from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsRubberBand
 from qgis.PyQt.QtCore import QCoreApplication, QEvent, QPoint, Qt
 
 from rs_embed_qgis.bridge.geometry import extent_to_spec, point_to_spec
+from rs_embed_qgis.core import estimate_request
 from rs_embed_qgis.core.specs import BBox, PointBuffer, Polygon
 from rs_embed_qgis.gui.map_tools import PointBufferMapTool, RectangleMapTool
 
@@ -196,7 +197,7 @@ def test_rectangle_around_the_pole(canvas, rect_tool):
     ("authid", "center", "half_m"),
     [("EPSG:3857", (12.0, 45.0), 200_000.0), ("EPSG:32633", (14.0, 46.0), 200_000.0)],
 )
-def test_point_tool_gives_point_buffer_and_draws_the_circle(
+def test_point_tool_gives_point_buffer_and_draws_the_square_read(
     canvas, point_tool, authid, center, half_m
 ):
     _set_view(canvas, authid, center, half_m)
@@ -215,24 +216,53 @@ def test_point_tool_gives_point_buffer_and_draws_the_circle(
     ll = QgsCoordinateTransform(crs, WGS84, QgsProject.instance()).transform(expected)
     assert (spec.lon, spec.lat, spec.buffer_m) == pytest.approx((ll.x(), ll.y(), 25_000.0))
 
-    # Every vertex of the drawn circle is 25 km (on the ellipsoid) from the clicked point.
-    ring = point_tool.band.asGeometry()
-    ring.transform(QgsCoordinateTransform(crs, WGS84, QgsProject.instance()))
+    # The drawn square is the block of product pixels the request reads: it holds the
+    # points 25 km (on the ellipsoid) N, S, E and W of the click, its edges are pixel
+    # edges (0.25 degree, offset 0.125), and it is at most one pixel larger on each side.
+    box = _drawn_lonlat_box(point_tool, crs)
     da = QgsDistanceArea()
     da.setSourceCrs(WGS84, QgsProject.instance().transformContext())
     da.setEllipsoid("WGS84")
-    verts = [QgsPointXY(v) for v in ring.vertices()]
-    assert len(verts) > 60
-    dists = [da.measureLine(ll, v) for v in verts]
-    assert min(dists) == pytest.approx(25_000.0, rel=1e-6)
-    assert max(dists) == pytest.approx(25_000.0, rel=1e-6)
+    _check_read_square(box, ll, 25_000.0, da)
+    est = estimate_request(PointBuffer(ll.x(), ll.y(), 25_000.0), expand_deg=0.0)
+    assert box == pytest.approx(est["bbox_4326"], abs=1e-6)
 
-    # Changing the buffer redraws the circle around the clicked point.
-    point_tool.set_buffer_m(5_000.0)
-    ring = point_tool.band.asGeometry()
+    # Changing the buffer or expand_deg redraws the square around the clicked point.
+    point_tool.set_buffer_m(60_000.0)
+    _check_read_square(_drawn_lonlat_box(point_tool, crs), ll, 60_000.0, da)
+    point_tool.set_expand_deg(1.0)
+    box = _drawn_lonlat_box(point_tool, crs)
+    assert box[2] - box[0] >= 1.0 and box[3] - box[1] >= 1.0
+    est = estimate_request(PointBuffer(ll.x(), ll.y(), 60_000.0), expand_deg=1.0)
+    assert box == pytest.approx(est["bbox_4326"], abs=1e-6)
+    # Clearing (the result arrived) removes the square.
+    point_tool.clear()
+    assert point_tool.band.asGeometry().isEmpty()
+
+
+def _drawn_lonlat_box(tool, crs) -> tuple[float, float, float, float]:
+    ring = tool.band.asGeometry()
+    assert not ring.isEmpty()
     ring.transform(QgsCoordinateTransform(crs, WGS84, QgsProject.instance()))
-    d = da.measureLine(ll, QgsPointXY(next(iter(ring.vertices()))))
-    assert d == pytest.approx(5_000.0, rel=1e-6)
+    bb = ring.boundingBox()
+    return (bb.xMinimum(), bb.yMinimum(), bb.xMaximum(), bb.yMaximum())
+
+
+def _check_read_square(box, ll, buffer_m, da) -> None:
+    import math
+
+    x0, y0, x1, y1 = box
+    for v in box:
+        k = (v + 0.125) / 0.25
+        assert abs(k - round(k)) < 1e-6  # a pixel edge
+    for bearing in (0.0, math.pi / 2, math.pi, 3 * math.pi / 2):
+        p = da.computeSpheroidProject(ll, buffer_m, bearing)
+        assert x0 - 1e-9 <= p.x() <= x1 + 1e-9 and y0 - 1e-9 <= p.y() <= y1 + 1e-9
+        # No more than one pixel beyond the buffer on any side.
+        if bearing == 0.0:
+            assert y1 - p.y() < 0.25
+        if bearing == math.pi / 2:
+            assert x1 - p.x() < 0.25
 
 
 def test_cleanup_removes_rubber_bands(canvas):
