@@ -14,7 +14,6 @@ from qgis.PyQt.QtCore import QCoreApplication, QEvent
 from qgis.PyQt.QtWidgets import QAction, QDockWidget, QMenu
 
 import rs_embed_qgis
-from rs_embed_qgis.gui import dock as dock_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,79 +92,14 @@ def test_action_toggles_the_dock(qgis_iface, qgis_new_project):
         flush_deletes()
 
 
-def test_dock_says_what_is_missing_and_how_to_install(qgis_iface, monkeypatch):
-    monkeypatch.setattr(dock_mod, "missing_dependencies", lambda: ["torch", "torchgeo"])
-    d = dock_mod.EmbedDock(qgis_iface.mainWindow())
-    try:
-        text = d.deps_label.text()
-        assert not d.deps_box.isHidden()
-        cmd = dock_mod.install_command(["torch", "torchgeo"])
-        assert d.deps_command.text() == cmd
-        assert cmd.startswith(dock_mod.qgis_python() + " -m pip install")
-        assert cmd.endswith(" torch torchgeo")
-        assert "torch, torchgeo" in text
-        monkeypatch.setattr(dock_mod, "missing_dependencies", lambda: [])
-        assert d.refresh_dependencies() == []
-        assert d.deps_box.isHidden()
-    finally:
-        d.setParent(None)
-        d.deleteLater()
-        flush_deletes()
-
-
-def test_dock_shows_where_the_data_dir_comes_from(qgis_iface, monkeypatch, tmp_path):
-    from rs_embed_qgis import settings
-
-    old = settings.data_dir_setting()
-    d = dock_mod.EmbedDock(qgis_iface.mainWindow())
-    try:
-        settings.set_data_dir_setting("")
-        monkeypatch.setenv("RS_EMBED_COP_DIR", str(tmp_path))
-        d.refresh_data()
-        assert d.data_source_label.toolTip() == str(tmp_path)
-        assert str(tmp_path) in d.data_source_label.text().replace("\u200b", "")
-        assert "RS_EMBED_COP_DIR" in d.data_source_label.text()
-        assert d.cache_button.isHidden()  # no product file there
-        d.data_widget.setFilePath(str(tmp_path / "chosen"))  # the user picks a folder
-        assert settings.data_dir_setting() == str(tmp_path / "chosen")
-        assert "chosen above" in d.data_source_label.text()
-        monkeypatch.delenv("RS_EMBED_COP_DIR")
-        settings.set_data_dir_setting("")
-        d.refresh_data()
-        assert "default" in d.data_source_label.text()
-    finally:
-        settings.set_data_dir_setting(old)
-        d.setParent(None)
-        d.deleteLater()
-        flush_deletes()
-
-
-def test_dock_offers_the_fast_cache(qgis_iface, tmp_path):
-    from rs_embed_qgis import settings
-    from tests import product
-
-    product.write_product(tmp_path / "embed_map_310k.tif", 100, 104, 100, 108)
-    old = settings.data_dir_setting()
-    settings.set_data_dir_setting(str(tmp_path))
-    d = dock_mod.EmbedDock(qgis_iface.mainWindow())
-    try:
-        assert not d.cache_button.isHidden()
-        text = d.cache_label.text().replace("\u200b", "")
-        assert "not prepared" in text
-        assert dock_mod.human_bytes(4 * 8 * 768 * 4) in text  # 96.0 KB
-    finally:
-        settings.set_data_dir_setting(old)
-        d.setParent(None)
-        d.deleteLater()
-        flush_deletes()
-
-
 def test_plugin_loads_without_torch(tmp_path):
     """In a fresh process where torch and torchgeo cannot be imported."""
     (tmp_path / "test_no_torch.py").write_text(
         textwrap.dedent(
             """
             import sys
+
+            from qgis.PyQt.QtWidgets import QLabel
 
             for name in ("torch", "torchgeo"):
                 sys.modules[name] = None  # import torch -> ImportError
@@ -177,9 +111,10 @@ def test_plugin_loads_without_torch(tmp_path):
 
                 plugin = rs_embed_qgis.classFactory(qgis_iface)
                 plugin.initGui()
-                assert dock.missing_dependencies() == ["torch", "torchgeo"]
-                print("LABEL", plugin.gui.dock.deps_command.text())
-                assert not plugin.gui.dock.deps_box.isHidden()
+                # No advice to install anything into QGIS's Python.
+                labels = " ".join(w.text() for w in plugin.gui.dock.findChildren(QLabel))
+                assert "pip" not in labels and "torch" not in labels
+                print("LOADED", type(plugin.gui.dock).__name__)
                 plugin.unload()
                 assert sys.modules["torch"] is None
             """
@@ -195,5 +130,4 @@ def test_plugin_loads_without_torch(tmp_path):
         timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    label = next(line for line in out.stdout.splitlines() if line.startswith("LABEL"))
-    assert "-m pip install" in label and "torch torchgeo" in label
+    assert "LOADED EmbedDock" in out.stdout
