@@ -1,0 +1,114 @@
+"""Helpers of the stock-QGIS tier: Debian's QGIS run on the packaged ZIP in a clean environment.
+
+Every stock process is started by :func:`run_stock` with an ``env -i`` style environment
+(no PYTHONPATH, no venv, a throwaway HOME) and the system interpreter, so it sees only what
+a stock QGIS ships. Product files are written here, in the pytest (venv) process; the stock
+processes only read them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = "rs_embed_qgis"
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+QGIS_PROCESS = Path("/usr/bin/qgis_process.bin")
+# Absent from a stock QGIS: the plugin must work without them.
+FORBIDDEN = ("shapely", "rasterio", "torch", "torchgeo", "exactextract", "xarray")
+# Shipped by every QGIS: the plugin may use them.
+REQUIRED = ("qgis.core", "osgeo.gdal", "numpy")
+
+_PROBE = """
+import importlib.util, json, sys
+def spec(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+names = json.loads(sys.argv[1])
+print(json.dumps({"found": {n: spec(n) for n in names}, "path": sys.path,
+                  "executable": sys.executable}))
+"""
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A fresh QGIS config folder with the plugin ZIP installed, and the clean environment."""
+
+    root: Path
+    zip_path: Path
+    config: Path
+    home: Path
+
+    @property
+    def profile(self) -> Path:
+        """The profile folder QGIS uses for ``config``."""
+        return self.config / "profiles" / "default"
+
+    @property
+    def plugins(self) -> Path:
+        """The profile's python/plugins folder (holds the unpacked ZIP)."""
+        return self.profile / "python" / "plugins"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """A clean environment: nothing inherited from the pytest process but what is named."""
+        runtime = self.home / "runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.home),
+            "QT_QPA_PLATFORM": "offscreen",
+            "LANG": "C.UTF-8",
+            "XDG_RUNTIME_DIR": str(runtime),
+            "QGIS_CUSTOM_CONFIG_PATH": str(self.config),
+        }
+        env.update(extra)
+        return env
+
+
+def run_stock(
+    stock: Stock, args: list[str], timeout: float = 120.0, **extra_env: str
+) -> subprocess.CompletedProcess:
+    """Run a command in the clean environment, from the throwaway HOME (not the source tree)."""
+    return subprocess.run(
+        [str(a) for a in args],
+        env=stock.env(**extra_env),
+        cwd=str(stock.home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def probe_modules(stock: Stock, names: tuple[str, ...]) -> dict:
+    """Which modules /usr/bin/python3 finds in the clean environment, and its sys.path."""
+    proc = run_stock(stock, [SYSTEM_PYTHON, "-c", _PROBE, json.dumps(list(names))], timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout)
+
+
+def zip_names(path: Path) -> list[str]:
+    """Member names of a zip."""
+    with zipfile.ZipFile(path) as zf:
+        return zf.namelist()
+
+
+def copy_script(stock: Stock, name: str) -> Path:
+    """A helper script copied next to nothing of the source tree, so sys.path[0] stays clean."""
+    dst = stock.root / "scripts" / name
+    dst.parent.mkdir(exist_ok=True)
+    shutil.copyfile(Path(__file__).with_name(name), dst)
+    return dst
+
+
+def qgis_stderr_noise(line: str) -> bool:
+    """Lines every Debian QGIS 3.22 prints whatever the plugins (not the plugin's warnings)."""
+    return line.strip() in {
+        "<string>:1: DeprecationWarning: setapi() is deprecated",
+    } or line.startswith("QStandardPaths: ")
