@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from qgis.core import (
@@ -17,31 +16,14 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from rs_embed_qgis.core.constants import DEFAULT_EXPAND_DEG, ENV_DATA_DIR
 from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
+from rs_embed_qgis.i18n import plugin_icon, tr
 from rs_embed_qgis.settings import effective_data_dir
 
 HELP_URL = "https://github.com/rs-embed/rs_embed_qgis#processing"
-_ICON_CANDIDATES = (
-    Path(__file__).resolve().parents[1] / "resources" / "icon.png",  # installed plugin zip
-    Path(__file__).resolve().parents[2] / "resources" / "icon.png",  # source tree
-)
-
-
-def plugin_icon() -> QIcon:
-    """The plugin icon (an empty icon if the file is missing)."""
-    for path in _ICON_CANDIDATES:
-        if path.is_file():
-            return QIcon(str(path))
-    return QIcon()
-
-
-def tr(text: str) -> str:
-    """Translate a Processing UI string."""
-    return QCoreApplication.translate("RsEmbedProcessing", text)
 
 
 class RsEmbedAlgorithm(QgsProcessingAlgorithm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from rs_embed_qgis.processing.base import plugin_icon, tr
+from rs_embed_qgis.i18n import plugin_icon, tr
 
 PROVIDER_ID = "rs_embed"
 
@@ -29,8 +29,13 @@ class RsEmbedProvider(QgsProcessingProvider):
         return ["tif"]
 
     def loadAlgorithms(self) -> None:
+        from rs_embed_qgis.processing.download_product import DownloadProductAlgorithm
         from rs_embed_qgis.processing.embed_extent import EmbedExtentAlgorithm
         from rs_embed_qgis.processing.embed_features import EmbedFeaturesAlgorithm
+        from rs_embed_qgis.settings import apply_cache_dir
 
+        # qgis_process has no GUI: the cache-folder setting is applied here too.
+        apply_cache_dir()
         self.addAlgorithm(EmbedFeaturesAlgorithm())
         self.addAlgorithm(EmbedExtentAlgorithm())
+        self.addAlgorithm(DownloadProductAlgorithm())

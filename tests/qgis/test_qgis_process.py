@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-import shapely
 from qgis.core import NULL, QgsApplication, QgsVectorLayer
 
 from rs_embed_qgis.bridge.outputs import embedding_field_names
@@ -88,9 +87,7 @@ def test_embed_features_end_to_end(config, europe_dir, tmp_path):
     src = QgsVectorLayer(source, "src", "ogr")
     feats = list(src.getFeatures())
     want = get_embeddings_batch(
-        spatials=[
-            Polygon.from_shapely(shapely.from_wkb(bytes(f.geometry().asWkb()))) for f in feats
-        ],
+        spatials=[Polygon(wkt=f.geometry().asWkt(17)) for f in feats],
         temporal=TemporalSpec.year(2021),
         output=OutputSpec.pooled("mean"),
         data_dir=europe_dir,
