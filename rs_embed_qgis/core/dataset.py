@@ -1,11 +1,17 @@
-"""Locating, validating and opening the product file through TorchGeo's CopernicusEmbed."""
+"""Locating and validating the product file (GDAL), and TorchGeo's CopernicusEmbed (optional).
+
+Finding and checking the file needs only GDAL's ``osgeo`` and the standard library;
+torch and TorchGeo are imported only by the functions that build TorchGeo datasets.
+"""
 
 from __future__ import annotations
 
-import glob
+import contextlib
+import fnmatch
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +31,12 @@ from rs_embed_qgis.core.constants import (
     PRODUCT_X0,
     PRODUCT_Y0,
 )
-from rs_embed_qgis.core.errors import CorruptDataError, DataNotFoundError, DependencyError
+from rs_embed_qgis.core.errors import (
+    CorruptDataError,
+    DataError,
+    DataNotFoundError,
+    DependencyError,
+)
 from rs_embed_qgis.core.specs import SensorSpec
 
 _TOL = 1e-9
@@ -44,19 +55,84 @@ def resolve_data_dir(
     return os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR
 
 
-def find_product_file(data_dir: str | os.PathLike) -> Path | None:
-    """The product file under ``data_dir`` (TorchGeo's glob ``**/embed_map_*``), or None."""
+# Names of partial or temporary downloads and GDAL side files: never the product.
+_NOT_PRODUCT = (".part", ".crdownload", ".tmp", ".download", ".aux.xml", ".ovr", ".msk")
+
+
+def _permission_error(path: str | os.PathLike, exc: OSError | None = None) -> DataError:
+    detail = f" ({exc.strerror or exc})" if exc is not None else ""
+    return DataError(
+        f"Permission denied: {os.fspath(path)} cannot be read{detail}. Give your user read "
+        "access to it, or point the data directory setting at a copy you can read."
+    )
+
+
+def _candidates_in(folder: str) -> list[str]:
+    """Product-like files directly in ``folder``."""
+    try:
+        names = os.listdir(folder)
+    except PermissionError as exc:
+        raise _permission_error(folder, exc) from exc
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        low = name.lower()
+        if not fnmatch.fnmatchcase(name, FILENAME_GLOB) or low.endswith(_NOT_PRODUCT):
+            continue
+        # A partial download named like "embed_map_310k.tif.part.1" or ".tmp-123" is skipped too.
+        if any(f"{suffix}." in low or f"{suffix}-" in low for suffix in _NOT_PRODUCT):
+            continue
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            out.append(path)
+    return out
+
+
+def find_product_candidates(data_dir: str | os.PathLike) -> list[Path]:
+    """Every product-like file in ``data_dir`` and its direct sub-folders, best first.
+
+    The exact name ``embed_map_310k.tif`` comes first (in the folder itself before a
+    sub-folder); partial downloads (``*.part``, ``*.crdownload``, ``*.tmp``,
+    ``*.download``) and side files (``*.aux.xml``) are never candidates.
+    """
     root = os.fspath(data_dir)
     if os.path.isfile(root):
-        return Path(root)
+        return [Path(root)]
     if not os.path.isdir(root):
+        return []
+    direct = sorted(_candidates_in(root))
+    nested: list[str] = []
+    try:
+        children = sorted(os.scandir(root), key=lambda e: e.name)
+    except PermissionError as exc:
+        raise _permission_error(root, exc) from exc
+    for entry in children:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir and not entry.name.startswith("."):
+            try:
+                nested.extend(sorted(_candidates_in(entry.path)))
+            except DataError:
+                continue  # an unreadable sub-folder is not where the product is
+    hits = direct + nested
+    hits.sort(key=lambda p: (os.path.basename(p) != PRODUCT_FILENAME, p not in direct))
+    return [Path(p) for p in hits]
+
+
+def find_product_file(data_dir: str | os.PathLike) -> Path | None:
+    """The product file in ``data_dir`` or a direct sub-folder (see find_product_candidates).
+
+    Raises DataError ("Permission denied: <path>") when the folder or the file cannot be read.
+    """
+    hits = find_product_candidates(data_dir)
+    if not hits:
         return None
-    hits = sorted(
-        p
-        for p in glob.iglob(os.path.join(root, "**", FILENAME_GLOB), recursive=True)
-        if os.path.isfile(p) and not p.endswith((".tmp", ".part", ".aux.xml"))
-    )
-    return Path(hits[0]) if hits else None
+    if not os.access(hits[0], os.R_OK):
+        raise _permission_error(hits[0])
+    return hits[0]
 
 
 def missing_data_message(data_dir: str, reason: str = "") -> str:
@@ -77,7 +153,22 @@ def missing_data_message(data_dir: str, reason: str = "") -> str:
 
 
 def corrupt_message(path: str | os.PathLike, detail: str) -> str:
-    """A message for an unreadable product file: which file, and what to do."""
+    """A message for an unreadable product file: which file, and what to do.
+
+    A file that only lacks read permission is not corrupt: the message then says so and
+    does not tell the user to delete it.
+    """
+    unreadable = "permission denied" in detail.lower()
+    if not unreadable:
+        try:
+            unreadable = os.path.exists(path) and not os.access(path, os.R_OK)
+        except (OSError, ValueError):
+            unreadable = False
+    if unreadable:
+        return (
+            f"Permission denied: the Copernicus-Embed file {os.fspath(path)} cannot be read "
+            f"({detail}). Give your user read access to it; the file itself may be fine."
+        )
     return (
         f"The Copernicus-Embed file {os.fspath(path)} is corrupt or truncated ({detail}). "
         f"Delete it and download it again from {PRODUCT_URL}."
@@ -129,38 +220,98 @@ def file_stat_identity(path: str | os.PathLike) -> tuple[str, int, int, int]:
     return (real, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+# GDAL data type names as NumPy spells them (the messages name NumPy types).
+_GDAL_TYPES = {
+    "Byte": "uint8",
+    "Int8": "int8",
+    "UInt16": "uint16",
+    "Int16": "int16",
+    "UInt32": "uint32",
+    "Int32": "int32",
+    "UInt64": "uint64",
+    "Int64": "int64",
+    "Float32": "float32",
+    "Float64": "float64",
+    "CInt16": "complex_int16",
+    "CInt32": "complex_int32",
+    "CFloat32": "complex64",
+    "CFloat64": "complex128",
+}
+
+
+def _crs_name(wkt: str) -> tuple[str, int | None]:
+    """A readable name of a CRS and its EPSG code (None when it has none)."""
+    if not wkt:
+        return "None", None
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    if srs.ImportFromWkt(wkt) != 0:
+        return "unreadable", None
+    srs.AutoIdentifyEPSG()  # fills in the code where only the definition is given
+    auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
+    if auth and code:
+        epsg = int(code) if auth.upper() == "EPSG" and code.isdigit() else None
+        return f"{auth}:{code}", epsg
+    return srs.GetName() or "unknown", None
+
+
+def _open_readable(path: str) -> None:
+    """Raise DataError / CorruptDataError when the file cannot even be opened by us."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except PermissionError as exc:
+        raise _permission_error(path, exc) from exc
+    except OSError as exc:
+        raise CorruptDataError(corrupt_message(path, str(exc))) from exc
+    if head[:2] not in (b"II", b"MM"):
+        raise CorruptDataError(corrupt_message(path, "it is not a TIFF file"))
+
+
 def inspect_product_file(path: str | os.PathLike) -> ProductInfo:
-    """Open the file's header and check it is the product's format; cached per file identity."""
+    """Check with GDAL that the file has the product's format; cached per file identity."""
     try:
         ident = file_stat_identity(path)
+    except PermissionError as exc:
+        raise _permission_error(path, exc) from exc
     except OSError as exc:
         raise DataNotFoundError(f"Cannot read {os.fspath(path)}: {exc}") from exc
     with _info_lock:
         hit = _info_cache.get(ident)
     if hit is not None:
         return hit
-    import rasterio
-    from rasterio.errors import RasterioError
+    _open_readable(ident[0])
+    from osgeo import gdal
 
+    from rs_embed_qgis.core.gdal_reader import gdal_open
+
+    ds = gdal_open(ident[0])
     try:
-        with rasterio.open(ident[0]) as src:
-            count, dtypes, crs, tr = src.count, set(src.dtypes), src.crs, src.transform
-            height, width = src.height, src.width
-    except RasterioError as exc:
-        raise CorruptDataError(corrupt_message(ident[0], str(exc))) from exc
+        count, height, width = ds.RasterCount, ds.RasterYSize, ds.RasterXSize
+        dtypes = {
+            _GDAL_TYPES.get(n, n.lower())
+            for n in {
+                gdal.GetDataTypeName(ds.GetRasterBand(i).DataType) for i in range(1, count + 1)
+            }
+        }
+        crs, epsg = _crs_name(ds.GetProjection())
+        c, a, b, f, d, e = ds.GetGeoTransform(can_return_null=True) or (0, 1, 0, 0, 0, 1)
+    finally:
+        ds = None
     problems = []
     if count != PRODUCT_BANDS:
         problems.append(f"{count} bands instead of {PRODUCT_BANDS}")
     if dtypes != {"float32"}:
         problems.append(f"data type {', '.join(sorted(dtypes))} instead of float32")
-    if crs is None or crs.to_epsg() != 4326:
+    if epsg != 4326:
         problems.append(f"CRS {crs} instead of EPSG:4326")
-    if abs(tr.a - PRODUCT_RES) > _TOL or abs(tr.e + PRODUCT_RES) > _TOL or tr.b or tr.d:
-        problems.append(f"pixel size ({tr.a}, {tr.e}) instead of (0.25, -0.25)")
-    col_off_f = (tr.c - PRODUCT_X0) / PRODUCT_RES
-    row_off_f = (PRODUCT_Y0 - tr.f) / PRODUCT_RES
+    if abs(a - PRODUCT_RES) > _TOL or abs(e + PRODUCT_RES) > _TOL or b or d:
+        problems.append(f"pixel size ({a}, {e}) instead of (0.25, -0.25)")
+    col_off_f = (c - PRODUCT_X0) / PRODUCT_RES
+    row_off_f = (PRODUCT_Y0 - f) / PRODUCT_RES
     if abs(col_off_f - round(col_off_f)) > 1e-6 or abs(row_off_f - round(row_off_f)) > 1e-6:
-        problems.append(f"origin ({tr.c}, {tr.f}) is not on the product's 0.25 degree grid")
+        problems.append(f"origin ({c}, {f}) is not on the product's 0.25 degree grid")
     row_off, col_off = round(row_off_f), round(col_off_f)
     if not problems and (
         row_off < 0
@@ -263,50 +414,104 @@ def _fallback_class(tgd: Any) -> Any:
     return CopernicusEmbed
 
 
-_ds_local = threading.local()
+class _DatasetPool:
+    """TorchGeo datasets of one (data_dir, download), lent to one caller at a time.
 
-
-def get_dataset(data_dir: str, download: bool = True, identity: Any = None) -> Any:
-    """The TorchGeo dataset for ``data_dir``, cached per (data_dir, download) and per thread.
-
-    One instance per thread because an instance caches its rasterio handle, and GDAL
-    handles shared between threads return corrupt blocks. ``identity`` (the file's
-    stat identity) is part of the key, so a replaced file gets a fresh dataset.
+    A dataset caches its rasterio handle, and GDAL handles used by two threads at once
+    return corrupt blocks; so each use borrows an instance no one else is using (a new
+    one when all are busy) and gives it back. No instance is tied to a thread.
     """
-    cache: dict[tuple[Any, ...], Any] = _ds_local.__dict__.setdefault("cache", {})
-    key = (os.path.abspath(data_dir), bool(download), identity)
-    ds = cache.get(key)
-    if ds is not None:
-        return ds
-    stale = [k for k in cache if k[:2] == key[:2]]
-    if stale:
-        # The file was replaced: drop this thread's old dataset, and TorchGeo's cached
-        # handles (a class-level lru_cache that would keep the old dataset alive).
-        for k in stale:
-            old = cache.pop(k)
-            clear = getattr(type(old)._cached_load_warp_file, "cache_clear", None)
-            if clear is not None:
-                clear()
+
+    def __init__(self, identity: Any) -> None:
+        self.identity = identity
+        self.idle: list[Any] = []
+        self.all: list[Any] = []
+
+
+_pool_lock = threading.Lock()
+_pools: dict[tuple[str, bool], _DatasetPool] = {}
+
+
+def _new_dataset(data_dir: str, download: bool) -> Any:
     cls = copernicus_embed_class()
     if download and not os.path.isfile(data_dir):
         # Only a download needs the folder; never leave a stray one at a mistyped path.
         os.makedirs(data_dir, exist_ok=True)
     try:
-        ds = cls(paths=data_dir, download=download)
+        return cls(paths=data_dir, download=download)
     except FileNotFoundError as exc:  # TorchGeo's DatasetNotFoundError
         raise DataNotFoundError(missing_data_message(data_dir, "download disabled")) from exc
     except (OSError, RuntimeError, ValueError) as exc:  # offline, HTTP error, bad checksum
-        if find_product_file(data_dir) is not None:
-            raise CorruptDataError(corrupt_message(find_product_file(data_dir), str(exc))) from exc
+        found = find_product_file(data_dir)
+        if found is not None:
+            raise CorruptDataError(corrupt_message(found, str(exc))) from exc
         raise DataNotFoundError(
             missing_data_message(data_dir, str(exc) or type(exc).__name__)
         ) from exc
-    cache[key] = ds
+
+
+def _forget(datasets: list[Any]) -> None:
+    """Drop TorchGeo's cached handles of replaced datasets (a class-level lru_cache)."""
+    for old in datasets:
+        clear = getattr(getattr(type(old), "_cached_load_warp_file", None), "cache_clear", None)
+        if clear is not None:
+            clear()
+
+
+def _take(data_dir: str, download: bool, identity: Any) -> tuple[_DatasetPool, Any]:
+    key = (os.path.abspath(data_dir), bool(download))
+    stale: list[Any] = []
+    with _pool_lock:
+        pool = _pools.get(key)
+        if pool is None or pool.identity != identity:
+            if pool is not None:
+                stale = pool.all  # the file was replaced
+            pool = _pools[key] = _DatasetPool(identity)
+        ds = pool.idle.pop() if pool.idle else None
+    _forget(stale)
+    if ds is None:
+        ds = _new_dataset(data_dir, download)
+        with _pool_lock:
+            pool.all.append(ds)
+    return pool, ds
+
+
+def _give_back(pool: _DatasetPool, ds: Any) -> None:
+    with _pool_lock:
+        if any(p is pool for p in _pools.values()):
+            pool.idle.append(ds)
+
+
+@contextlib.contextmanager
+def borrow_dataset(data_dir: str, download: bool = True, identity: Any = None) -> Iterator[Any]:
+    """A TorchGeo dataset for ``data_dir`` that no other caller uses until the block ends.
+
+    ``identity`` (the file's stat identity) is part of the key, so a replaced file gets
+    fresh datasets.
+    """
+    pool, ds = _take(data_dir, download, identity)
+    try:
+        yield ds
+    finally:
+        _give_back(pool, ds)
+
+
+def get_dataset(data_dir: str, download: bool = True, identity: Any = None) -> Any:
+    """A TorchGeo dataset for ``data_dir`` (downloading the file when allowed).
+
+    The instance is the pool's: it is for one caller at a time. Code that reads from
+    several threads uses ``borrow_dataset``, which lends each caller its own instance.
+    """
+    pool, ds = _take(data_dir, download, identity)
+    _give_back(pool, ds)
     return ds
 
 
 def clear_dataset_cache() -> None:
-    """Forget this thread's cached datasets and all file checks (after a data file changed)."""
-    _ds_local.__dict__.pop("cache", None)
+    """Forget the pooled datasets and all file checks (after a data file changed)."""
+    with _pool_lock:
+        stale = [ds for pool in _pools.values() for ds in pool.all]
+        _pools.clear()
+    _forget(stale)
     with _info_lock:
         _info_cache.clear()

@@ -1,14 +1,19 @@
-"""Window readers: TorchGeo slicing (the reference) and the shared reader interface."""
+"""The shared window-reader interface, and TorchGeo slicing (the reference reader).
+
+TorchGeo and torch are imported only when the TorchGeo reader reads; the readers used
+inside QGIS (core/gdal_reader.py, core/cache.py) need only NumPy and GDAL.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 
 from rs_embed_qgis.core.constants import PRODUCT_BANDS, PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
-from rs_embed_qgis.core.dataset import ProductInfo, corrupt_message, get_dataset
-from rs_embed_qgis.core.errors import CorruptDataError, RsEmbedError
+from rs_embed_qgis.core.dataset import ProductInfo, borrow_dataset, corrupt_message
+from rs_embed_qgis.core.errors import CancelledError, CorruptDataError, RsEmbedError
 from rs_embed_qgis.core.grid import Window
 
 
@@ -18,8 +23,8 @@ class WindowReader(Protocol):
     name: str
     info: ProductInfo
 
-    def read(self, window: Window) -> np.ndarray:
-        """Pixels of the window; pixels outside the file are all-zero (no data)."""
+    def read(self, window: Window, cancel: Callable[[], bool] | None = None) -> np.ndarray:
+        """Pixels of the window; outside the file all-zero (no data). CancelledError on cancel."""
         ...
 
 
@@ -42,7 +47,8 @@ class TorchGeoReader:
     """Reads windows by slicing TorchGeo's CopernicusEmbed with the window's pixel edges.
 
     Bounds on pixel edges make TorchGeo's bilinear resampling return the file's own
-    pixels. Each thread slices its own dataset instance (see ``get_dataset``).
+    pixels. Each read borrows a dataset instance no other thread is using at the time
+    (see ``borrow_dataset``), so the reader is safe from any thread.
     """
 
     name = "torchgeo"
@@ -52,32 +58,40 @@ class TorchGeoReader:
         self.data_dir = data_dir
         self.download = download
 
-    def dataset(self) -> object:
-        """This thread's TorchGeo dataset."""
-        return get_dataset(self.data_dir, self.download, self.info.identity)
-
-    def read(self, window: Window) -> np.ndarray:
+    def read(self, window: Window, cancel: Callable[[], bool] | None = None) -> np.ndarray:
         """Slice each in-file piece of the window through TorchGeo and assemble HWC."""
         out = np.zeros((window.height, window.width, PRODUCT_BANDS), dtype=np.float32)
-        for piece, ro, co in file_pieces(self.info, window):
-            minx = PRODUCT_X0 + PRODUCT_RES * piece.col0
-            maxx = PRODUCT_X0 + PRODUCT_RES * piece.col1
-            maxy = PRODUCT_Y0 - PRODUCT_RES * piece.row0
-            miny = PRODUCT_Y0 - PRODUCT_RES * piece.row1
-            chw = slice_chw(self.dataset(), self.info.path, minx, miny, maxx, maxy)
-            if chw.shape != (PRODUCT_BANDS, piece.height, piece.width):
-                raise CorruptDataError(
-                    corrupt_message(self.info.path, f"TorchGeo returned shape {chw.shape}")
-                )
-            out[ro : ro + piece.height, co : co + piece.width, :] = chw.transpose(1, 2, 0)
+        pieces = file_pieces(self.info, window)
+        if not pieces:
+            return out
+        with borrow_dataset(self.data_dir, self.download, self.info.identity) as ds:
+            for piece, ro, co in pieces:
+                if cancel is not None and cancel():
+                    raise CancelledError("Reading was cancelled.")
+                minx = PRODUCT_X0 + PRODUCT_RES * piece.col0
+                maxx = PRODUCT_X0 + PRODUCT_RES * piece.col1
+                maxy = PRODUCT_Y0 - PRODUCT_RES * piece.row0
+                miny = PRODUCT_Y0 - PRODUCT_RES * piece.row1
+                chw = slice_chw(ds, self.info.path, minx, miny, maxx, maxy)
+                if chw.shape != (PRODUCT_BANDS, piece.height, piece.width):
+                    raise CorruptDataError(
+                        corrupt_message(self.info.path, f"TorchGeo returned shape {chw.shape}")
+                    )
+                out[ro : ro + piece.height, co : co + piece.width, :] = chw.transpose(1, 2, 0)
         return out
+
+    def close(self) -> None:
+        """Nothing to release: the datasets belong to the pool of core/dataset.py."""
 
 
 def slice_chw(
     ds: object, path: str, minx: float, miny: float, maxx: float, maxy: float
 ) -> np.ndarray:
     """``ds[minx:maxx, miny:maxy]["image"]`` as a float32 numpy CHW array, errors translated."""
-    from rasterio.errors import RasterioError
+    try:
+        from rasterio.errors import RasterioError  # TorchGeo reads through rasterio
+    except ImportError:  # pragma: no cover - TorchGeo without rasterio does not exist
+        RasterioError = RuntimeError  # noqa: N806
 
     try:
         sample = ds[minx:maxx, miny:maxy]  # type: ignore[index]

@@ -1,11 +1,13 @@
-"""The fast cache: equal to the snapped TorchGeo path, tied to the source file, atomic, bounded."""
+"""The fast cache: equal to the file and TorchGeo, tied to the source, atomic, safe, portable."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,10 @@ from rs_embed_qgis.core import (
     get_embeddings_batch,
     prepare_cache,
 )
+from rs_embed_qgis.core import cache as cache_mod
 from rs_embed_qgis.core.adapter import open_source
+from rs_embed_qgis.core.dataset import inspect_product_file
+from rs_embed_qgis.core.errors import CacheError
 from rs_embed_qgis.core.grid import Window
 from tests import product
 from tests.conftest import EUROPE
@@ -52,15 +57,25 @@ def _windows() -> list[Window]:
     ]
 
 
-def test_cache_reader_equals_torchgeo_and_file_pixels(prepared: Path) -> None:
+def _expected(w: Window) -> np.ndarray:
+    r0, r1, c0, c1 = EUROPE
+    rows, cols = np.mgrid[w.row0 : w.row1, w.col0 : w.col1]
+    inside = (rows >= r0) & (rows < r1) & (cols >= c0) & (cols < c1)
+    keep = product.land_mask(rows, cols) & inside
+    return np.where(keep[..., None], product.pixel_values(rows, cols), 0).astype(np.float32)
+
+
+def test_cache_reader_equals_torchgeo_gdal_and_file_pixels(prepared: Path) -> None:
     cache = open_source(prepared, reader="cache").reader
     tg = open_source(prepared, reader="torchgeo").reader
-    assert (cache.name, tg.name) == ("cache", "torchgeo")
+    gd = open_source(prepared, reader="gdal").reader
+    assert (cache.name, tg.name, gd.name) == ("cache", "torchgeo", "gdal")
     r0, r1, c0, c1 = EUROPE
     for w in _windows():
         a, b = cache.read(w), tg.read(w)
         assert a.shape == (w.height, w.width, 768)
         np.testing.assert_array_equal(a, b)
+        assert a.tobytes() == gd.read(w).tobytes()
         rows, cols = np.mgrid[w.row0 : w.row1, w.col0 : w.col1]
         inside = (rows >= r0) & (rows < r1) & (cols >= c0) & (cols < c1)
         expected = np.where(
@@ -131,7 +146,7 @@ def test_replaced_source_is_detected(europe_dir: Path, tmp_path: Path) -> None:
     )
     os.replace(new, tif)
     after = get_embedding(spatial=BBox(5.0, 50.0, 5.2, 50.2), temporal=YEAR, data_dir=data)
-    assert after.meta["reader"] == "torchgeo"  # the stale cache is not served
+    assert after.meta["reader"] == "gdal"  # the stale cache is not served
     np.testing.assert_allclose(after.data, 2 * before.data, rtol=1e-6)
     assert not old_folder.exists()  # and it was removed
     prepare_cache(tif)
@@ -164,7 +179,7 @@ def test_cancel_mid_preparation_leaves_nothing(europe_dir: Path, tmp_path: Path)
     left = set(os.listdir(cache_root())) - entries_before
     assert left == set(), f"left behind: {left}"
     assert cache_status(wide / "embed_map_310k.tif")["ready"] is False
-    assert open_source(wide, reader="auto").reader.name == "torchgeo"
+    assert open_source(wide, reader="auto").reader.name == "gdal"
     assert tif.exists()
 
 
@@ -210,7 +225,7 @@ def test_batch_prepare_can_be_refused(europe_dir: Path, tmp_path: Path) -> None:
     data = _fresh_copy(europe_dir, tmp_path / "never")
     specs = [BBox(float(x), 50.0, float(x) + 0.5, 50.5) for x in range(0, 20, 2)]
     embs = get_embeddings_batch(spatials=specs, temporal=YEAR, data_dir=data, prepare_cache=False)
-    assert {e.meta["reader"] for e in embs} == {"torchgeo"}
+    assert {e.meta["reader"] for e in embs} == {"gdal"}
     assert cache_status(data / "embed_map_310k.tif")["ready"] is False
 
 
@@ -268,3 +283,186 @@ def test_polygon_pooling_same_through_cache_and_torchgeo(
             assert fast.meta["reader"] == "cache"
             np.testing.assert_allclose(fast.data, ref.data, rtol=1e-6, atol=1e-6)
             assert fast.meta["valid_pixels"] == ref.meta["valid_pixels"]
+
+
+# --------------------------------------------------------------------------- portability
+
+
+def _entry_bytes(tif: Path) -> bytes:
+    return (Path(cache_status(tif)["folder"]) / "embed.f32").read_bytes()
+
+
+def test_portable_io_writes_and_reads_the_same_bytes(
+    europe_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without os.preadv/os.pwrite (Windows) the cache has the same bytes and reads."""
+    data = _fresh_copy(europe_dir, tmp_path / "portable")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    positional = _entry_bytes(tif)
+    clear_cache(tif)
+    monkeypatch.setattr(cache_mod, "USE_POSITIONAL_IO", False)
+    prepare_cache(tif)
+    assert _entry_bytes(tif) == positional
+    reader = cache_mod.open_cached_reader(inspect_product_file(tif))
+    assert reader is not None and reader._file.positional is False
+    for w in _windows():
+        np.testing.assert_array_equal(reader.read(w), _expected(w))
+    out = reader.read_cells(181, 718, 726)
+    np.testing.assert_array_equal(out, _expected(Window(181, 182, 718, 726))[0])
+
+
+def test_file_without_the_fast_layout_is_cached_through_gdal(
+    europe_dir: Path, tmp_path: Path
+) -> None:
+    from osgeo import gdal
+
+    d = tmp_path / "predictor"
+    d.mkdir()
+    tif = d / "embed_map_310k.tif"
+    opts = ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "BLOCKXSIZE=64", "BLOCKYSIZE=64"]
+    assert gdal.Translate(str(tif), str(europe_dir / "embed_map_310k.tif"), creationOptions=opts)
+    seen: list[float] = []
+    prepare_cache(tif, progress=lambda f, m: seen.append(f))
+    assert seen == sorted(seen) and seen[-1] == 1.0  # 6 blocks, forward only
+    reader = cache_mod.open_cached_reader(inspect_product_file(tif))
+    for w in _windows():
+        np.testing.assert_array_equal(reader.read(w), _expected(w))
+
+
+def test_cancel_is_honoured_quickly_and_progress_only_grows(tmp_path: Path) -> None:
+    wide = tmp_path / "wide"
+    product.write_product(wide / "embed_map_310k.tif", 120, 136, 0, 1440)  # 6 tiles
+    seen: list[float] = []
+    flipped: list[float] = []
+
+    def cancel() -> bool:
+        if len(seen) >= 2 and not flipped:
+            flipped.append(time.monotonic())
+        return bool(flipped)
+
+    with pytest.raises(CancelledError):
+        prepare_cache(
+            wide / "embed_map_310k.tif", progress=lambda f, m: seen.append(f), cancel=cancel
+        )
+    assert time.monotonic() - flipped[0] < 1.5
+    assert seen == sorted(seen) and seen[-1] < 1.0
+    assert not [p for p in cache_root().iterdir() if p.name.startswith(".")]
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_clear_cache_removes_only_its_own_entries(prepared: Path) -> None:
+    root = cache_root()
+    folder = Path(cache_status(prepared / "embed_map_310k.tif")["folder"])
+    foreign_file = root / "notes.txt"
+    foreign_file.write_text("mine")
+    look_alike = root / "0123456789abcdef"  # our name pattern, but no manifest of ours
+    look_alike.mkdir(exist_ok=True)
+    (look_alike / "photo.jpg").write_bytes(b"x")
+    other_dir = root / "projects"
+    other_dir.mkdir(exist_ok=True)
+    try:
+        clear_cache()
+        assert not folder.exists()
+        assert root.is_dir() and foreign_file.read_text() == "mine"
+        assert (look_alike / "photo.jpg").exists() and other_dir.is_dir()
+        assert cleanup_cache() == []  # cleanup leaves them alone too
+        assert (look_alike / "photo.jpg").exists() and foreign_file.exists()
+    finally:
+        foreign_file.unlink()
+        shutil.rmtree(look_alike)
+        other_dir.rmdir()
+        prepare_cache(prepared / "embed_map_310k.tif")
+
+
+def test_entry_with_foreign_files_is_not_emptied(europe_dir: Path, tmp_path: Path) -> None:
+    data = _fresh_copy(europe_dir, tmp_path / "foreign")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    folder = Path(cache_status(tif)["folder"])
+    (folder / "keep.txt").write_text("user file")
+    clear_cache(tif)
+    assert (folder / "keep.txt").read_text() == "user file"  # the folder stays with it
+    assert not (folder / "embed.f32").exists()
+    shutil.rmtree(folder)
+
+
+def test_temporary_folders_reclaimed_only_when_their_process_is_gone(tmp_path: Path) -> None:
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    gone = root / f".0123456789abcdef.tmp-{dead_pid}-abcd1234"
+    alive = root / f".0123456789abcdef.tmp-{os.getppid()}-abcd1234"
+    mine = root / f".fedcba9876543210.tmp-{os.getpid()}-00ff00ff"
+    odd = root / ".something-else"
+    for d in (gone, alive, mine, odd):
+        d.mkdir()
+        (d / "embed.f32").write_bytes(b"\0" * 16)
+        old = time.time() - 10 * 86400  # age never matters on POSIX
+        os.utime(d, (old, old))
+    try:
+        removed = cleanup_cache()
+        if sys.platform != "win32":
+            assert removed == [str(gone)] and not gone.exists()
+        assert alive.exists() and mine.exists() and odd.exists()
+    finally:
+        for d in (gone, alive, mine, odd):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_cache_folder_that_is_a_file_is_a_cache_error(europe_dir: Path, tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "cache_is_a_file"
+    not_a_dir.write_text("x")
+    for root in (not_a_dir, not_a_dir / "below"):
+        cache_mod.set_cache_root(root)
+        try:
+            with pytest.raises(CacheError) as ei:
+                prepare_cache(europe_dir / "embed_map_310k.tif")
+        finally:
+            cache_mod.set_cache_root(None)
+        assert "is not a folder" in str(ei.value) and str(not_a_dir) in str(ei.value)
+    assert not_a_dir.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        (errno.ENOSPC, "no space left on"),
+        (errno.EROFS, "read-only"),
+        (errno.EACCES, "permission denied"),
+        (errno.ENOTDIR, "is not a folder"),
+    ],
+)
+def test_oserrors_while_writing_become_cache_errors(
+    code: int, words: str, europe_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails (disk full, read-only, ...) is a CacheError naming cause and path.
+
+    A real full or read-only disk cannot be made portably in a test, so the write call
+    itself fails here, with the OSError the system would raise.
+    """
+    data = _fresh_copy(europe_dir, tmp_path / f"err{code}")
+    tif = data / "embed_map_310k.tif"
+
+    def failing_write(self: object, src: object, offset: int) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(cache_mod._PositionalFile, "write", failing_write)
+    before = set(os.listdir(cache_root()))
+    with pytest.raises(CacheError) as ei:
+        prepare_cache(tif)
+    msg = str(ei.value)
+    assert words in msg and str(cache_root()) in msg
+    assert set(os.listdir(cache_root())) == before  # the temporary folder is gone
+    assert cache_status(tif)["ready"] is False

@@ -1,0 +1,578 @@
+"""The QGIS-native window reader: GDAL's ``osgeo`` plus NumPy and the standard library.
+
+The product is a tiled, deflate-compressed, pixel-interleaved float32 GeoTIFF: a decoded
+tile is exactly the (rows, cols, 768) HWC block the readers return. So when a file has
+that layout (the fast path) the reader takes the tile offsets from GDAL once, reads the
+compressed bytes itself with positional reads and inflates them with ``zlib`` (or
+libdeflate, when the system has it); both release the GIL, so threads decode in parallel.
+Any other layout (a predictor, band interleaving, another compression) is read through
+GDAL's ``ReadRaster`` into a pixel-interleaved buffer, one tile-aligned block at a time.
+GDAL handles are never used by two threads at once: each reader keeps a small pool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rs_embed_qgis.core.constants import PRODUCT_BANDS
+from rs_embed_qgis.core.dataset import ProductInfo, corrupt_message
+from rs_embed_qgis.core.errors import CancelledError, CorruptDataError, DataError
+from rs_embed_qgis.core.grid import Window
+from rs_embed_qgis.core.reader import file_pieces
+
+_ITEM = 4 * PRODUCT_BANDS  # bytes of one pixel's vector
+# Little-endian float32: the byte order of the TIFFs the fast path accepts.
+_LE_F32 = np.dtype("<f4")
+
+# Switches, module-level so tests can force the portable paths on any platform.
+USE_PREAD = hasattr(os, "pread")  # else seek + read of one file object under a lock
+USE_LIBDEFLATE = True  # use libdeflate when the system has it, else zlib
+# Decoded tiles kept for reuse across reads (a tile of the product is 192 MiB).
+TILE_CACHE_TILES = 2
+# Inflate with zlib in pieces of this many output bytes, checking cancel in between.
+_INFLATE_PIECE = 16 * 1024 * 1024
+
+_Cancel = Callable[[], bool] | None
+
+
+# --------------------------------------------------------------------------- GDAL helpers
+
+
+def _gdal() -> Any:
+    from osgeo import gdal
+
+    return gdal
+
+
+@contextlib.contextmanager
+def _quiet_gdal() -> Iterator[Any]:
+    """GDAL with errors kept off stderr, in this thread only (GDAL's handlers are per thread)."""
+    gdal = _gdal()
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    gdal.ErrorReset()
+    try:
+        yield gdal
+    finally:
+        gdal.PopErrorHandler()
+
+
+def gdal_open(path: str) -> Any:
+    """Open a GeoTIFF read-only with GDAL; failures become CorruptDataError/DataError.
+
+    Works whether or not another part of the process enabled GDAL exceptions: the return
+    value and the error are checked either way, and no process-wide setting is changed.
+    """
+    with _quiet_gdal() as gdal:
+        err = ""
+        try:
+            ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY, allowed_drivers=["GTiff"])
+        except RuntimeError as exc:  # GDAL exceptions enabled by someone else
+            ds, err = None, str(exc)
+        if ds is None:
+            err = err or gdal.GetLastErrorMsg() or "GDAL could not open it"
+    if ds is None:
+        if not os.access(path, os.R_OK) and os.path.exists(path):
+            raise DataError(f"Permission denied: {path} cannot be read ({err}).")
+        raise CorruptDataError(corrupt_message(path, err))
+    return ds
+
+
+def _gdal_read_block(ds: Any, path: str, x0: int, y0: int, w: int, h: int) -> np.ndarray:
+    """(h, w, 768) float32 pixels of a file block through ``ReadRaster``."""
+    buf = np.empty((h, w, PRODUCT_BANDS), dtype=np.float32)
+    with _quiet_gdal() as gdal:
+        err = ""
+        try:
+            res = ds.ReadRaster(
+                x0,
+                y0,
+                w,
+                h,
+                buf_type=gdal.GDT_Float32,
+                buf_pixel_space=_ITEM,
+                buf_line_space=_ITEM * w,
+                buf_band_space=4,
+                buf_obj=buf,
+            )
+        except RuntimeError as exc:
+            res, err = None, str(exc)
+        if res is None:
+            err = err or gdal.GetLastErrorMsg() or "GDAL could not read it"
+    if res is None:
+        raise CorruptDataError(corrupt_message(path, f"block at ({y0}, {x0}): {err}"))
+    return buf
+
+
+# --------------------------------------------------------------------------- inflating
+
+_deflate_lock = threading.Lock()
+_deflate_lib: Any = None
+_deflate_tried = False
+
+
+def libdeflate() -> Any:
+    """The system's libdeflate through ctypes, or None (an optional accelerator)."""
+    global _deflate_lib, _deflate_tried
+    with _deflate_lock:
+        if _deflate_tried:
+            return _deflate_lib
+        _deflate_tried = True
+        name = ctypes.util.find_library("deflate")
+        if not name:
+            return None
+        try:
+            lib = ctypes.CDLL(name)
+            lib.libdeflate_alloc_decompressor.restype = ctypes.c_void_p
+            lib.libdeflate_alloc_decompressor.argtypes = []
+            lib.libdeflate_free_decompressor.restype = None
+            lib.libdeflate_free_decompressor.argtypes = [ctypes.c_void_p]
+            fn = lib.libdeflate_zlib_decompress
+            fn.restype = ctypes.c_int
+            fn.argtypes = [
+                ctypes.c_void_p,
+                ctypes.c_void_p,
+                ctypes.c_size_t,
+                ctypes.c_void_p,
+                ctypes.c_size_t,
+                ctypes.POINTER(ctypes.c_size_t),
+            ]
+        except (OSError, AttributeError):
+            return None
+        _deflate_lib = lib
+        return lib
+
+
+def _inflate_libdeflate(lib: Any, raw: bytes, nbytes: int) -> np.ndarray | None:
+    """Inflate a zlib stream of exactly ``nbytes`` with libdeflate; None if it refuses."""
+    out = np.empty(nbytes, dtype=np.uint8)
+    # A decompressor is not thread-safe; one per call costs microseconds.
+    dec = lib.libdeflate_alloc_decompressor()
+    if not dec:
+        return None
+    try:
+        got = ctypes.c_size_t(0)
+        src = ctypes.c_char_p(raw)
+        rc = lib.libdeflate_zlib_decompress(
+            dec, src, len(raw), out.ctypes.data, nbytes, ctypes.byref(got)
+        )
+    finally:
+        lib.libdeflate_free_decompressor(dec)
+    if rc != 0 or got.value != nbytes:
+        return None
+    return out
+
+
+def _inflate_zlib(raw: bytes, nbytes: int, cancel: _Cancel) -> np.ndarray | None:
+    """Inflate with zlib; in pieces (checking ``cancel``) when a cancel callback is given."""
+    if cancel is None:
+        try:
+            data = zlib.decompress(raw, bufsize=nbytes)
+        except zlib.error:
+            return None
+        return np.frombuffer(data, dtype=np.uint8) if len(data) == nbytes else None
+    out = np.empty(nbytes, dtype=np.uint8)
+    d = zlib.decompressobj()
+    pos = 0
+    tail = raw
+    try:
+        while pos < nbytes:
+            if cancel():
+                raise CancelledError("Reading was cancelled.")
+            piece = d.decompress(tail, min(_INFLATE_PIECE, nbytes - pos))
+            if not piece:
+                break
+            out[pos : pos + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
+            pos += len(piece)
+            tail = d.unconsumed_tail
+    except zlib.error:
+        return None
+    return out if pos == nbytes else None
+
+
+def inflate(raw: bytes, nbytes: int, cancel: _Cancel = None) -> np.ndarray | None:
+    """``nbytes`` bytes of a zlib stream (libdeflate when available); None if it is bad."""
+    lib = libdeflate() if USE_LIBDEFLATE else None
+    if lib is not None:
+        if cancel is not None and cancel():
+            raise CancelledError("Reading was cancelled.")
+        out = _inflate_libdeflate(lib, raw, nbytes)
+        if out is not None:
+            return out
+    return _inflate_zlib(raw, nbytes, cancel)
+
+
+# --------------------------------------------------------------------------- file layout
+
+
+@dataclass(frozen=True)
+class TileLayout:
+    """Where the compressed tiles of a fast-path file are (from GDAL's TIFF metadata)."""
+
+    block_w: int
+    block_h: int
+    nx: int
+    ny: int
+    offsets: tuple[int, ...]  # row-major over (ty, tx); 0 = sparse tile (all zero)
+    sizes: tuple[int, ...]
+    deflate: bool
+
+
+_layout_lock = threading.Lock()
+_layouts: dict[tuple[Any, ...], tuple[TileLayout | None, str, tuple[int, int]]] = {}
+
+
+def _fast_path_refusal(ds: Any, path: str) -> str:
+    """Why the file cannot take the fast path ("" when it can)."""
+    gdal = _gdal()
+    if ds.GetDriver().ShortName != "GTiff":
+        return "not a GeoTIFF"
+    band = ds.GetRasterBand(1)
+    if ds.RasterCount != PRODUCT_BANDS or band.DataType != gdal.GDT_Float32:
+        return "not 768 float32 bands"
+    md = ds.GetMetadata("IMAGE_STRUCTURE") or {}
+    compression = (md.get("COMPRESSION") or "NONE").upper()
+    if compression not in ("NONE", "DEFLATE"):
+        return f"compression {compression}"
+    if (md.get("PREDICTOR") or "1") != "1":
+        return f"predictor {md.get('PREDICTOR')}"
+    if (md.get("INTERLEAVE") or "").upper() != "PIXEL":
+        return f"interleave {md.get('INTERLEAVE')}"
+    if md.get("NBITS") or md.get("PIXELTYPE"):
+        return "unusual sample layout"
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic not in (b"II*\x00", b"II+\x00"):
+        return "not a little-endian TIFF"
+    return ""
+
+
+def _scan_layout(ds: Any, path: str) -> tuple[TileLayout | None, str, tuple[int, int]]:
+    band = ds.GetRasterBand(1)
+    bw, bh = (int(v) for v in band.GetBlockSize())
+    why = _fast_path_refusal(ds, path)
+    if why:
+        return None, why, (bw, bh)
+    nx = -(-ds.RasterXSize // bw)
+    ny = -(-ds.RasterYSize // bh)
+    offsets: list[int] = []
+    sizes: list[int] = []
+    for ty in range(ny):
+        for tx in range(nx):
+            off = band.GetMetadataItem(f"BLOCK_OFFSET_{tx}_{ty}", "TIFF")
+            size = band.GetMetadataItem(f"BLOCK_SIZE_{tx}_{ty}", "TIFF")
+            offsets.append(int(off) if off else 0)
+            sizes.append(int(size) if size else 0)
+    if not any(offsets):
+        return None, "GDAL does not report tile offsets", (bw, bh)
+    deflate = (ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") or "").upper() == "DEFLATE"
+    return TileLayout(bw, bh, nx, ny, tuple(offsets), tuple(sizes), deflate), "", (bw, bh)
+
+
+# --------------------------------------------------------------------------- tile memory
+
+_tiles_lock = threading.Lock()
+_tiles: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+
+
+def _tile_get(key: tuple[Any, ...]) -> np.ndarray | None:
+    with _tiles_lock:
+        hit = _tiles.get(key)
+        if hit is not None:
+            _tiles.move_to_end(key)
+        return hit
+
+
+def _tile_put(key: tuple[Any, ...], tile: np.ndarray) -> None:
+    with _tiles_lock:
+        _tiles[key] = tile
+        _tiles.move_to_end(key)
+        while len(_tiles) > max(0, TILE_CACHE_TILES):
+            _tiles.popitem(last=False)
+
+
+def _tiles_drop(identity: tuple[Any, ...] | None = None) -> None:
+    with _tiles_lock:
+        for k in [k for k in _tiles if identity is None or k[0] == identity]:
+            del _tiles[k]
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+class GdalReader:
+    """Reads windows of a product file with GDAL (or its own tile decoding); thread-safe."""
+
+    name = "gdal"
+
+    def __init__(self, info: ProductInfo, fast: bool = True) -> None:
+        """``fast=False`` forces GDAL's ``ReadRaster`` even where the fast path applies."""
+        self.info = info
+        self._lock = threading.Lock()
+        self._idle: list[Any] = []
+        self._closed = False
+        self._fh: Any = None
+        self._fh_lock = threading.Lock()
+        layout, why, block = self._layout()
+        self.layout: TileLayout | None = layout if fast else None
+        self.fast_path_refusal = why if fast else "fast path switched off"
+        self.block_w, self.block_h = block
+
+    # ---- GDAL handles
+
+    def _acquire(self) -> Any:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return gdal_open(self.info.path)
+
+    def _release(self, ds: Any) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < 8:
+                self._idle.append(ds)
+
+    @contextlib.contextmanager
+    def _dataset(self) -> Iterator[Any]:
+        ds = self._acquire()
+        try:
+            yield ds
+        finally:
+            self._release(ds)
+
+    def _layout(self) -> tuple[TileLayout | None, str, tuple[int, int]]:
+        key = self.info.identity
+        with _layout_lock:
+            hit = _layouts.get(key)
+        if hit is None:
+            with self._dataset() as ds:
+                hit = _scan_layout(ds, self.info.path)
+            with _layout_lock:
+                _layouts[key] = hit
+        return hit
+
+    @property
+    def fast_path(self) -> bool:
+        """True when tiles are decoded by the reader itself rather than by GDAL."""
+        return self.layout is not None
+
+    # ---- raw bytes
+
+    def _file(self) -> Any:
+        with self._fh_lock:
+            if self._fh is None:
+                if self._closed:
+                    raise DataError(f"The reader of {self.info.path} was closed.")
+                try:
+                    fh = open(self.info.path, "rb", buffering=0)  # noqa: SIM115
+                except PermissionError as exc:
+                    raise DataError(f"Permission denied: {self.info.path} ({exc}).") from exc
+                except OSError as exc:
+                    raise CorruptDataError(corrupt_message(self.info.path, str(exc))) from exc
+                if os.fstat(fh.fileno()).st_size != self.info.size:
+                    fh.close()
+                    raise DataError(f"{self.info.path} changed since it was checked; try again.")
+                self._fh = fh
+            return self._fh
+
+    def _read_bytes(self, offset: int, size: int) -> bytes:
+        fh = self._file()
+        if USE_PREAD:
+            parts: list[bytes] = []
+            got = 0
+            while got < size:
+                chunk = os.pread(fh.fileno(), size - got, offset + got)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                got += len(chunk)
+            data = parts[0] if len(parts) == 1 else b"".join(parts)
+        else:
+            with self._fh_lock:
+                fh.seek(offset)
+                data = fh.read(size)
+        if len(data) != size:
+            raise CorruptDataError(
+                corrupt_message(
+                    self.info.path, f"a tile at byte {offset} is cut short ({len(data)} of {size})"
+                )
+            )
+        return data
+
+    # ---- tiles
+
+    def tile_rows_cols(self, ty: int, tx: int) -> tuple[int, int]:
+        """Rows and columns of the file inside tile (ty, tx) (edge tiles are cut)."""
+        h = min(self.block_h, self.info.height - ty * self.block_h)
+        w = min(self.block_w, self.info.width - tx * self.block_w)
+        return h, w
+
+    def decode_tile(self, ty: int, tx: int, cancel: _Cancel = None) -> np.ndarray:
+        """The whole decoded tile (block_h, block_w, 768) of the fast path, read-only."""
+        lay = self.layout
+        assert lay is not None
+        i = ty * lay.nx + tx
+        off, size = lay.offsets[i], lay.sizes[i]
+        full = lay.block_h * lay.block_w * _ITEM
+        if off == 0 or size == 0:  # a sparse tile: GDAL reads it as zeros (no nodata)
+            return np.zeros((lay.block_h, lay.block_w, PRODUCT_BANDS), dtype=np.float32)
+        raw = self._read_bytes(off, size)
+        # A strip file's last strip may hold fewer rows than a block.
+        rows = min(lay.block_h, self.info.height - ty * lay.block_h)
+        want = (full, rows * lay.block_w * _ITEM)
+        if lay.deflate:
+            data = inflate(raw, full, cancel)
+            if data is None and want[1] != full:
+                data = inflate(raw, want[1], cancel)
+        else:
+            data = np.frombuffer(raw, dtype=np.uint8) if len(raw) in want else None
+        if data is None:
+            raise CorruptDataError(
+                corrupt_message(self.info.path, f"tile ({ty}, {tx}) does not decode")
+            )
+        tile = data.view(_LE_F32).reshape(-1, lay.block_w, PRODUCT_BANDS)
+        if tile.dtype != np.float32:  # a big-endian machine
+            tile = tile.astype(np.float32)
+        return tile
+
+    def _tile(self, ty: int, tx: int, cancel: _Cancel) -> np.ndarray:
+        key = (self.info.identity, ty, tx)
+        tile = _tile_get(key)
+        if tile is None:
+            tile = self.decode_tile(ty, tx, cancel)
+            tile.setflags(write=False)
+            _tile_put(key, tile)
+        return tile
+
+    def file_block(
+        self, r0: int, r1: int, c0: int, c1: int, cancel: _Cancel = None, keep: bool = False
+    ) -> np.ndarray:
+        """Pixels [r0:r1, c0:c1] of the file (file indices) inside ONE tile, as (h, w, 768).
+
+        ``keep`` keeps the decoded tile for later reads (the fast path's tile memory).
+        The result may be a read-only view of a decoded tile.
+        """
+        if self.layout is None:
+            with self._dataset() as ds:
+                return _gdal_read_block(ds, self.info.path, c0, r0, c1 - c0, r1 - r0)
+        ty, tx = r0 // self.block_h, c0 // self.block_w
+        tile = self._tile(ty, tx, cancel) if keep else self.decode_tile(ty, tx, cancel)
+        y0, x0 = ty * self.block_h, tx * self.block_w
+        return tile[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0]
+
+    def blocks(self) -> list[tuple[int, int, int, int]]:
+        """The file's tile-aligned blocks (r0, r1, c0, c1), row-major."""
+        return self._blocks_in(0, self.info.height, 0, self.info.width)
+
+    def _blocks_in(self, r0: int, r1: int, c0: int, c1: int) -> list[tuple[int, int, int, int]]:
+        bh, bw = self.block_h, self.block_w
+        out = []
+        for ty in range(r0 // bh, -(-r1 // bh)):
+            for tx in range(c0 // bw, -(-c1 // bw)):
+                out.append(
+                    (
+                        max(r0, ty * bh),
+                        min(r1, (ty + 1) * bh),
+                        max(c0, tx * bw),
+                        min(c1, (tx + 1) * bw),
+                    )
+                )
+        return out
+
+    def _fill(self, dest: np.ndarray, r0: int, r1: int, c0: int, c1: int, cancel: _Cancel) -> None:
+        """Copy file pixels [r0:r1, c0:c1] into ``dest``, tile by tile."""
+        for b0, b1, d0, d1 in self._blocks_in(r0, r1, c0, c1):
+            if cancel is not None and cancel():
+                raise CancelledError("Reading was cancelled.")
+            dest[b0 - r0 : b1 - r0, d0 - c0 : d1 - c0] = self.file_block(
+                b0, b1, d0, d1, cancel, keep=True
+            )
+
+    # ---- the WindowReader interface
+
+    def read(self, window: Window, cancel: _Cancel = None) -> np.ndarray:
+        """(H, W, 768) float32 pixels of a global window; outside the file stays zero."""
+        out = np.zeros((window.height, window.width, PRODUCT_BANDS), dtype=np.float32)
+        for piece, ro, co in file_pieces(self.info, window):
+            fr0 = piece.row0 - self.info.row_off
+            fc0 = piece.col0 - self.info.col_off
+            dest = out[ro : ro + piece.height, co : co + piece.width]
+            self._fill(dest, fr0, fr0 + piece.height, fc0, fc0 + piece.width, cancel)
+        return out
+
+    def read_cells(
+        self, row: int, col0: int, col1: int, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n, 768) pixels of one global row, columns col0..col1 (no wrap, inside the file)."""
+        if out is None:
+            out = np.empty((col1 - col0, PRODUCT_BANDS), dtype=np.float32)
+        r = row - self.info.row_off
+        c0, c1 = col0 - self.info.col_off, col1 - self.info.col_off
+        self._fill(out[None], r, r + 1, c0, c1, None)
+        return out
+
+    def __del__(self) -> None:
+        fh = getattr(self, "_fh", None)
+        if fh is not None:
+            try:
+                fh.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Drop the GDAL handles, the file handle and the decoded tiles of this file."""
+        with self._lock:
+            self._closed = True
+            self._idle.clear()
+        with self._fh_lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+        _tiles_drop(self.info.identity)
+
+
+# --------------------------------------------------------------------------- shared readers
+
+_readers_lock = threading.Lock()
+_readers: dict[str, GdalReader] = {}
+
+
+def open_gdal_reader(info: ProductInfo) -> GdalReader:
+    """The shared GdalReader of a file (one per file identity; a replaced file gets a new one)."""
+    with _readers_lock:
+        hit = _readers.get(info.path)
+        if hit is not None and hit.info.identity == info.identity:
+            return hit
+    reader = GdalReader(info)
+    with _readers_lock:
+        old = _readers.get(info.path)
+        if old is not None and old.info.identity == info.identity:
+            reader.close()
+            return old
+        _readers[info.path] = reader
+    if old is not None:
+        old.close()
+        with _layout_lock:
+            _layouts.pop(old.info.identity, None)
+    return reader
+
+
+def close_all_readers() -> None:
+    """Close every shared reader and forget decoded tiles and layouts (plugin unload)."""
+    with _readers_lock:
+        readers = list(_readers.values())
+        _readers.clear()
+    for r in readers:
+        r.close()
+    _tiles_drop()
+    with _layout_lock:
+        _layouts.clear()
