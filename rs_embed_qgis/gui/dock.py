@@ -62,7 +62,8 @@ _LEVEL_STYLE = {
 
 def breakable(path: str) -> str:
     """A path a word-wrapped label may break after each separator (zero-width spaces)."""
-    return path.replace("/", "/\u200b").replace("\\", "\\\u200b")
+    out = path.replace("/", "/\u200b").replace("\\", "\\\u200b")
+    return out.replace("_", "_\u200b").replace("-", "-\u200b")
 
 
 def human_bytes(n: float) -> str:
@@ -136,8 +137,10 @@ class EmbedDock(QgsDockWidget):
     def _build_area(self) -> QGroupBox:
         box = QGroupBox(tr("Area"))
         form = QFormLayout(box)
-        self.rect_radio = QRadioButton(tr("Rectangle (drag on the map)"))
-        self.point_radio = QRadioButton(tr("Point with buffer (click on the map)"))
+        self.rect_radio = QRadioButton(tr("Rectangle"))
+        self.rect_radio.setToolTip(tr("Drag a rectangle on the map."))
+        self.point_radio = QRadioButton(tr("Point + buffer"))
+        self.point_radio.setToolTip(tr("Click a point: the square of +-buffer around it."))
         self.rect_radio.setChecked(True)
         self.mode_group = QButtonGroup(box)
         self.mode_group.addButton(self.rect_radio)
@@ -191,8 +194,10 @@ class EmbedDock(QgsDockWidget):
     def _build_output(self) -> QGroupBox:
         box = QGroupBox(tr("Result"))
         form = QFormLayout(box)
-        self.pooled_radio = QRadioButton(tr("Pooled vector into the samples table"))
-        self.grid_radio = QRadioButton(tr("Grid into a raster layer (768 bands + PCA colours)"))
+        self.pooled_radio = QRadioButton(tr("Pooled vector"))
+        self.grid_radio = QRadioButton(tr("Grid (raster)"))
+        self.pooled_radio.setToolTip(tr("One vector per area, into the samples table."))
+        self.grid_radio.setToolTip(tr("A raster layer: 768 bands and PCA colours."))
         self.pooled_radio.setChecked(True)
         group = QButtonGroup(box)
         group.addButton(self.pooled_radio)
@@ -230,9 +235,9 @@ class EmbedDock(QgsDockWidget):
         box = QGroupBox(tr("Data and fast cache"))
         box.setObjectName("RsEmbedDataGroup")
         lay = QVBoxLayout(box)
-        lay.addWidget(
-            QLabel(tr("Data directory (folder holding {file})").format(file=PRODUCT_FILENAME))
-        )
+        title = _wrapping_label()
+        title.setText(tr("Data directory (folder holding {file})").format(file=PRODUCT_FILENAME))
+        lay.addWidget(title)
         row = QHBoxLayout()
         self.data_edit = QLineEdit()
         self.data_edit.setObjectName("RsEmbedDataDir")
@@ -294,7 +299,7 @@ class EmbedDock(QgsDockWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         row.addWidget(self.cancel_button)
         lay.addLayout(row)
-        self.table_button = QPushButton(tr("Open attribute table of the samples"))
+        self.table_button = QPushButton(tr("Samples table"))
         self.table_button.clicked.connect(self.open_table_requested)
         lay.addWidget(self.table_button)
         return lay

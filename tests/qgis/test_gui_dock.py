@@ -1,0 +1,200 @@
+"""The dock as a user meets it: the data directory typed or pasted, checked off the GUI thread,
+saved only when usable; the download offer; the cache question before a big batch; the layout."""
+
+from __future__ import annotations
+
+import pytest
+from qgis.core import QgsApplication, QgsProject, QgsTask
+from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtTest import QTest
+from qgis.PyQt.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from rs_embed_qgis import settings
+from rs_embed_qgis.core import cache_status
+from rs_embed_qgis.gui import controller as controller_mod
+from rs_embed_qgis.gui.controller import GuiController
+from rs_embed_qgis.gui.tasks import DataDirTask, candidate_files
+from tests import product
+from tests.qgis.util import wait_for
+
+
+@pytest.fixture()
+def saved_setting():
+    old = settings.data_dir_setting()
+    yield
+    settings.set_data_dir_setting(old)
+
+
+@pytest.fixture()
+def controller(qgis_iface, qgis_new_project, saved_setting):
+    settings.set_data_dir_setting("")
+    ctl = GuiController(qgis_iface)
+    ctl.setup()
+    ctl.dock.show()
+    wait_for(lambda: ctl.data_task is None)  # the start-up check (a task) has reported
+    yield ctl
+    ctl.teardown()
+
+
+def _type_folder(ctl, path: str) -> None:
+    """Type a path into the field as a user does, then press Enter."""
+    edit = ctl.dock.data_edit
+    edit.setFocus()
+    edit.clear()
+    QTest.keyClicks(edit, path)
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+
+
+def test_typing_saves_nothing_until_enter_and_only_a_usable_folder(controller, tmp_path):
+    d = controller.dock
+    assert d.data_section_first()  # nothing works before the data directory is set
+    good = tmp_path / "good"
+    product.write_product(good / "embed_map_310k.tif", 100, 104, 100, 108)
+    edit = d.data_edit
+    edit.setFocus()
+    QTest.keyClicks(edit, "/")
+    # One keystroke: no check started, nothing saved.
+    assert controller.data_task is None and settings.data_dir_setting() == ""
+
+    _type_folder(controller, str(tmp_path / "missing"))
+    assert isinstance(controller.data_task, DataDirTask)
+    wait_for(lambda: controller.data_task is None)
+    assert settings.data_dir_setting() == ""  # a bad value is never saved
+    text = d.data_source_label.text().replace("\u200b", "")
+    assert "does not exist" in text and "not changed" in text
+
+    _type_folder(controller, str(good))
+    wait_for(lambda: controller.data_task is None)
+    assert settings.data_dir_setting() == str(good)
+    assert controller.data_report.file == str(good / "embed_map_310k.tif")
+    assert not d.data_section_first()
+    # The cache line: not prepared, with the size of this file's cache (4 x 8 px x 768 x 4 B).
+    assert "not prepared" in d.cache_label.text()
+    assert "96.0 KB" in d.cache_label.text()
+    assert d.cache_button.isVisibleTo(d) and not d.remove_cache_button.isVisibleTo(d)
+
+
+def test_missing_file_says_where_it_looked_and_offers_the_download(
+    controller, tmp_path, monkeypatch
+):
+    empty = tmp_path / "empty"
+    (empty / "sub" / "deeper").mkdir(parents=True)
+    # A file two levels down is not looked for: the check never recurses.
+    product.write_product(empty / "sub" / "deeper" / "embed_map_310k.tif", 100, 102, 100, 102)
+    assert candidate_files(str(empty))[0] == []
+    _type_folder(controller, str(empty))
+    wait_for(lambda: controller.data_task is None)
+    d = controller.dock
+    text = d.data_source_label.text().replace("\u200b", "")
+    assert f"looked in {empty} and {empty}/*" in text
+    assert settings.data_dir_setting() == ""
+    assert d.download_button.isVisibleTo(d)
+    assert d.download_button.text().replace("\u200b", "") == (
+        f"Download Copernicus-Embed into {empty}"
+    )
+    started = []
+    monkeypatch.setattr(
+        controller_mod, "make_download_task", lambda folder, cb: started.append(folder)
+    )
+    QTest.mouseClick(d.download_button, Qt.MouseButton.LeftButton)
+    assert started == [str(empty)]
+
+
+def test_a_product_in_a_direct_child_is_found(controller, tmp_path):
+    product.write_product(tmp_path / "sub" / "embed_map_310k.tif", 100, 102, 100, 102)
+    _type_folder(controller, str(tmp_path))
+    wait_for(lambda: controller.data_task is None)
+    assert controller.data_report.file == str(tmp_path / "sub" / "embed_map_310k.tif")
+    assert settings.data_dir_setting() == str(tmp_path)
+
+
+def test_prepare_and_remove_the_cache_with_the_buttons(controller, tmp_path):
+    product.write_product(tmp_path / "embed_map_310k.tif", 140, 150, 700, 720)
+    path = str(tmp_path / "embed_map_310k.tif")
+    _type_folder(controller, str(tmp_path))
+    wait_for(lambda: controller.data_task is None)
+    d = controller.dock
+    QTest.mouseClick(d.cache_button, Qt.MouseButton.LeftButton)
+    wait_for(lambda: cache_status(path)["ready"] and not controller.tasks)
+    wait_for(lambda: d.remove_cache_button.isVisibleTo(d))
+    assert "Fast cache ready" in d.cache_label.text()
+    assert "600.0 KB" in d.cache_label.text()  # 10 x 20 px x 768 x 4 B
+    QTest.mouseClick(d.remove_cache_button, Qt.MouseButton.LeftButton)
+    wait_for(lambda: not cache_status(path)["ready"] and not controller.tasks)
+    wait_for(lambda: d.cache_button.isVisibleTo(d))
+
+
+def _click_when_shown(button_name: str, seen: list) -> QTimer:
+    """Find the cache question (a real QMessageBox) when it shows and click one of its buttons."""
+
+    def poll() -> None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMessageBox) and w.objectName() == "RsEmbedCacheQuestion":
+                if w.isVisible():
+                    seen.append(w.text())
+                    w.findChild(QPushButton, button_name).click()
+                    timer.stop()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(20)
+    return timer
+
+
+@pytest.mark.parametrize(("button", "prepared"), [("RsEmbedReadDirectly", False)])
+def test_big_batch_asks_before_building_the_cache(
+    controller, qgis_iface, qgis_countries_layer, europe_dir, button, prepared
+):
+    _type_folder(controller, str(europe_dir))
+    wait_for(lambda: controller.data_task is None)
+    assert controller.data_report.usable and not controller.data_report.cache["ready"]
+    layer = qgis_countries_layer
+    QgsProject.instance().addMapLayer(layer)
+    qgis_iface.setActiveLayer(layer)
+    layer.selectByIds([3, 283, 374, 353, 312, 4509, 10, 11])
+    seen: list[str] = []
+    timer = _click_when_shown(button, seen)
+    task = controller.embed_selected()
+    timer.stop()
+    assert len(seen) == 1 and "8 features" in seen[0]
+    assert task is not None and task.prepare_cache is prepared
+    wait_for(lambda: task not in controller.tasks)
+    assert task.outcome == "ok", task.details
+    path = controller.data_report.file
+    assert cache_status(path)["ready"] is prepared
+    assert task.status() == QgsTask.TaskStatus.Complete
+    layer.rollBack()
+
+
+def test_cancelled_cache_question_writes_nothing(
+    controller, qgis_iface, qgis_countries_layer, europe_dir
+):
+    _type_folder(controller, str(europe_dir))
+    wait_for(lambda: controller.data_task is None)
+    layer = qgis_countries_layer
+    QgsProject.instance().addMapLayer(layer)
+    qgis_iface.setActiveLayer(layer)
+    layer.selectByIds([3, 283, 374, 353, 312, 4509, 10, 11])
+    seen: list[str] = []
+    timer = _click_when_shown("RsEmbedCancelBatch", seen)
+    assert controller.embed_selected() is None
+    timer.stop()
+    assert seen and not layer.isEditable()
+    assert controller.dock.status_label.text() == "Nothing was written."
+    assert QgsApplication.taskManager().count() >= 0
+
+
+def test_dock_fits_350_px(controller, tmp_path):
+    d = controller.dock
+    d.resize(350, 700)
+    long_dir = tmp_path / ("a_rather_long_folder_name_" * 4) / "and_deeper"
+    long_dir.mkdir(parents=True)
+    _type_folder(controller, str(long_dir))
+    wait_for(lambda: controller.data_task is None)
+    QApplication.processEvents()
+    body = d.scroll.widget()
+    # The body never needs more than a 350 px dock minus its scrollbar and frame: long
+    # paths and the download button wrap, so the scroll area never clips horizontally.
+    assert d.download_button.isVisibleTo(d)
+    assert body.minimumSizeHint().width() <= 350 - 30
+    assert d.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
