@@ -218,3 +218,141 @@ def test_bbox_that_misses_the_file_is_no_coverage(europe_dir: Path) -> None:
     for box in (BBox(100.0, 40.0, 101.0, 41.0), BBox(-10.0, -30.0, 0.0, -20.0)):
         with pytest.raises(NoCoverageError):
             embed(spatial=box, data_dir=europe_dir)
+
+
+# --------------------------------------------------------------------------- finding the file
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"II*\0")
+    return path
+
+
+def test_partial_downloads_and_deep_files_are_never_taken(tmp_path: Path) -> None:
+    from rs_embed_qgis.core.dataset import find_product_candidates, find_product_file
+
+    root = tmp_path / "data"
+    for name in (
+        "embed_map_310k.tif.part",
+        "embed_map_310k.tif.crdownload",
+        "embed_map_310k.tif.tmp",
+        "embed_map_310k.tif.download",
+        "embed_map_310k.tif.aux.xml",
+    ):
+        _touch(root / name)
+    _touch(root / "a" / "b" / "embed_map_310k.tif")  # two levels down: not looked at
+    assert find_product_candidates(root) == []
+    assert find_product_file(root) is None
+    older = _touch(root / "embed_map_100k.tif")
+    child = _touch(root / "copernicus_embed" / "embed_map_310k.tif")
+    # The exact name wins, even one level down; the others stay available for a warning.
+    assert find_product_candidates(root) == [child, older]
+    assert find_product_file(root) == child
+    exact = _touch(root / "embed_map_310k.tif")
+    assert find_product_candidates(root) == [exact, child, older]
+    assert find_product_file(exact) == exact  # a file path is taken as it is
+
+
+def test_unlistable_folder_is_a_permission_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rs_embed_qgis.core import dataset
+
+    root = tmp_path / "locked"
+    root.mkdir()
+
+    def denied(path: str) -> list[str]:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(dataset.os, "listdir", denied)
+    with pytest.raises(DataError) as ei:
+        dataset.find_product_file(root)
+    assert f"Permission denied: {root}" in str(ei.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_file_and_folder_say_permission_denied(europe_dir: Path, tmp_path: Path) -> None:
+    from rs_embed_qgis.core.dataset import find_product_file, inspect_product_file
+
+    d = tmp_path / "perm"
+    d.mkdir()
+    tif = d / "embed_map_310k.tif"
+    tif.write_bytes(ex.product_file(europe_dir).read_bytes())
+    tif.chmod(0)
+    try:
+        with pytest.raises(DataError) as ei:
+            find_product_file(d)
+        assert f"Permission denied: {tif}" in str(ei.value)
+        with pytest.raises(DataError) as ei:
+            inspect_product_file(tif)
+        assert "Permission denied" in str(ei.value) and "delete" not in str(ei.value).lower()
+        tif.chmod(0o644)
+        d.chmod(0)
+        with pytest.raises(DataError, match="Permission denied"):
+            find_product_file(d)
+    finally:
+        d.chmod(0o755)
+        tif.chmod(0o644)
+
+
+def test_corrupt_message_does_not_ask_to_delete_an_unreadable_file(tmp_path: Path) -> None:
+    from rs_embed_qgis.core.dataset import corrupt_message
+
+    f = tmp_path / "embed_map_310k.tif"
+    f.write_bytes(b"II*\0")
+    msg = corrupt_message(f, "TIFFReadDirectory: Permission denied")
+    assert "Permission denied" in msg and str(f) in msg
+    assert "delete" not in msg.lower()
+    msg = corrupt_message(f, "TIFFReadEncodedTile() failed")
+    assert "delete it" in msg.lower() and "download it again" in msg.lower()
+
+
+def test_inspect_reads_the_grid_with_gdal(europe_dir: Path, strip_dir: Path) -> None:
+    from rs_embed_qgis.core.dataset import inspect_product_file
+
+    eu = inspect_product_file(ex.product_file(europe_dir))
+    assert (eu.row_off, eu.col_off, eu.height, eu.width) == (120, 680, 80, 160)
+    assert inspect_product_file(ex.product_file(europe_dir)) is eu  # cached per identity
+    strip = inspect_product_file(strip_dir / "embed_map_310k.tif")
+    assert (strip.row_off, strip.col_off, strip.height, strip.width) == (80, 0, 20, 1440)
+
+
+def test_not_a_tiff_is_corrupt_data(tmp_path: Path) -> None:
+    from rs_embed_qgis.core.dataset import inspect_product_file
+
+    f = tmp_path / "embed_map_310k.tif"
+    f.write_text("<html>404 Not Found</html>")
+    with pytest.raises(CorruptDataError) as ei:
+        inspect_product_file(f)
+    assert str(f) in str(ei.value) and "download it again" in str(ei.value)
+
+
+# --------------------------------------------------------------------------- TorchGeo pool
+
+
+def test_torchgeo_datasets_are_lent_not_tied_to_threads(europe_dir: Path) -> None:
+    pytest.importorskip("torchgeo")
+    import threading
+
+    from rs_embed_qgis.core.dataset import borrow_dataset
+
+    d = str(europe_dir)
+    with borrow_dataset(d, download=False) as a:
+        with borrow_dataset(d, download=False) as b:
+            assert a is not b  # in use at the same time: two instances
+    got: list[object] = []
+
+    def other_thread() -> None:
+        with borrow_dataset(d, download=False) as c:
+            got.append(c)
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    t.join()
+    assert got[0] in (a, b)  # a free instance is reused by any thread
+    with borrow_dataset(d, download=False) as again:
+        minx, maxy = -180.125 + 0.25 * 700, 90.125 - 0.25 * 150
+        chw = again[minx : minx + 0.25, maxy - 0.25 : maxy]["image"].numpy()
+    want = product.pixel_values(np.array([150]), np.array([700]))[0]
+    np.testing.assert_array_equal(chw[:, 0, 0], want)
