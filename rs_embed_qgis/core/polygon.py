@@ -1,32 +1,27 @@
-"""Polygon pooling: exact cell coverage (exactextract), true-area weights, antimeridian wrap."""
+"""Polygon pooling: exact cell coverage (NumPy), true-area weights, antimeridian wrap."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from rs_embed_qgis.core.constants import (
-    PRODUCT_BANDS,
-    PRODUCT_HEIGHT,
-    PRODUCT_RES,
-    PRODUCT_WIDTH,
-    PRODUCT_X0,
-    PRODUCT_Y0,
-)
-from rs_embed_qgis.core.errors import DependencyError, InvalidGeometryError
+from rs_embed_qgis.core import coverage as cov_mod
+from rs_embed_qgis.core.constants import PRODUCT_BANDS, PRODUCT_WIDTH
+from rs_embed_qgis.core.errors import CancelledError, InvalidGeometryError
 from rs_embed_qgis.core.grid import Window, cell_areas_m2
 from rs_embed_qgis.core.pooling import POOL_BAND_BYTES, valid_mask
 from rs_embed_qgis.core.reader import WindowReader
+from rs_embed_qgis.core.specs import Polygon
 
-# exactextract runs on a raster spanning two globes of longitude, [-360.125, 360.125], so a
-# polygon drawn across the antimeridian with longitudes past 180 (or below -180) is
-# covered; its cells are folded back onto the product's 1440 columns.
-_EXT_X0 = PRODUCT_X0 - 180.0
-_EXT_WIDTH = 2 * PRODUCT_WIDTH + 1
-_EXT_SHIFT = 720  # extended column e is product column (e - 720) mod 1440
+CancelFn = Callable[[], bool]
+
+
+def _check_cancel(cancel: CancelFn | None) -> None:
+    if cancel is not None and cancel():
+        raise CancelledError("Polygon pooling was cancelled.")
 
 
 @dataclass
@@ -65,161 +60,69 @@ def circular_span(cols: np.ndarray) -> tuple[int, int]:
     return start, end
 
 
-def clean_geometry(geom: Any) -> Any:
-    """Make a geometry usable: 2D, valid, polygonal parts only; raise if nothing is left."""
-    import shapely
-
-    if geom is None or geom.is_empty:
+def _as_spec(item: Any) -> Polygon:
+    """A core Polygon from a Polygon spec or any object with ``__geo_interface__``/``.wkt``."""
+    if isinstance(item, Polygon):
+        return item
+    if item is None:
         raise InvalidGeometryError("The geometry is empty.")
-    if shapely.has_z(geom):
-        geom = shapely.force_2d(geom)
-    if geom.is_valid and geom.geom_type in ("Polygon", "MultiPolygon"):
-        if geom.area == 0:
-            raise InvalidGeometryError("The geometry has no area.")
-        return geom
-    geom = shapely.make_valid(geom)
-    parts = [
-        g
-        for g in shapely.get_parts(geom)
-        if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty
-    ]
-    if not parts:
-        raise InvalidGeometryError(
-            "The geometry has no area (it is a line or point, or collapses when repaired)."
-        )
-    out = shapely.union_all(parts) if len(parts) > 1 else parts[0]
-    if out.is_empty or out.area == 0:
-        raise InvalidGeometryError("The geometry has no area.")
-    return out
+    return Polygon(geometry=item)
 
 
-def _raster_source() -> Any:
-    try:
-        from exactextract.raster import NumPyRasterSource
-    except ImportError as exc:  # pragma: no cover - exactextract is a requirement
-        raise DependencyError(
-            f"Polygon pooling needs exactextract: pip install exactextract ({exc})"
-        ) from exc
-    # The values do not matter: only cell ids and coverage fractions are asked for.
-    dummy = np.ones((PRODUCT_HEIGHT, _EXT_WIDTH), dtype=np.uint8)
-    return NumPyRasterSource(
-        dummy,
-        xmin=_EXT_X0,
-        ymin=PRODUCT_Y0 - PRODUCT_RES * PRODUCT_HEIGHT,
-        xmax=_EXT_X0 + PRODUCT_RES * _EXT_WIDTH,
-        ymax=PRODUCT_Y0,
-        nodata=None,
-    )
+def polygon_coverage(
+    polygons: Sequence[Polygon | Any], on_error: str = "raise", cancel: CancelFn | None = None
+) -> list[Any]:
+    """Exact coverage of each polygon on the product grid (one vectorised pass for all).
 
-
-def _wkb_source(items: list[tuple[int, bytes]]) -> Any:
-    """An exactextract FeatureSource over (index, WKB) pairs: no GeoJSON round trip."""
-    from exactextract.feature import Feature, FeatureSource
-
-    class _Feature(Feature):
-        def __init__(self, idx: int, wkb: bytes) -> None:
-            Feature.__init__(self)
-            self.props: dict[str, Any] = {"idx": idx}
-            self.wkb = wkb
-
-        def set(self, name: str, value: Any) -> None:
-            self.props[name] = value
-
-        def get(self, name: str) -> Any:
-            return self.props[name]
-
-        def geometry(self) -> bytes:
-            return self.wkb
-
-        def set_geometry(self, wkb: bytes) -> None:
-            self.wkb = wkb
-
-        def set_geometry_format(self) -> str:
-            return "wkb"
-
-        def fields(self) -> list[str]:
-            return list(self.props)
-
-    class _Source(FeatureSource):
-        def count(self) -> int:
-            return len(items)
-
-        def __iter__(self) -> Any:
-            for idx, wkb in items:
-                yield _Feature(idx, wkb)
-
-        def srs_wkt(self) -> None:
-            return None
-
-    return _Source()
-
-
-def polygon_coverage(geoms: Sequence[Any], on_error: str = "raise") -> list[Any]:
-    """Exact coverage of each geometry on the product grid (one exactextract pass for all).
-
-    With ``on_error="keep"`` an unusable geometry yields its InvalidGeometryError in
-    place of a Coverage instead of raising.
+    Items are core ``Polygon`` specs (other geometry objects are wrapped in one). Invalid
+    polygons are repaired with ``osgeo.ogr`` when it is importable (see
+    ``coverage.repair``). With ``on_error="keep"`` an unusable polygon yields its
+    InvalidGeometryError in place of a Coverage instead of raising.
     """
-    import shapely
-    from exactextract import exact_extract
-
-    out: list[Any] = [None] * len(geoms)
-    cleaned: list[tuple[int, Any]] = []
-    for i, g in enumerate(geoms):
+    out: list[Any] = [None] * len(polygons)
+    todo: list[int] = []
+    batch: list[cov_mod.Parts] = []
+    for i, item in enumerate(polygons):
+        if cancel is not None and i % 256 == 0 and cancel():
+            raise CancelledError("Polygon coverage was cancelled.")
         try:
-            cleaned.append((i, clean_geometry(g)))
+            parts = cov_mod.repair(_as_spec(item).parts)
+            if not parts:
+                raise InvalidGeometryError(_NO_AREA)
         except InvalidGeometryError as exc:
             if on_error != "keep":
                 raise
             out[i] = exc
-    if cleaned:
-        wkbs = shapely.to_wkb([g for _, g in cleaned])
-        res = exact_extract(
-            _raster_source(),
-            _wkb_source([(i, bytes(w)) for (i, _), w in zip(cleaned, wkbs)]),
-            ["cell_id", "coverage"],
-            include_cols=["idx"],
-            output="geojson",
-        )
-        for f in res:
-            props = f["properties"]
-            out[int(props["idx"])] = _fold(
-                np.asarray(props["cell_id"], dtype=np.int64),
-                np.asarray(props["coverage"], dtype=np.float64),
-            )
-    for i, cov in enumerate(out):
-        if cov is None or (isinstance(cov, Coverage) and cov.n_cells == 0):
-            err = InvalidGeometryError("The polygon covers no product cell.")
+            continue
+        todo.append(i)
+        batch.append(parts)
+    for i, (rows, cols, frac) in zip(todo, cov_mod.coverage_fractions(batch)):
+        if rows.size == 0:
+            err = InvalidGeometryError(_NO_AREA)
             if on_error != "keep":
                 raise err
             out[i] = err
+            continue
+        out[i] = Coverage(rows, cols, frac, frac * cell_areas_m2(rows))
     return out
 
 
-def _fold(cell_id: np.ndarray, frac: np.ndarray) -> Coverage:
-    """Fold extended-raster cells onto product cells, merging duplicates."""
-    keep = frac > 0
-    cell_id, frac = cell_id[keep], frac[keep]
-    rows = cell_id // _EXT_WIDTH
-    cols = (cell_id % _EXT_WIDTH - _EXT_SHIFT) % PRODUCT_WIDTH
-    flat = rows * PRODUCT_WIDTH + cols
-    uniq, inv = np.unique(flat, return_inverse=True)
-    f = np.minimum(np.bincount(inv, weights=frac, minlength=uniq.size), 1.0)
-    r = uniq // PRODUCT_WIDTH
-    c = uniq % PRODUCT_WIDTH
-    return Coverage(r, c, f, f * cell_areas_m2(r))
+_NO_AREA = "The geometry has no area (it is a line or point, or collapses when repaired)."
 
 
-def polygon_window(geom: Any) -> Window:
-    """The window of product cells a polygon touches."""
-    return polygon_coverage([geom])[0].window()
+def polygon_window(polygon: Polygon | Any) -> Window:
+    """The window of product cells a polygon covers."""
+    return polygon_coverage([polygon])[0].window()
 
 
-def gather_cells(reader: WindowReader, cov: Coverage) -> np.ndarray:
-    """(n_cells, 768) vectors of the covered cells, in the order of ``cov``."""
+def gather_cells(reader: WindowReader, cov: Coverage, cancel: CancelFn | None = None) -> np.ndarray:
+    """(n_cells, 768) vectors of the covered cells, in the order of ``cov``.
+
+    ``cancel() -> bool`` is asked between rows (or row bands); True raises CancelledError.
+    """
     if hasattr(reader, "read_cells") and _inside_file(reader.info, cov):
-        return _gather_rows(reader, cov)
-    return _gather_window(reader, cov)
+        return _gather_rows(reader, cov, cancel)
+    return _gather_window(reader, cov, cancel)
 
 
 def _inside_file(info: Any, cov: Coverage) -> bool:
@@ -232,12 +135,13 @@ def _inside_file(info: Any, cov: Coverage) -> bool:
     )
 
 
-def _gather_rows(reader: Any, cov: Coverage) -> np.ndarray:
+def _gather_rows(reader: Any, cov: Coverage, cancel: CancelFn | None = None) -> np.ndarray:
     """Read, for each row, only the span of columns the polygon covers (cache reader)."""
     out = np.empty((cov.n_cells, PRODUCT_BANDS), dtype=np.float32)
     rows, starts = np.unique(cov.rows, return_index=True)
     ends = np.append(starts[1:], cov.n_cells)
     for r, s, e in zip(rows.tolist(), starts.tolist(), ends.tolist()):
+        _check_cancel(cancel)
         cols = cov.cols[s:e]  # sorted: Coverage cells are ordered by row, then column
         c0, c1 = int(cols[0]), int(cols[-1]) + 1
         if c1 - c0 == e - s:  # a run of adjacent cells: read straight into the result
@@ -258,13 +162,16 @@ def _gather_rows(reader: Any, cov: Coverage) -> np.ndarray:
     return out
 
 
-def _gather_window(reader: WindowReader, cov: Coverage) -> np.ndarray:
+def _gather_window(
+    reader: WindowReader, cov: Coverage, cancel: CancelFn | None = None
+) -> np.ndarray:
     """Read the polygon's window in bounded-memory row bands and pick its cells."""
     window = cov.window()
     out = np.empty((cov.n_cells, PRODUCT_BANDS), dtype=np.float32)
     offs = (cov.cols - window.col0) % PRODUCT_WIDTH
     row_bytes = max(1, window.width * PRODUCT_BANDS * 4)
     for band in window.row_bands(max(1, POOL_BAND_BYTES // row_bytes)):
+        _check_cancel(cancel)
         sel = np.nonzero((cov.rows >= band.row0) & (cov.rows < band.row1))[0]
         if sel.size == 0:
             continue
@@ -278,10 +185,13 @@ _CHUNK = 256
 
 
 def pool_coverage(
-    reader: WindowReader, cov: Coverage, pooling: str
+    reader: WindowReader, cov: Coverage, pooling: str, cancel: CancelFn | None = None
 ) -> tuple[np.ndarray | None, dict[str, Any]]:
-    """Area-weighted mean (or max) of the valid cells of a polygon, and its meta."""
-    vecs = gather_cells(reader, cov)
+    """Area-weighted mean (or max) of the valid cells of a polygon, and its meta.
+
+    ``cancel() -> bool`` is asked between row reads; True raises CancelledError.
+    """
+    vecs = gather_cells(reader, cov, cancel)
     valid = valid_mask(vecs)
     w = cov.areas_m2
     area = float(w.sum())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rs_embed_qgis.core.constants import (
     OUTPUT_MODES,
@@ -12,10 +14,15 @@ from rs_embed_qgis.core.constants import (
     PRODUCT_CRS,
     SUPPORTED_YEARS,
 )
+from rs_embed_qgis.core.coverage import (
+    Parts,
+    as_parts,
+    bounds_of,
+    format_wkt,
+    parse_wkt,
+    parts_from_geometry,
+)
 from rs_embed_qgis.core.errors import InvalidGeometryError, SpecError, UnsupportedYearError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from shapely.geometry.base import BaseGeometry
 
 _CRS_4326 = {"EPSG:4326", "OGC:CRS84", "CRS84", "WGS84"}
 
@@ -30,8 +37,12 @@ def _check_crs(crs: str) -> None:
 
 
 def _check_finite(**values: float) -> None:
-    """Reject NaN and infinite coordinates with the offending names."""
-    bad = [k for k, v in values.items() if not isinstance(v, (int, float)) or not math.isfinite(v)]
+    """Reject NaN, infinite and non-numeric values (bools too); NumPy numbers are fine."""
+    bad = [
+        k
+        for k, v in values.items()
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v)
+    ]
     if bad:
         shown = ", ".join(f"{k}={values[k]!r}" for k in bad)
         raise SpecError(f"Coordinates must be finite numbers; got {shown}.")
@@ -107,51 +118,65 @@ class PointBuffer:
 
 @dataclass(frozen=True)
 class Polygon:
-    """A (multi)polygon in EPSG:4326, given as WKT or a shapely geometry.
+    """A (multi)polygon in EPSG:4326: WKT, rings (``from_rings``) or any geometry object.
 
-    Longitudes may run past +-180 (up to +-360) so that a polygon drawn across the
-    antimeridian (Fiji from 177 to 182) is accepted; it is wrapped onto the product.
+    ``geometry`` may be any object with ``__geo_interface__`` or ``.wkt`` (a shapely
+    geometry, for one); it is kept as given but never needed. The rings are held in
+    ``parts``: one ``(exterior, *holes)`` tuple per polygon, each ring a closed (n, 2)
+    float64 array of lon/lat. Longitudes may run past +-180 (up to +-360) so that a
+    polygon drawn across the antimeridian (Fiji from 177 to 182) is accepted; it is
+    wrapped onto the product.
     """
 
     wkt: str | None = None
     geometry: Any = field(default=None, compare=False, repr=False)
     crs: str = PRODUCT_CRS
+    parts: Parts = field(default=(), init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.geometry is None and self.wkt is None:
+        if self.wkt is not None:
+            parts = parse_wkt(self.wkt)
+        elif self.geometry is not None:
+            parts = parts_from_geometry(self.geometry)
+        else:
             raise InvalidGeometryError(
-                "Polygon needs wkt=... or geometry=... (a shapely geometry)."
+                "Polygon needs wkt=..., geometry=... (an object with __geo_interface__ or "
+                ".wkt, such as a shapely geometry), or Polygon.from_rings(...)."
             )
-        if self.geometry is None:
-            import shapely
-            from shapely.errors import ShapelyError
-
-            try:
-                geom = shapely.from_wkt(self.wkt)
-            except (ShapelyError, TypeError, ValueError) as exc:
-                raise InvalidGeometryError(f"Polygon WKT could not be parsed: {exc}") from exc
-            object.__setattr__(self, "geometry", geom)
-        elif self.wkt is None:
-            object.__setattr__(self, "wkt", self.geometry.wkt)
+        object.__setattr__(self, "parts", parts)
         self.validate()
+        if self.wkt is None:
+            object.__setattr__(self, "wkt", format_wkt(parts))
 
     @classmethod
-    def from_shapely(cls, geometry: BaseGeometry) -> Polygon:
-        """Build a Polygon spec from a shapely (Multi)Polygon in EPSG:4326."""
+    def from_rings(cls, parts: Sequence[Sequence[Any]], crs: str = PRODUCT_CRS) -> Polygon:
+        """A Polygon from polygons, each a sequence of (n, 2) lon/lat rings, exterior first."""
+        rings = as_parts(parts)
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "wkt", None)
+        object.__setattr__(obj, "geometry", None)
+        object.__setattr__(obj, "crs", crs)
+        object.__setattr__(obj, "parts", rings)
+        obj.validate()
+        object.__setattr__(obj, "wkt", format_wkt(rings))
+        return obj
+
+    @classmethod
+    def from_shapely(cls, geometry: Any) -> Polygon:
+        """A Polygon from a shapely (Multi)Polygon in EPSG:4326 (kept as ``geometry``)."""
         return cls(geometry=geometry)
 
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(minx, miny, maxx, maxy) in degrees; minx/maxx may lie past +-180."""
+        return bounds_of(self.parts)
+
     def validate(self) -> None:
-        """Raise SpecError/InvalidGeometryError for a wrong CRS, type, or coordinates."""
+        """Raise SpecError/InvalidGeometryError for a wrong CRS, no rings, or coordinates."""
         _check_crs(self.crs)
-        geom = self.geometry
-        if geom is None or geom.is_empty:
+        if not self.parts:
             raise InvalidGeometryError("The polygon is empty.")
-        if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
-            raise InvalidGeometryError(
-                f"Expected a Polygon or MultiPolygon, got a {geom.geom_type}. "
-                "Use PointBuffer for points."
-            )
-        minx, miny, maxx, maxy = geom.bounds
+        minx, miny, maxx, maxy = self.bounds
         _check_finite(minx=minx, miny=miny, maxx=maxx, maxy=maxy)
         if minx < -360 or maxx > 360:
             raise SpecError(f"Polygon longitudes {minx}..{maxx} are outside [-360, 360].")

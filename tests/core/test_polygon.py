@@ -7,12 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import shapely
-from pyproj import Geod
-from shapely.geometry import MultiPolygon, box
-from shapely.geometry import Polygon as ShapelyPolygon
 
-from rs_embed_qgis.core import (
+# The independent reference intersects cells with shapely and measures them with pyproj:
+# test tools only, the core needs neither.
+shapely = pytest.importorskip("shapely")
+pyproj = pytest.importorskip("pyproj")
+from shapely.geometry import MultiPolygon, box  # noqa: E402
+from shapely.geometry import Polygon as ShapelyPolygon  # noqa: E402
+
+from rs_embed_qgis.core import (  # noqa: E402
     InvalidGeometryError,
     NoCoverageError,
     OutputSpec,
@@ -21,11 +24,11 @@ from rs_embed_qgis.core import (
     get_embedding,
     get_embeddings_batch,
 )
-from rs_embed_qgis.core.polygon import circular_span
-from tests import product
+from rs_embed_qgis.core.polygon import circular_span, polygon_coverage  # noqa: E402
+from tests import product  # noqa: E402
 
 YEAR = TemporalSpec.year(2021)
-GEOD = Geod(ellps="WGS84")
+GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def reference(geom, pooling: str = "mean") -> tuple[np.ndarray, dict]:
@@ -207,6 +210,40 @@ def test_polygon_grid_is_its_window(europe_dir: Path) -> None:
     assert emb.data.dims == ("d", "y", "x")
     np.testing.assert_allclose(emb.data.x.values, -180 + 0.25 * np.arange(740, 747))
     np.testing.assert_allclose(emb.data.y.values, 90 - 0.25 * np.arange(156, 161))
+
+
+def test_rings_wkt_and_shapely_specs_pool_alike(europe_dir: Path) -> None:
+    ring = [(2.1, 47.3), (9.7, 48.05), (6.2, 53.9), (1.3, 51.2)]
+    hole = [(4.0, 49.0), (5.0, 49.0), (5.0, 50.0)]
+    geom = ShapelyPolygon(ring, [hole])
+    specs = [
+        Polygon.from_shapely(geom),
+        Polygon.from_rings([[ring, hole]]),
+        Polygon(wkt=shapely.to_wkt(geom, rounding_precision=-1)),
+    ]
+    embs = [
+        get_embedding(spatial=s, temporal=YEAR, data_dir=europe_dir, output=OutputSpec.pooled())
+        for s in specs
+    ]
+    ref, meta = reference(geom)
+    np.testing.assert_allclose(embs[0].data, ref, atol=MEAN_TOL, rtol=MEAN_TOL)
+    assert embs[0].meta["pixel_count"] == meta["cells"]
+    for e in embs[1:]:
+        np.testing.assert_array_equal(e.data, embs[0].data)
+    # The hole is left out: its cells weigh less than in the polygon without it.
+    full = polygon_coverage([Polygon.from_rings([[ring]])])[0]
+    holed = polygon_coverage([specs[1]])[0]
+    assert full.areas_m2.sum() - holed.areas_m2.sum() == pytest.approx(
+        abs(GEOD.geometry_area_perimeter(shapely.segmentize(ShapelyPolygon(hole), 0.01))[0]),
+        rel=1e-3,
+    )
+
+
+def test_polygon_coverage_takes_specs_or_geometry_objects() -> None:
+    geom = box(5.1, 50.1, 6.4, 50.9)
+    a, b = polygon_coverage([Polygon.from_shapely(geom), geom])
+    np.testing.assert_array_equal(a.rows, b.rows)
+    np.testing.assert_array_equal(a.fractions, b.fractions)
 
 
 def test_circular_span() -> None:

@@ -10,8 +10,10 @@ import pytest
 
 from rs_embed_qgis.core import (
     BBox,
+    InvalidGeometryError,
     OutputSpec,
     PointBuffer,
+    Polygon,
     RsEmbedError,
     SensorSpec,
     SpecError,
@@ -138,6 +140,96 @@ def test_adapter_revalidates_a_tampered_spec(tmp_path: Path) -> None:
 def test_adapter_rejects_a_non_spec(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="BBox, PointBuffer or Polygon"):
         _embed((1, 2, 3, 4), tmp_path / "x")
+
+
+def test_specs_accept_numpy_numbers_but_not_bools() -> None:
+    b = BBox(np.float32(5.0), np.float64(45.5), np.int64(7), np.float32(47.25))
+    assert b.as_tuple() == (5.0, 45.5, 7.0, 47.25)
+    assert all(type(v) is float for v in b.as_tuple())
+    assert PointBuffer(np.float32(10.5), np.float64(50.0), np.int32(100)).buffer_m == 100
+    with pytest.raises(SpecError, match="finite"):
+        BBox(True, 2, 3, 4)
+    with pytest.raises(SpecError, match="finite"):
+        PointBuffer(10.0, 50.0, "100")
+    with pytest.raises(SpecError, match="finite"):
+        BBox(np.float32("nan"), 2, 3, 4)
+
+
+SQUARE = [(10.0, 50.0), (11.0, 50.0), (11.0, 51.0), (10.0, 51.0), (10.0, 50.0)]
+
+
+def test_polygon_from_rings_writes_full_precision_wkt() -> None:
+    ring = [(10.1, 50.000000000000014), (11.3, 50.0), (10.7, 51.3)]
+    p = Polygon.from_rings([[ring]])
+    assert p.wkt == (
+        "POLYGON ((10.1 50.000000000000014, 11.3 50.0, 10.7 51.3, 10.1 50.000000000000014))"
+    )
+    assert p == Polygon(wkt=p.wkt) and hash(p) == hash(Polygon(wkt=p.wkt))
+    assert p.bounds == (10.1, 50.0, 11.3, 51.3)
+    assert len(p.parts) == 1 and p.parts[0][0].shape == (4, 2)
+    assert p.crs == "EPSG:4326" and p.geometry is None
+
+
+def test_polygon_from_rings_multipart_with_hole() -> None:
+    hole = [(10.2, 50.2), (10.4, 50.2), (10.4, 50.4), (10.2, 50.2)]
+    p = Polygon.from_rings([[SQUARE, hole], [np.array(SQUARE) + 5]])
+    assert p.wkt.startswith("MULTIPOLYGON (((10.0 50.0, 11.0 50.0")
+    assert [len(part) for part in p.parts] == [2, 1]
+    assert p.bounds == (10.0, 50.0, 16.0, 56.0)
+    again = Polygon(wkt=p.wkt)
+    for a, b in zip(p.parts, again.parts):
+        for ra, rb in zip(a, b):
+            np.testing.assert_array_equal(ra, rb)
+
+
+def test_polygon_from_any_geometry_object() -> None:
+    class GeoInterface:
+        __geo_interface__ = {"type": "Polygon", "coordinates": [[(x, y, 7.0) for x, y in SQUARE]]}
+
+    class HasWkt:
+        wkt = "MULTIPOLYGON Z (((10 50 1, 11 50 1, 11 51 1, 10 51 1, 10 50 1)))"
+
+    for geom in (GeoInterface(), HasWkt()):
+        p = Polygon(geometry=geom)
+        assert p.geometry is geom
+        assert p.bounds == (10.0, 50.0, 11.0, 51.0)
+        assert p.wkt == "POLYGON ((10.0 50.0, 11.0 50.0, 11.0 51.0, 10.0 51.0, 10.0 50.0))"
+    shapely = pytest.importorskip("shapely")
+    shp = shapely.Polygon(SQUARE)
+    assert Polygon.from_shapely(shp) == Polygon.from_rings([[SQUARE]])
+
+
+@pytest.mark.parametrize(
+    "make, error, words",
+    [
+        (lambda: Polygon(), InvalidGeometryError, ("wkt",)),
+        (lambda: Polygon(wkt="POLYGON EMPTY"), InvalidGeometryError, ("empty",)),
+        (lambda: Polygon(wkt="POINT (1 2)"), InvalidGeometryError, ("PointBuffer",)),
+        (lambda: Polygon(wkt="POLYGON ((0 0, 1 0 0"), InvalidGeometryError, ("parsed",)),
+        (lambda: Polygon(wkt=42), InvalidGeometryError, ("string",)),
+        (lambda: Polygon.from_rings([[[(0, 0), (1, 0), (1, math.nan)]]]), SpecError, ("finite",)),
+        (lambda: Polygon.from_rings([[[(-361, 0), (1, 0), (1, 1)]]]), SpecError, ("[-360, 360]",)),
+        (lambda: Polygon.from_rings([[[(0, 0), (1, 90.5), (1, 1)]]]), SpecError, ("[-90, 90]",)),
+        (lambda: Polygon.from_rings([SQUARE]), InvalidGeometryError, ("[[ring]]",)),
+        (
+            lambda: Polygon(wkt="POLYGON ((0 0, 1 0, 1 1, 0 0))", crs="EPSG:3857"),
+            SpecError,
+            ("EPSG:4326",),
+        ),
+        (lambda: Polygon(wkt="SRID=3857;POLYGON ((0 0, 1 0, 1 1, 0 0))"), SpecError, ("3857",)),
+    ],
+)
+def test_polygon_validation(make, error, words: tuple) -> None:
+    with pytest.raises(error) as ei:
+        make()
+    for w in words:
+        assert w in str(ei.value)
+
+
+def test_polygon_across_the_antimeridian_is_accepted() -> None:
+    fiji = Polygon(wkt="POLYGON ((177 -19, 182 -19, 182 -16, 177 -16, 177 -19))")
+    assert fiji.bounds == (177.0, -19.0, 182.0, -16.0)
+    assert Polygon(wkt="SRID=4326;" + fiji.wkt).bounds == fiji.bounds
 
 
 # --------------------------------------------------------------------------- temporal
