@@ -342,6 +342,10 @@ def drive(plugins_dir: str, spec: dict, summary: dict) -> None:
             "active": PLUGIN in qgis.utils.active_plugins,
             "tracked_modules": len(qgis.utils._plugin_modules.get(PLUGIN, ())),
         }
+        # QGIS shows an unload failure in a dialog; keep its traceback for the report.
+        qgis.utils.showException = lambda kind, value, tb, *_a, **_k: summary.__setitem__(
+            "unload_exception", "".join(traceback.format_exception(kind, value, tb))
+        )
         summary["unloaded"] = qgis.utils.unloadPlugin(PLUGIN)
         for _ in range(5):
             QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)

@@ -194,7 +194,7 @@ def test_cancel_of_a_running_preparation(summary: dict) -> None:
 def test_unload_leaves_nothing(summary: dict) -> None:
     after = step_ok(summary, "after_unload") if "unload" not in summary["errors"] else None
     assert after is not None, summary["errors"].get("unload")
-    assert summary["unloaded"]
+    assert summary["unloaded"], summary.get("unload_exception")
     assert after["docks"] == [] and after["actions"] == []
     assert after["remove_dock_called"]
     assert after["rs_embed_threads"] == []
