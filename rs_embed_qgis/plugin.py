@@ -46,3 +46,9 @@ class RsEmbedPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        # Open file handles of the core (GDAL datasets, cache files) go with the plugin.
+        from rs_embed_qgis.core.cache import close_cached_readers
+        from rs_embed_qgis.core.gdal_reader import close_all_readers
+
+        close_all_readers()
+        close_cached_readers()

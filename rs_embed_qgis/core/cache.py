@@ -313,6 +313,18 @@ def open_cached_reader(info: ProductInfo) -> CacheReader | None:
     return reader
 
 
+def close_cached_readers() -> None:
+    """Close every open cache file of this process (plugin unload; a removed cache)."""
+    with _lock:
+        readers = list(_readers.values())
+        _readers.clear()
+    for reader in readers:
+        try:
+            reader.close()
+        except OSError:
+            pass
+
+
 def cache_status(path: str | os.PathLike) -> dict[str, Any]:
     """Where the cache of a product file lives, whether it is ready, and its size."""
     info = inspect_product_file(path)

@@ -36,6 +36,7 @@ from rs_embed_qgis.core.errors import (
     DataError,
     DataNotFoundError,
     DependencyError,
+    PermissionDeniedError,
 )
 from rs_embed_qgis.core.specs import SensorSpec
 
@@ -61,7 +62,7 @@ _NOT_PRODUCT = (".part", ".crdownload", ".tmp", ".download", ".aux.xml", ".ovr",
 
 def _permission_error(path: str | os.PathLike, exc: OSError | None = None) -> DataError:
     detail = f" ({exc.strerror or exc})" if exc is not None else ""
-    return DataError(
+    return PermissionDeniedError(
         f"Permission denied: {os.fspath(path)} cannot be read{detail}. Give your user read "
         "access to it, or point the data directory setting at a copy you can read."
     )

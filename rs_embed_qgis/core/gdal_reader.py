@@ -27,7 +27,12 @@ import numpy as np
 
 from rs_embed_qgis.core.constants import PRODUCT_BANDS
 from rs_embed_qgis.core.dataset import ProductInfo, corrupt_message
-from rs_embed_qgis.core.errors import CancelledError, CorruptDataError, DataError
+from rs_embed_qgis.core.errors import (
+    CancelledError,
+    CorruptDataError,
+    DataError,
+    PermissionDeniedError,
+)
 from rs_embed_qgis.core.grid import Window
 from rs_embed_qgis.core.reader import file_pieces
 
@@ -83,7 +88,7 @@ def gdal_open(path: str) -> Any:
             err = err or gdal.GetLastErrorMsg() or "GDAL could not open it"
     if ds is None:
         if not os.access(path, os.R_OK) and os.path.exists(path):
-            raise DataError(f"Permission denied: {path} cannot be read ({err}).")
+            raise PermissionDeniedError(f"Permission denied: {path} cannot be read ({err}).")
         raise CorruptDataError(corrupt_message(path, err))
     return ds
 
@@ -375,7 +380,9 @@ class GdalReader:
                 try:
                     fh = open(self.info.path, "rb", buffering=0)  # noqa: SIM115
                 except PermissionError as exc:
-                    raise DataError(f"Permission denied: {self.info.path} ({exc}).") from exc
+                    raise PermissionDeniedError(
+                        f"Permission denied: {self.info.path} ({exc})."
+                    ) from exc
                 except OSError as exc:
                     raise CorruptDataError(corrupt_message(self.info.path, str(exc))) from exc
                 if os.fstat(fh.fileno()).st_size != self.info.size:

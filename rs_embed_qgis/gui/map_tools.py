@@ -151,10 +151,7 @@ def read_square(
             + [QgsPointXY(x1 - (x1 - x0) * k / n, y1) for k in range(n)]
             + [QgsPointXY(x0, y1 - (y1 - y0) * k / n) for k in range(n)]
         )
-        back = [
-            to_geo.transform(p, Qgis.TransformDirection.Reverse)
-            for p in ring
-        ]
+        back = [to_geo.transform(p, Qgis.TransformDirection.Reverse) for p in ring]
     except (QgsCsException, RsEmbedError):
         return QgsGeometry()
     back.append(back[0])
