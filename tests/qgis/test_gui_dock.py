@@ -3,6 +3,8 @@ saved only when usable; the download offer; the cache question before a big batc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from qgis.core import QgsApplication, QgsProject, QgsTask
 from qgis.PyQt.QtCore import Qt, QTimer
@@ -34,6 +36,13 @@ def controller(qgis_iface, qgis_new_project, saved_setting):
     wait_for(lambda: ctl.data_task is None)  # the start-up check (a task) has reported
     yield ctl
     ctl.teardown()
+
+
+def _no_cache_for(folder) -> None:
+    """Remove the fast cache an earlier test may have prepared for this folder's product."""
+    from rs_embed_qgis.core.cache import clear_cache
+
+    clear_cache(Path(folder) / "embed_map_310k.tif")
 
 
 def _type_folder(ctl, path: str) -> None:
@@ -145,6 +154,7 @@ def _click_when_shown(button_name: str, seen: list) -> QTimer:
 def test_big_batch_asks_before_building_the_cache(
     controller, qgis_iface, qgis_countries_layer, europe_dir, button, prepared
 ):
+    _no_cache_for(europe_dir)
     _type_folder(controller, str(europe_dir))
     wait_for(lambda: controller.data_task is None)
     assert controller.data_report.usable and not controller.data_report.cache["ready"]
@@ -169,6 +179,7 @@ def test_big_batch_asks_before_building_the_cache(
 def test_cancelled_cache_question_writes_nothing(
     controller, qgis_iface, qgis_countries_layer, europe_dir
 ):
+    _no_cache_for(europe_dir)
     _type_folder(controller, str(europe_dir))
     wait_for(lambda: controller.data_task is None)
     layer = qgis_countries_layer

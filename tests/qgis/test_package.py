@@ -174,7 +174,11 @@ def test_plugin_loads_from_fresh_profile(tmp_path, plugin_zip, europe_dir):
     assert report["meta_name"] == package.read_metadata()["name"]
     assert report["module_file"] == str(plugins_dir / "rs_embed_qgis" / "__init__.py")
     assert report["class"] == "RsEmbedPlugin"
-    assert report["algorithms"] == ["rs_embed:embed_extent", "rs_embed:embed_features"]
+    assert report["algorithms"] == [
+        "rs_embed:download_product",
+        "rs_embed:embed_extent",
+        "rs_embed:embed_features",
+    ]
     assert report["after_unload"] is True
     import numpy as np
     import rasterio
