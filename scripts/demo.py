@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
@@ -105,7 +104,7 @@ def qgis_process(config: Path, algorithm: str, params: dict[str, str]) -> dict:
     """Run one algorithm through qgis_process with the installed plugin; return its JSON."""
     args = [install_plugin.QGIS_PROCESS, "--json", "run", algorithm, "--"]
     args += [f"{k}={v}" for k, v in params.items()]
-    env = install_plugin.qgis_process_env(config, sysconfig.get_paths()["purelib"])
+    env = install_plugin.qgis_process_env(config)
     say(f"\n$ QGIS_CUSTOM_CONFIG_PATH={config} {' '.join(args[:4])} -- ...")
     t0 = time.monotonic()
     proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=str(config))

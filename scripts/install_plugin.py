@@ -21,7 +21,6 @@ import argparse
 import os
 import shutil
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -106,14 +105,19 @@ def install(
 def qgis_process_env(
     config_path: Path | str, site_packages: str | None = None, base: dict | None = None
 ) -> dict[str, str]:
-    """Environment for qgis_process: the profile, offscreen Qt, the venv's packages only.
+    """Environment for qgis_process: the profile, offscreen Qt, and nothing of the venv.
 
-    The source tree is left off PYTHONPATH so that the installed copy of the plugin runs.
+    The plugin needs only what QGIS ships, so neither the source tree nor the venv's
+    packages go on PYTHONPATH: the installed copy runs on QGIS's own Python.
+    ``site_packages`` (optional) is added only for callers that need it explicitly.
     """
     env = dict(os.environ if base is None else base)
     env["QGIS_CUSTOM_CONFIG_PATH"] = str(config_path)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env["PYTHONPATH"] = site_packages or sysconfig.get_paths()["purelib"]
+    env.pop("PYTHONPATH", None)
+    env.pop("VIRTUAL_ENV", None)
+    if site_packages:
+        env["PYTHONPATH"] = site_packages
     return env
 
 

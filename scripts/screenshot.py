@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -68,13 +67,12 @@ def main() -> int:
         product.write_product(data / product.PRODUCT_NAME, *WINDOW)
         env = dict(os.environ)
         env.pop("QT_QPA_PLATFORM", None)  # a real X window (Xvfb), not offscreen
+        env.pop("PYTHONPATH", None)  # the plugin from the profile, on QGIS's own Python
         env.update(
             {
                 OUT_ENV: str(out),
                 "RS_EMBED_COP_DIR": str(data),
                 "RS_EMBED_COP_CACHE_DIR": str(work / "cache"),
-                # torch & co. from the venv; the plugin itself from the profile only.
-                "PYTHONPATH": sysconfig.get_paths()["purelib"],
                 "XDG_RUNTIME_DIR": str(work / "xdg"),
             }
         )
