@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 import numpy as np
-from qgis.core import QgsField, QgsFields, QgsLayerMetadata, QgsMapLayer
-from qgis.PyQt.QtCore import QVariant
+from qgis.core import Qgis, QgsField, QgsFields, QgsLayerMetadata, QgsMapLayer
+from qgis.PyQt.QtCore import QMetaType, QVariant
 
 from rs_embed_qgis.core.constants import MODEL_ID, PRODUCT_BANDS, PRODUCT_CRS, PRODUCT_RES
 
@@ -21,6 +21,19 @@ _GTIFF_OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", "NUM_THRE
 
 
 # --------------------------------------------------------------------------- fields
+
+# QgsField takes a QMetaType.Type from QGIS 3.38 (the QVariant.Type form is deprecated there
+# and gone with Qt6); QGIS 3.22 accepts only QVariant.Type.
+_QMETATYPE_FROM = 33800
+_QMETATYPE_NAMES = {"String": "QString"}
+
+
+def field_type(kind: str) -> Any:
+    """The QgsField type for ``kind`` ("Double", "Int", "String") on the running QGIS."""
+    if Qgis.QGIS_VERSION_INT >= _QMETATYPE_FROM:
+        return getattr(QMetaType.Type, _QMETATYPE_NAMES.get(kind, kind))
+    # getattr: QVariant.Double and its kin do not exist in PyQt6 (tests/test_qt6_names.py).
+    return getattr(QVariant, kind)
 
 
 def embedding_field_names(prefix: str = DEFAULT_PREFIX, n: int = PRODUCT_BANDS) -> list[str]:
@@ -39,9 +52,9 @@ def embedding_fields(
     """QgsFields of ``n`` doubles (and the valid-fraction double when asked)."""
     fields = QgsFields()
     for name in embedding_field_names(prefix, n):
-        fields.append(QgsField(name, QVariant.Double))
+        fields.append(QgsField(name, field_type("Double")))
     if valid_fraction:
-        fields.append(QgsField(valid_fraction_field_name(prefix), QVariant.Double))
+        fields.append(QgsField(valid_fraction_field_name(prefix), field_type("Double")))
     return fields
 
 

@@ -38,13 +38,13 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from rs_embed_qgis.bridge.outputs import (
     embedding_field_names,
     embedding_fields,
     embedding_values,
+    field_type,
     set_layer_provenance,
     valid_fraction_field_name,
     valid_fraction_value,
@@ -193,10 +193,10 @@ def remove_temporary_layers(project: QgsProject, folder: str) -> int:
 def sample_fields() -> QgsFields:
     """Fields of the samples layer: year, pooling, bbox, valid_frac, emb_000..emb_767."""
     fields = QgsFields()
-    fields.append(QgsField("year", QVariant.Int))
-    fields.append(QgsField("pooling", QVariant.String, len=8))
-    fields.append(QgsField("bbox", QVariant.String, len=80))
-    fields.append(QgsField("valid_frac", QVariant.Double))
+    fields.append(QgsField("year", field_type("Int")))
+    fields.append(QgsField("pooling", field_type("String"), len=8))
+    fields.append(QgsField("bbox", field_type("String"), len=80))
+    fields.append(QgsField("valid_frac", field_type("Double")))
     for f in embedding_fields():
         fields.append(f)
     return fields
@@ -340,7 +340,7 @@ def write_embeddings_to_layer(
     try:
         for name in names:
             if layer.fields().indexOf(name) < 0 and not layer.addAttribute(
-                QgsField(name, QVariant.Double)
+                QgsField(name, field_type("Double"))
             ):
                 raise OSError(tr("Could not add the field {field}.").format(field=name))
         idx = [layer.fields().indexOf(n) for n in names]
@@ -377,7 +377,7 @@ def new_layer_with_embeddings(
     out = QgsVectorLayer(wkb, name or tr("{name} embeddings").format(name=layer.name()), "memory")
     out.setCrs(layer.crs())
     keep = [f for f in layer.fields() if f.name() not in names]
-    emb = [QgsField(n, QVariant.Double) for n in names]
+    emb = [QgsField(n, field_type("Double")) for n in names]
     out.dataProvider().addAttributes(keep + emb)
     out.updateFields()
     keep_idx = [layer.fields().indexOf(f.name()) for f in keep]

@@ -32,17 +32,21 @@ def _set_view(canvas, authid: str, center_lonlat: tuple[float, float], half_m: f
     canvas.setExtent(QgsRectangle(c.x() - half_m, c.y() - half_m, c.x() + half_m, c.y() + half_m))
 
 
-def _event(canvas, kind, x: int, y: int, button=Qt.LeftButton) -> QgsMapMouseEvent:
-    buttons = Qt.NoButton if kind == QEvent.MouseButtonRelease else button
-    return QgsMapMouseEvent(canvas, kind, QPoint(x, y), button, buttons, Qt.NoModifier)
+def _event(canvas, kind, x: int, y: int, button=Qt.MouseButton.LeftButton) -> QgsMapMouseEvent:
+    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
+    return QgsMapMouseEvent(
+        canvas, kind, QPoint(x, y), button, buttons, Qt.KeyboardModifier.NoModifier
+    )
 
 
 def _drag(tool, canvas, p0: tuple[int, int], p1: tuple[int, int]) -> None:
-    tool.canvasPressEvent(_event(canvas, QEvent.MouseButtonPress, *p0))
+    tool.canvasPressEvent(_event(canvas, QEvent.Type.MouseButtonPress, *p0))
     mid = ((p0[0] + p1[0]) // 2, (p0[1] + p1[1]) // 2)
-    tool.canvasMoveEvent(_event(canvas, QEvent.MouseMove, *mid, button=Qt.NoButton))
-    tool.canvasMoveEvent(_event(canvas, QEvent.MouseMove, *p1, button=Qt.NoButton))
-    tool.canvasReleaseEvent(_event(canvas, QEvent.MouseButtonRelease, *p1))
+    tool.canvasMoveEvent(
+        _event(canvas, QEvent.Type.MouseMove, *mid, button=Qt.MouseButton.NoButton)
+    )
+    tool.canvasMoveEvent(_event(canvas, QEvent.Type.MouseMove, *p1, button=Qt.MouseButton.NoButton))
+    tool.canvasReleaseEvent(_event(canvas, QEvent.Type.MouseButtonRelease, *p1))
 
 
 def _map_point(canvas, x: int, y: int) -> QgsPointXY:
@@ -137,8 +141,10 @@ def test_rectangle_tool_gives_wgs84_bbox(canvas, rect_tool, authid, center, half
 
 def test_rectangle_rubber_band_follows_the_drag(canvas, rect_tool):
     _set_view(canvas, "EPSG:3857", (10.0, 50.0), 400_000.0)
-    rect_tool.canvasPressEvent(_event(canvas, QEvent.MouseButtonPress, 100, 100))
-    rect_tool.canvasMoveEvent(_event(canvas, QEvent.MouseMove, 300, 250, Qt.NoButton))
+    rect_tool.canvasPressEvent(_event(canvas, QEvent.Type.MouseButtonPress, 100, 100))
+    rect_tool.canvasMoveEvent(
+        _event(canvas, QEvent.Type.MouseMove, 300, 250, Qt.MouseButton.NoButton)
+    )
     band = rect_tool.band.asGeometry().boundingBox()
     exp = QgsRectangle(_map_point(canvas, 100, 100), _map_point(canvas, 300, 250))
     assert band.xMinimum() == pytest.approx(exp.xMinimum())
@@ -148,8 +154,8 @@ def test_rectangle_rubber_band_follows_the_drag(canvas, rect_tool):
     # A click without a drag emits nothing.
     got = []
     rect_tool.captured.connect(got.append)
-    rect_tool.canvasPressEvent(_event(canvas, QEvent.MouseButtonPress, 50, 50))
-    rect_tool.canvasReleaseEvent(_event(canvas, QEvent.MouseButtonRelease, 50, 50))
+    rect_tool.canvasPressEvent(_event(canvas, QEvent.Type.MouseButtonPress, 50, 50))
+    rect_tool.canvasReleaseEvent(_event(canvas, QEvent.Type.MouseButtonRelease, 50, 50))
     assert got == []
     assert rect_tool.band.numberOfVertices() == 0
 
@@ -202,9 +208,11 @@ def test_point_tool_gives_point_buffer_and_draws_the_square_read(
     _set_view(canvas, authid, center, half_m)
     got: list[QgsPointXY] = []
     point_tool.captured.connect(got.append)
-    point_tool.canvasMoveEvent(_event(canvas, QEvent.MouseMove, 380, 260, Qt.NoButton))
-    point_tool.canvasPressEvent(_event(canvas, QEvent.MouseButtonPress, 400, 280))
-    point_tool.canvasReleaseEvent(_event(canvas, QEvent.MouseButtonRelease, 400, 280))
+    point_tool.canvasMoveEvent(
+        _event(canvas, QEvent.Type.MouseMove, 380, 260, Qt.MouseButton.NoButton)
+    )
+    point_tool.canvasPressEvent(_event(canvas, QEvent.Type.MouseButtonPress, 400, 280))
+    point_tool.canvasReleaseEvent(_event(canvas, QEvent.Type.MouseButtonRelease, 400, 280))
 
     assert len(got) == 1
     crs = canvas.mapSettings().destinationCrs()

@@ -9,12 +9,12 @@ import pytest
 import rasterio
 import xarray as xr
 from qgis.core import NULL, QgsFeature, QgsRasterLayer, QgsVectorLayer
-from qgis.PyQt.QtCore import QVariant
 
 from rs_embed_qgis.bridge.outputs import (
     embedding_field_names,
     embedding_fields,
     embedding_values,
+    field_type,
     pca_rgb,
     set_layer_provenance,
     valid_fraction_field_name,
@@ -60,7 +60,7 @@ def test_field_names_and_fields():
     assert embedding_field_names("x_", 3) == ["x_000", "x_001", "x_002"]
     fields = embedding_fields("e_", valid_fraction=True)
     assert fields.count() == 769
-    assert fields.at(5).name() == "e_005" and fields.at(5).type() == QVariant.Double
+    assert fields.at(5).name() == "e_005" and fields.at(5).type() == field_type("Double")
     assert fields.at(768).name() == valid_fraction_field_name("e_") == "e_valid_frac"
 
 

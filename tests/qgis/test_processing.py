@@ -23,9 +23,8 @@ from qgis.core import (
     QgsReferencedRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
 
-from rs_embed_qgis.bridge.outputs import embedding_field_names
+from rs_embed_qgis.bridge.outputs import embedding_field_names, field_type
 from rs_embed_qgis.core import (
     BBox,
     OutputSpec,
@@ -204,7 +203,7 @@ def test_embed_selection_only_with_max_pooling(countries, europe_dir):
 
 def point_layer() -> QgsVectorLayer:
     layer = QgsVectorLayer("Point?crs=EPSG:3857", "points", "memory")
-    layer.dataProvider().addAttributes([QgsField("label", QVariant.String)])
+    layer.dataProvider().addAttributes([QgsField("label", field_type("String"))])
     layer.updateFields()
     ct = QgsCoordinateTransform(
         QgsCoordinateReferenceSystem("EPSG:4326"),
@@ -252,7 +251,7 @@ def test_points_with_buffer(provider, europe_dir):
 
 def polygon_layer() -> QgsVectorLayer:
     layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "polys", "memory")
-    layer.dataProvider().addAttributes([QgsField("label", QVariant.String)])
+    layer.dataProvider().addAttributes([QgsField("label", field_type("String"))])
     layer.updateFields()
     feats = []
     for label, wkt in (

@@ -348,7 +348,7 @@ def drive(plugins_dir: str, spec: dict, summary: dict) -> None:
         )
         summary["unloaded"] = qgis.utils.unloadPlugin(PLUGIN)
         for _ in range(5):
-            QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             QCoreApplication.processEvents()
         wait_for(lambda: QgsApplication.taskManager().countActiveTasks() == 0, 30, "tasks")
         left_threads = {t.name for t in threading.enumerate()} - threads_before
@@ -395,7 +395,7 @@ def drive(plugins_dir: str, spec: dict, summary: dict) -> None:
     summary["log"] = [entry for entry in log if entry[0] == "rs_embed"]
     qgis.utils.iface = None
     main_window.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 if __name__ == "__main__":

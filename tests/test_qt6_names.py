@@ -1,0 +1,157 @@
+"""Every Qt name the plugin and the tests use exists in PyQt6 (QGIS 4) under that spelling.
+
+No QGIS 4 runs here, so an AST walk finds each name imported from ``qgis.PyQt.<module>``
+and each attribute chain used on it (``Qt.MouseButton.LeftButton``), and resolves it in the
+PyQt6 wheel from PyPI (see requirements.txt). Also flagged: imports of ``PyQt5``/``PyQt6``
+(only ``qgis.PyQt`` follows QGIS's Qt) and ``exec_`` on any object (gone in PyQt6).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCANNED = ("rs_embed_qgis", "tests")
+
+# qgis.PyQt's Qt6 QtWidgets re-exports the classes that Qt6 moved from QtWidgets to QtGui.
+MOVED_TO_QTGUI = {
+    ("QtWidgets", "QAction"),
+    ("QtWidgets", "QActionGroup"),
+    ("QtWidgets", "QShortcut"),
+}
+
+
+def pyqt6_module(name: str) -> ModuleType:
+    """PyQt6's counterpart of ``qgis.PyQt.<name>``; fails the test if PyQt6 is missing."""
+    try:
+        return importlib.import_module(f"PyQt6.{name}")
+    except ImportError as exc:
+        pytest.fail(
+            f"cannot import PyQt6.{name} ({exc}); PyQt6 is in requirements.txt: "
+            "run `make setup` or `.venv/bin/python -m pip install PyQt6 -c constraints.txt`"
+        )
+
+
+def _chain(node: ast.expr) -> list[str] | None:
+    """``a.b.c`` as ``["a", "b", "c"]``; None when the root is not a plain name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
+
+
+def _resolve(module: str, path: list[str]) -> str | None:
+    """The first part of ``path`` missing from PyQt6's ``module``, or None if all resolve."""
+    obj: object = pyqt6_module(module)
+    if path and (module, path[0]) in MOVED_TO_QTGUI:
+        obj = pyqt6_module("QtGui")
+    for i, part in enumerate(path):
+        if not hasattr(obj, part):
+            return ".".join(path[: i + 1])
+        obj = getattr(obj, part)
+    return None
+
+
+def qt6_violations(source: str, filename: str = "<snippet>") -> list[str]:
+    """Every Qt5-only name in ``source``, as ``file:line: message``."""
+    tree = ast.parse(source, filename)
+    found: list[tuple[int, str]] = []
+    # local name -> (qgis.PyQt module, path inside it); path is empty for a module.
+    bound: dict[str, tuple[str, list[str]]] = {}
+
+    def report(node: ast.AST, message: str) -> None:
+        found.append((getattr(node, "lineno", 0), message))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            top = node.module.split(".")
+            if top[0] in ("PyQt5", "PyQt6"):
+                report(node, f"import from {node.module}: use qgis.PyQt")
+            elif top[:2] == ["qgis", "PyQt"]:
+                for alias in node.names:
+                    local = alias.asname or alias.name
+                    if len(top) == 2:  # from qgis.PyQt import QtCore
+                        module, path = alias.name, []
+                    else:
+                        module, path = top[2], [alias.name]
+                    bound[local] = (module, path)
+                    missing = _resolve(module, path)
+                    if missing is not None:
+                        report(node, f"qgis.PyQt.{module}.{missing} does not exist in PyQt6")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")
+                if top[0] in ("PyQt5", "PyQt6"):
+                    report(node, f"import {alias.name}: use qgis.PyQt")
+                elif top[:2] == ["qgis", "PyQt"] and len(top) > 2 and alias.asname:
+                    bound[alias.asname] = (top[2], [])
+
+    parents = {
+        id(child) for n in ast.walk(tree) if isinstance(n, ast.Attribute) for child in [n.value]
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "exec_":
+            report(node, "exec_() does not exist in PyQt6: use exec()")
+        if not isinstance(node, ast.Attribute) or id(node) in parents:
+            continue  # only whole chains, not their prefixes
+        chain = _chain(node)
+        if chain is None:
+            continue
+        path: list[str]
+        if chain[:2] == ["qgis", "PyQt"] and len(chain) > 2:
+            module, path = chain[2], chain[3:]
+        elif chain[0] in bound:
+            module, base = bound[chain[0]]
+            path = base + chain[1:]
+        else:
+            continue
+        missing = _resolve(module, path)
+        if missing is not None:
+            report(node, f"{'.'.join(chain)}: {module}.{missing} does not exist in PyQt6")
+    return [f"{filename}:{line}: {message}" for line, message in sorted(found)]
+
+
+def test_self_check_reports_qt5_only_names() -> None:
+    """The check fails on Qt5-only spellings and passes their scoped forms."""
+    bad = (
+        "from qgis.PyQt.QtCore import Qt, QVariant\n"
+        "from qgis.PyQt.QtWidgets import QMessageBox\n"
+        "from PyQt5.QtCore import QTimer\n"
+        "a = Qt.LeftButton\n"
+        "b = QVariant.Double\n"
+        "c = QMessageBox.Yes\n"
+        "box.exec_()\n"
+    )
+    found = qt6_violations(bad)
+    assert [f.split(":")[1] for f in found] == ["3", "4", "5", "6", "7"], found
+    assert "Qt.LeftButton" in found[1]
+    good = (
+        "from qgis.PyQt.QtCore import Qt\n"
+        "from qgis.PyQt import QtWidgets\n"
+        "from qgis.PyQt.QtWidgets import QAction, QMessageBox\n"
+        "a = Qt.MouseButton.LeftButton\n"
+        "b = QtWidgets.QMessageBox.StandardButton.Yes\n"
+        "box.exec()\n"
+    )
+    assert qt6_violations(good) == []
+
+
+def test_plugin_and_tests_use_only_qt6_names() -> None:
+    """No file of the plugin or the tests uses a Qt name that PyQt6 lacks."""
+    files = sorted(p for d in SCANNED for p in (ROOT / d).rglob("*.py"))
+    assert len(files) > 20, files
+    found = [
+        v
+        for p in files
+        for v in qt6_violations(p.read_text(encoding="utf-8"), str(p.relative_to(ROOT)))
+    ]
+    assert found == [], "\n".join(found)
