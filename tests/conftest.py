@@ -23,6 +23,25 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_core_readers():
+    """Close the core's open GDAL datasets while GDAL is alive.
+
+    pytest-qgis shuts QGIS (and with it GDAL's driver manager) down when the session ends;
+    a dataset collected after that crashes the interpreter at exit. The plugin does the same
+    in ``unload()``.
+    """
+    yield
+    import gc
+
+    from rs_embed_qgis.core.cache import close_cached_readers
+    from rs_embed_qgis.core.gdal_reader import close_all_readers
+
+    close_all_readers()
+    close_cached_readers()
+    gc.collect()
+
+
 def write_window_dir(tmp_path_factory: pytest.TempPathFactory, name: str, win: tuple) -> Path:
     """A fresh data directory holding the product window ``win`` (rows, cols)."""
     d = tmp_path_factory.mktemp(name)

@@ -351,8 +351,8 @@ def grid_to_xarray(chw: np.ndarray, window: Window, meta: dict[str, Any]) -> Any
         import xarray as xr
     except ImportError as exc:
         raise DependencyError(
-            "Grid output as an xarray.DataArray needs xarray (pip install xarray), or "
-            f"ask for grid_format='numpy' ({exc})."
+            "Grid output as an xarray.DataArray needs the optional package xarray; "
+            f"ask for grid_format='numpy' to get a plain (d, y, x) array ({exc})."
         ) from exc
     return xr.DataArray(
         chw,

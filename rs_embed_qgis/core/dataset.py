@@ -356,8 +356,10 @@ def copernicus_embed_class() -> Any:
             import torchgeo.datasets as tgd
         except ImportError as exc:
             raise DependencyError(
-                "copernicus_embed needs TorchGeo (and PyTorch) to read the product: "
-                f"pip install torchgeo ({exc})."
+                "The TorchGeo reader (reader='torchgeo', or download=True of a missing file) "
+                "needs the optional packages torchgeo and torch in this Python environment; "
+                "the default GDAL reader needs neither. For the download use the plugin's "
+                f"'Download Copernicus-Embed' instead ({exc})."
             ) from exc
         cls = getattr(tgd, "CopernicusEmbed", None)
         _dataset_class = cls if cls is not None else _fallback_class(tgd)
