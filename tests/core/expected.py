@@ -7,11 +7,19 @@ lon = -180.125 + 0.25 k and lat = 90.125 - 0.25 k; a cell is read iff it interse
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import http.server
+import ipaddress
 import os
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 import rasterio
 from rasterio.windows import Window
 
@@ -139,3 +147,80 @@ def mean_valid(hwc: np.ndarray) -> np.ndarray:
 def max_valid(hwc: np.ndarray) -> np.ndarray:
     """Max over the non-empty pixels."""
     return hwc[valid(hwc)].max(axis=0)
+
+
+# ------------------------------------------------------------------------- network guard
+
+
+def _is_loopback(address: object) -> bool:
+    """True for a loopback (or Unix-socket) address, the only ones tests may connect to."""
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX path
+    host = address[0]
+    if isinstance(host, bytes):
+        host = host.decode()
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@pytest.fixture(autouse=True)
+def no_outbound_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list]:
+    """Refuse every non-loopback connection, and fail the test if one was attempted.
+
+    Import this fixture into a test module to make it autouse there. A test that passes
+    only because the machine is offline (``download=True`` left on) fails here on every
+    machine, instead of starting a multi-GB download where there is internet. Attempts are
+    recorded as well as refused, so a caller that swallows the error still fails the test.
+    (Covers Python sockets: urllib, requests, torchvision; not Qt's own network stack.)
+    """
+    attempts: list = []
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def check(sock: socket.socket, address: object) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            attempts.append(address)
+            raise OSError(errno.ENETUNREACH, f"tests allow no outbound connection (to {address!r})")
+
+    def connect(sock: socket.socket, address: object) -> None:
+        check(sock, address)
+        return real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: object) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield attempts
+    assert not attempts, f"the test tried to reach the network: {attempts}"
+
+
+@contextlib.contextmanager
+def loopback_http(routes: dict[str, tuple[int, bytes]]) -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 serving ``{path: (status, body)}``; yields (base URL, paths asked)."""  # noqa: E501
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            asked.append(self.path)
+            status, body = routes.get(self.path, (404, b"not found"))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

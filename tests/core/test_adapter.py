@@ -28,6 +28,7 @@ from rs_embed_qgis.core.grid import window_for_bbox
 from rs_embed_qgis.core.pooling import pool_window
 from tests import product
 from tests.core import expected as ex
+from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
 
 Y2021 = TemporalSpec.year(2021)
 GEOD = Geod(ellps="WGS84")
@@ -37,26 +38,33 @@ def embed(spatial, data_dir, **kw):
     """get_embedding on the TorchGeo reader (the reference path), 2021."""
     kw.setdefault("temporal", Y2021)
     kw.setdefault("reader", "torchgeo")
+    kw.setdefault("download", False)  # the core's default is True; a download is not the subject
     return get_embedding("copernicus_embed", spatial=spatial, data_dir=data_dir, **kw)
 
 
-def expanded_of(spatial, expand_deg: float = 1.0) -> tuple[float, float, float, float]:
-    """The box our contract reads: each side shorter than expand_deg grown around the centre.
+# The box each case reads, worked out by hand (not by a copy of the core's expand_box):
+# a point buffer smaller than 1 degree becomes the 1-degree square around the point; a
+# bbox keeps every side that is already >= 1 degree and grows the others around its centre.
+EXPANDED = {
+    "land": (9.6, 49.57, 10.6, 50.57),
+    "coast": (2.1, 41.8, 3.1, 42.8),
+    "shore": (11.8, 54.6, 12.8, 55.6),
+    "big": (5.1, 47.2, 8.1, 50.2),  # 3 x 3 degrees: unchanged
+    "thin": (5.0, 46.8, 8.0, 47.8),  # 3 degrees wide, 0.2 high: only the height grows
+    "file_edge": (27.0, 45.0, 31.0, 47.0),  # 4 x 2 degrees: unchanged
+}
 
-    For a PointBuffer smaller than expand_deg both sides grow, so the box is centred on
-    the point whatever the metres -> degrees conversion; that keeps this independent.
+
+def grown(box: tuple, expand_deg: float) -> tuple[float, float, float, float]:
+    """The union of the box and the expand_deg square on its centre, latitudes clamped.
+
+    Stated as a union (the contract: grow, never shrink, around the centre), not as the
+    core's per-side test, so a slip in either formulation shows.
     """
-    if isinstance(spatial, PointBuffer):
-        return ex.seed_box(spatial.lon, spatial.lat, expand_deg)
-    minlon, minlat, maxlon, maxlat = spatial.as_tuple()
-    h = expand_deg / 2
-    if maxlon - minlon < expand_deg:
-        c = (minlon + maxlon) / 2
-        minlon, maxlon = c - h, c + h
-    if maxlat - minlat < expand_deg:
-        c = (minlat + maxlat) / 2
-        minlat, maxlat = c - h, c + h
-    return (minlon, minlat, maxlon, maxlat)
+    minlon, minlat, maxlon, maxlat = box
+    cx, cy, h = (minlon + maxlon) / 2, (minlat + maxlat) / 2, expand_deg / 2
+    out = (min(minlon, cx - h), min(minlat, cy - h), max(maxlon, cx + h), max(maxlat, cy + h))
+    return (out[0], max(out[1], -90.0), out[2], min(out[3], 90.0))
 
 
 # name: (spatial, description). All inside the Europe fixture (rows 120..200, cols 680..840).
@@ -70,8 +78,8 @@ CASES = {
 }
 
 
-def _expected_cells(spatial) -> tuple[list[int], list[int]]:
-    rows, cols = ex.cells_for(expanded_of(spatial))
+def _expected_cells(name: str) -> tuple[list[int], list[int]]:
+    rows, cols = ex.cells_for(EXPANDED[name])
     assert rows and cols
     return rows, cols
 
@@ -91,9 +99,10 @@ def test_pooled_mean_is_mean_of_valid_file_pixels_of_the_window(
     name: str, europe_dir: Path
 ) -> None:
     spatial = CASES[name]
-    rows, cols = _expected_cells(spatial)
+    rows, cols = _expected_cells(name)
     pix = ex.file_pixels(europe_dir, rows, cols)
     emb = embed(spatial, europe_dir)
+    assert emb.meta["expanded_bbox"] == pytest.approx(EXPANDED[name], abs=1e-12)
     assert isinstance(emb.data, np.ndarray)
     assert emb.data.dtype == np.float32 and emb.data.shape == (768,)
     np.testing.assert_allclose(emb.data, ex.mean_valid(pix), rtol=1e-6, atol=1e-7)
@@ -112,7 +121,7 @@ def test_pooled_mean_is_mean_of_valid_file_pixels_of_the_window(
 
 def test_pooled_mean_ignores_empty_pixels(europe_dir: Path) -> None:
     spatial = CASES["coast"]
-    rows, cols = _expected_cells(spatial)
+    rows, cols = _expected_cells("coast")
     pix = ex.file_pixels(europe_dir, rows, cols)
     n_valid = int(ex.valid(pix).sum())
     assert 0 < n_valid < pix.shape[0] * pix.shape[1]  # the window really mixes land and ocean
@@ -128,7 +137,7 @@ def test_pooled_mean_ignores_empty_pixels(europe_dir: Path) -> None:
 @pytest.mark.parametrize("name", ["coast", "shore", "big"])
 def test_pooled_max_is_max_of_valid_pixels_only(name: str, europe_dir: Path) -> None:
     spatial = CASES[name]
-    rows, cols = _expected_cells(spatial)
+    rows, cols = _expected_cells(name)
     pix = ex.file_pixels(europe_dir, rows, cols)
     want = ex.max_valid(pix)
     negative = want < 0
@@ -142,7 +151,7 @@ def test_pooled_max_is_max_of_valid_pixels_only(name: str, europe_dir: Path) -> 
 
 def test_grid_equals_the_file_pixels_with_centre_coordinates(europe_dir: Path) -> None:
     spatial = BBox(-2.3, 44.1, 1.2, 46.9)  # Europe, the ocean gap and the coast checkerboard
-    rows, cols = _expected_cells(spatial)
+    rows, cols = ex.cells_for(spatial.as_tuple())  # 3.5 x 2.8 degrees: not grown
     emb = embed(spatial, europe_dir, output=OutputSpec.grid())
     da = emb.data
     assert isinstance(da, xr.DataArray)
@@ -166,8 +175,10 @@ def test_grid_equals_the_file_pixels_with_centre_coordinates(europe_dir: Path) -
 
 def test_meta_carries_the_provenance(europe_dir: Path) -> None:
     spatial = CASES["land"]
-    rows, cols = _expected_cells(spatial)
-    emb = embed(spatial, europe_dir)
+    rows, cols = _expected_cells("land")
+    # download=True (the core's default) with the file present: provenance only; the
+    # autouse network guard fails the test if it reached for the network.
+    emb = embed(spatial, europe_dir, download=True)
     m = emb.meta
     for key in (
         "model", "data_dir", "file", "download", "expand_deg", "requested_bbox",
@@ -260,13 +271,7 @@ def test_random_requests_match_the_file(spatial, expand: float, europe_dir: Path
         assert requested == pytest.approx(_own_requested(spatial), abs=1e-6)
     else:
         requested = _own_requested(spatial)
-    minlon, minlat, maxlon, maxlat = requested
-    h = expand / 2
-    if expand and maxlon - minlon < expand:
-        minlon, maxlon = (minlon + maxlon) / 2 - h, (minlon + maxlon) / 2 + h
-    if expand and maxlat - minlat < expand:
-        minlat, maxlat = (minlat + maxlat) / 2 - h, (minlat + maxlat) / 2 + h
-    rows, cols = ex.cells_for((minlon, minlat, maxlon, maxlat))
+    rows, cols = ex.cells_for(grown(requested, expand))
     pix = ex.file_pixels(europe_dir, rows, cols)
     if not ex.valid(pix).any():
         assert emb is None  # no coverage is an error, never a zero embedding

@@ -11,6 +11,7 @@ from pyproj import Geod
 from rs_embed_qgis.core import BBox, OutputSpec, PointBuffer, TemporalSpec, get_embedding
 from tests import product
 from tests.core import expected as ex
+from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
 
 Y2021 = TemporalSpec.year(2021)
 GEOD = Geod(ellps="WGS84")
@@ -19,6 +20,7 @@ GEOD = Geod(ellps="WGS84")
 def embed(spatial, data_dir, **kw):
     kw.setdefault("temporal", Y2021)
     kw.setdefault("reader", "torchgeo")
+    kw.setdefault("download", False)  # the core's default is True; a download is not the subject
     return get_embedding("copernicus_embed", spatial=spatial, data_dir=data_dir, **kw)
 
 

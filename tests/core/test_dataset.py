@@ -26,6 +26,7 @@ from rs_embed_qgis.core import (
 )
 from tests import product
 from tests.core import expected as ex
+from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
 
 Y2021 = TemporalSpec.year(2021)
 # TorchGeo 0.9's torchgeo/datasets/copernicus/embed.py, copied literally.
@@ -39,6 +40,7 @@ LAND = PointBuffer(lon=10.1, lat=50.07, buffer_m=5000)
 def embed(spatial=LAND, **kw):
     kw.setdefault("temporal", Y2021)
     kw.setdefault("reader", "torchgeo")
+    kw.setdefault("download", False)  # the core's default is True; a download is not the subject
     return get_embedding("copernicus_embed", spatial=spatial, **kw)
 
 
@@ -82,7 +84,7 @@ def test_sensor_collection_dir_beats_the_env_var(four_dirs: dict) -> None:
     assert emb.meta["data_dir"] == str(four_dirs["sensor"])
     batch = get_embeddings_batch(
         spatials=[LAND], temporal=Y2021, sensor=SensorSpec(collection=f"dir:{four_dirs['sensor']}"),
-        reader="torchgeo",
+        reader="torchgeo", download=False,
     )  # fmt: skip
     assert batch[0].meta["data_dir"] == str(four_dirs["sensor"])
 
@@ -114,10 +116,21 @@ def test_env_var_is_used_even_when_the_default_has_a_file(
 # --------------------------------------------------------------------------- missing file
 
 
-def test_missing_file_offline_says_where_and_how(tmp_path: Path) -> None:
+@pytest.mark.parametrize("served", ["404", "bad_checksum"])
+def test_missing_file_download_fails_says_where_and_how(
+    served: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """download=True is the subject: served from a loopback server, never the internet."""
+    pytest.importorskip("torchgeo")
+    from rs_embed_qgis.core.dataset import copernicus_embed_class
+
+    routes = {} if served == "404" else {"/embed_map_310k.tif": (200, b"II*\0 not the product")}
     empty = tmp_path / "nothing"
-    with pytest.raises(DataNotFoundError) as ei:
-        embed(data_dir=empty)
+    with ex.loopback_http(routes) as (base, asked):
+        monkeypatch.setattr(copernicus_embed_class(), "url", f"{base}/embed_map_310k.tif")
+        with pytest.raises(DataNotFoundError) as ei:
+            embed(data_dir=empty, download=True)
+    assert "/embed_map_310k.tif" in asked  # the download really was attempted, here
     err = ei.value
     assert isinstance(err, DataError) and isinstance(err, RsEmbedError)
     assert isinstance(err, FileNotFoundError)
@@ -127,7 +140,7 @@ def test_missing_file_offline_says_where_and_how(tmp_path: Path) -> None:
     assert TORCHGEO_URL in msg  # where to get it
     assert "by hand" in msg and os.path.join(str(empty), "embed_map_310k.tif") in msg
     assert "could not be downloaded" in msg  # the download was attempted and failed
-    assert not list(empty.glob("embed_map_*"))  # nothing partial left behind
+    assert os.listdir(empty) == []  # nothing partial left behind (no .part either)
 
 
 def test_missing_file_without_download(tmp_path: Path) -> None:
@@ -141,7 +154,9 @@ def test_missing_file_without_download(tmp_path: Path) -> None:
 
 def test_missing_file_in_a_batch(tmp_path: Path) -> None:
     with pytest.raises(DataNotFoundError, match="embed_map_310k.tif"):
-        get_embeddings_batch(spatials=[LAND], temporal=Y2021, data_dir=tmp_path / "nothing")
+        get_embeddings_batch(
+            spatials=[LAND], temporal=Y2021, data_dir=tmp_path / "nothing", download=False
+        )
 
 
 # --------------------------------------------------------------------------- bad files
