@@ -224,3 +224,115 @@ def loopback_http(routes: dict[str, tuple[int, bytes]]) -> Iterator[tuple[str, l
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+# ----------------------------------------------------------- independent polygon oracle
+
+
+def hand_window(
+    minlon: float, minlat: float, maxlon: float, maxlat: float
+) -> tuple[int, int, int, int]:
+    """(row0, row1, col0, col1) of the cells a box overlaps, by floor/ceil on the cell edges.
+
+    Cell edges are at lon = -180.125 + 0.25 k and lat = 90.125 - 0.25 k.
+    """
+    import math
+
+    return (
+        math.floor((90.125 - maxlat) / 0.25),
+        math.ceil((90.125 - minlat) / 0.25),
+        math.floor((minlon + 180.125) / 0.25),
+        math.ceil((maxlon + 180.125) / 0.25),
+    )
+
+
+def _ogr_box(x0: float, y0: float, x1: float, y1: float):
+    from osgeo import ogr
+
+    ring = ogr.Geometry(ogr.wkbLinearRing)
+    for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)):
+        ring.AddPoint_2D(x, y)
+    poly = ogr.Geometry(ogr.wkbPolygon)
+    poly.AddGeometry(ring)
+    return poly
+
+
+def ogr_cell_fractions(wkt: str) -> list[tuple[int, int, float]]:
+    """(row, col, covered fraction) of every product cell a lon/lat polygon covers.
+
+    Each cell is clipped with OGR/GEOS (``Intersection``), independently of the plugin's
+    NumPy coverage: first the polygon is cut into one strip per row, then each strip by the
+    cells of that row. Fractions are of the cell's lon/lat area (0.0625 square degrees).
+    """
+    from osgeo import ogr
+
+    g = ogr.CreateGeometryFromWkt(wkt)
+    if not g.IsValid():
+        g = g.MakeValid()
+    minx, maxx, miny, maxy = g.GetEnvelope()
+    r0, r1, c0, c1 = hand_window(minx, miny, maxx, maxy)
+    cells = []
+    for r in range(r0, r1):
+        north = 90.125 - 0.25 * r
+        south = north - 0.25
+        strip = g.Intersection(_ogr_box(minx - 1.0, south, maxx + 1.0, north))
+        if strip is None or strip.IsEmpty() or strip.GetArea() <= 0:
+            continue
+        for c in range(c0, c1):
+            west = -180.125 + 0.25 * c
+            piece = strip.Intersection(_ogr_box(west, south, west + 0.25, north))
+            area = 0.0 if piece is None or piece.IsEmpty() else piece.GetArea()
+            if area > 0:
+                cells.append((r, c % WIDTH, area / 0.0625))
+    return cells
+
+
+def authalic_cell_area_m2(row: int) -> float:
+    """Area of a cell of a row on the WGS84 ellipsoid, from the authalic-latitude formula.
+
+    q(phi) = (1 - e^2) (sin phi / (1 - e^2 sin^2 phi) - ln((1 - e sin phi)/(1 + e sin phi)) / (2e)),
+    area = a^2 / 2 * dlon * (q(north) - q(south)), edges clipped to +-90.
+    """  # noqa: E501
+    import math
+
+    a, f = 6378137.0, 1 / 298.257223563
+    e2 = f * (2 - f)
+    e = math.sqrt(e2)
+
+    def q(lat: float) -> float:
+        s = math.sin(math.radians(lat))
+        return (1 - e2) * (s / (1 - e2 * s * s) - math.log((1 - e * s) / (1 + e * s)) / (2 * e))
+
+    north = min(90.0, 90.125 - 0.25 * row)
+    south = max(-90.0, 90.125 - 0.25 * (row + 1))
+    return a * a / 2 * math.radians(0.25) * (q(north) - q(south))
+
+
+def polygon_oracle(
+    wkt: str, pooling: str = "mean", in_file=None
+) -> tuple[np.ndarray | None, float]:
+    """(pooled vector or None, valid fraction) of a polygon over the closed-form product.
+
+    Mean: sum(fraction * cell area * pixel) / sum(fraction * cell area) over land cells;
+    max: the max over land cells. The valid fraction is the land share of the weights.
+    ``in_file(rows, cols)`` marks cells held by the fixture file (others are empty).
+    """
+    from tests import product
+
+    cells = ogr_cell_fractions(wkt)
+    if not cells:
+        return None, 0.0
+    rows = np.array([c[0] for c in cells])
+    cols = np.array([c[1] for c in cells])
+    w = np.array([c[2] * authalic_cell_area_m2(c[0]) for c in cells])
+    land = product.land_mask(rows, cols)
+    if in_file is not None:
+        land &= in_file(rows, cols)
+    frac = float(w[land].sum() / w.sum())
+    if not land.any():
+        return None, frac
+    v = product.pixel_values(rows[land], cols[land]).astype(np.float64)
+    if pooling == "max":
+        return v.max(axis=0), frac
+    wl = w[land]
+    return (wl[:, None] * v).sum(axis=0) / wl.sum(), frac

@@ -157,7 +157,12 @@ def test_transform_uses_given_or_project_context(qgis_app):
     assert (p.x(), p.y()) == pytest.approx((0.0, 0.0), abs=1e-9)
     with pytest.raises(SpecError, match="no valid coordinate reference system"):
         to_wgs84_transform(QgsCoordinateReferenceSystem())
-    assert to_wgs84_transform(crs("EPSG:32633"), QgsProject.instance().transformContext())
+    utm = to_wgs84_transform(crs("EPSG:32633"), QgsProject.instance().transformContext())
+    assert utm.isValid()
+    assert (utm.sourceCrs().authid(), utm.destinationCrs().authid()) == ("EPSG:32633", "EPSG:4326")
+    # The central meridian of zone 33 (15 E) at the false easting, on the equator.
+    q = utm.transform(QgsPointXY(500_000.0, 0.0))
+    assert (q.x(), q.y()) == pytest.approx((15.0, 0.0), abs=1e-9)
 
 
 def test_extent_epsg3857_matches_inverse_mercator(qgis_app):

@@ -1,6 +1,14 @@
-"""processing.run("rs_embed:...") against the core and against the product's known values."""
+"""processing.run("rs_embed:...") against the product's known values.
+
+Expected values never come from the plugin: pixels from tests/product.py's closed form,
+windows by floor/ceil on the cell edges, polygon means from cells clipped with OGR and
+weighted by ellipsoidal cell areas (tests/core/expected.py).
+"""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -25,18 +33,10 @@ from qgis.core import (
 )
 
 from rs_embed_qgis.bridge.outputs import embedding_field_names, field_type
-from rs_embed_qgis.core import (
-    BBox,
-    OutputSpec,
-    PointBuffer,
-    Polygon,
-    TemporalSpec,
-    get_embedding,
-    get_embeddings_batch,
-)
 from rs_embed_qgis.processing.provider import RsEmbedProvider
 from tests import product
 from tests.conftest import EUROPE
+from tests.core.expected import hand_window, no_outbound_network, polygon_oracle  # noqa: F401
 
 NAMES = embedding_field_names()
 WORLD = QgsApplication.pkgDataPath() + "/resources/data/world_map.gpkg"
@@ -47,19 +47,25 @@ EUROPE_EDGES = QgsRectangle(
     product.X0 + product.RES * EUROPE[3],
     product.Y0 - product.RES * EUROPE[0],
 )
-YEAR = TemporalSpec.year(2021)
+# Tolerance of a pooled mean: float32 pixels pooled in another order, float32 weights.
+RTOL, ATOL = 1e-6, 5e-6
+
+
+def in_europe(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Cells held by the europe_dir fixture file."""
+    return (rows >= EUROPE[0]) & (rows < EUROPE[1]) & (cols >= EUROPE[2]) & (cols < EUROPE[3])
 
 
 class RecordingFeedback(QgsProcessingFeedback):
-    """Keeps warnings and errors; cancels itself after ``cancel_after`` isCanceled() calls."""
+    """Keeps warnings, errors, infos and every progress value."""
 
-    def __init__(self, cancel_after: int | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.warnings: list[str] = []
         self.errors: list[str] = []
         self.infos: list[str] = []
-        self.cancel_after = cancel_after
-        self.calls = 0
+        self.progress_values: list[float] = []
+        self.progressChanged.connect(self.progress_values.append)
 
     def pushWarning(self, text: str) -> None:  # noqa: N802 - QGIS API
         self.warnings.append(text)
@@ -69,12 +75,6 @@ class RecordingFeedback(QgsProcessingFeedback):
 
     def pushInfo(self, text: str) -> None:  # noqa: N802
         self.infos.append(text)
-
-    def isCanceled(self) -> bool:  # noqa: N802
-        self.calls += 1
-        if self.cancel_after is not None and self.calls > self.cancel_after:
-            self.cancel()
-        return super().isCanceled()
 
 
 @pytest.fixture(scope="module")
@@ -112,21 +112,6 @@ def vectors(layer: QgsVectorLayer, key: str) -> dict:
     return out
 
 
-def core_polygons(layer: QgsVectorLayer, feature_ids=None, pooling: str = "mean", data_dir=None):
-    """The core's results for the layer's polygons (already in EPSG:4326), by NAME."""
-    feats = [f for f in layer.getFeatures() if feature_ids is None or f.id() in feature_ids]
-    specs = [Polygon(wkt=f.geometry().asWkt(17)) for f in feats]
-    res = get_embeddings_batch(
-        spatials=specs,
-        temporal=YEAR,
-        output=OutputSpec.pooled(pooling),
-        data_dir=data_dir,
-        expand_deg=0.0,
-        on_error="skip",
-    )
-    return {f["NAME"]: r for f, r in zip(feats, res, strict=True)}
-
-
 def run(alg: str, params: dict, feedback=None) -> dict:
     import processing  # on sys.path once the qgis_processing fixture has run
 
@@ -142,9 +127,13 @@ def test_provider_lists_both_algorithms(provider):
     assert provider.id() == "rs_embed"
     ids = sorted(a.id() for a in provider.algorithms())
     assert ids == [
+        "rs_embed:classify",
+        "rs_embed:cluster",
         "rs_embed:download_product",
         "rs_embed:embed_extent",
         "rs_embed:embed_features",
+        "rs_embed:similar_places",
+        "rs_embed:similarity_map",
     ]
     for alg in provider.algorithms():
         if alg.name() == "download_product":
@@ -154,7 +143,7 @@ def test_provider_lists_both_algorithms(provider):
         assert "Limits" in help_text and "2021" in help_text
 
 
-def test_embed_all_countries_equals_core(countries, europe_dir):
+def test_embed_all_countries_match_the_area_weighted_oracle(countries, europe_dir):
     fb = RecordingFeedback()
     res = run_features({"INPUT": countries, "DATA_DIR": str(europe_dir)}, fb)
     out = res["OUTPUT"]
@@ -163,22 +152,24 @@ def test_embed_all_countries_equals_core(countries, europe_dir):
     in_names = countries.fields().names()
     assert out.fields().names() == in_names + NAMES + ["emb_valid_frac"]
     got = vectors(out, "NAME")
-    want = core_polygons(countries, data_dir=europe_dir)
+    want = {
+        f["NAME"]: polygon_oracle(f.geometry().asWkt(17), in_file=in_europe)
+        for f in countries.getFeatures()
+    }
     assert set(got) == set(want)
     n_null = 0
-    for name, emb in want.items():
-        vec, frac = got[name]
-        if emb.data is None:
+    for name, (vec, frac) in want.items():
+        if vec is None:
             n_null += 1
-            assert vec is None, name
-            assert emb.meta["error_type"] == "NoCoverageError"
-            assert frac == 0.0
+            assert got[name] == (None, 0.0), name
         else:
-            np.testing.assert_array_equal(vec, emb.data.astype(np.float64), err_msg=name)
-            assert frac == pytest.approx(emb.meta["valid_fraction"])
-    # Countries over the synthetic ocean (south of 46 N, e.g. Macedonia) are kept as NULLs.
-    assert got["Macedonia"][0] is None
-    assert got["Czechia"][0] is not None and got["Czechia"][1] == pytest.approx(1.0)
+            np.testing.assert_allclose(got[name][0], vec, rtol=RTOL, atol=ATOL, err_msg=name)
+            assert got[name][1] == pytest.approx(frac, abs=1e-9), name
+    # Countries over the synthetic ocean (south of 46 N, e.g. Macedonia) are kept as NULLs;
+    # Romania straddles the coast of the synthetic Europe: about half its area has data.
+    assert got["Macedonia"] == (None, 0.0)
+    assert got["Czechia"][1] == pytest.approx(1.0)
+    assert 0.4 < got["Romania"][1] < 0.6
     assert 0 < n_null < len(want)
     assert res["SKIPPED"] == n_null and res["EMBEDDED"] == len(want) - n_null
     assert any(f"{n_null} of {len(want)} features" in w for w in fb.warnings)
@@ -191,13 +182,13 @@ def test_embed_selection_only_with_max_pooling(countries, europe_dir):
     res = run_features({"INPUT": src, "DATA_DIR": str(europe_dir), "POOLING": 1})
     got = vectors(res["OUTPUT"], "NAME")
     assert sorted(got) == ["Austria", "Czechia", "Germany", "Poland"]
-    want = core_polygons(countries, set(countries.selectedFeatureIds()), "max", europe_dir)
-    for name, emb in want.items():
-        np.testing.assert_array_equal(got[name][0], emb.data.astype(np.float64))
-    # Max pooling is at least the mean in every dimension, and above it somewhere.
-    mean = core_polygons(countries, set(countries.selectedFeatureIds()), "mean", europe_dir)
-    for name, emb in mean.items():
-        assert (got[name][0] >= emb.data - 1e-6).all() and (got[name][0] > emb.data + 0.1).any()
+    for f in countries.selectedFeatures():
+        wkt = f.geometry().asWkt(17)
+        want_max, _ = polygon_oracle(wkt, "max", in_europe)
+        np.testing.assert_array_equal(got[f["NAME"]][0], want_max, err_msg=f["NAME"])
+        # Max pooling is at least the mean in every dimension, and above it somewhere.
+        mean, _ = polygon_oracle(wkt, "mean", in_europe)
+        assert (want_max >= mean - 1e-6).all() and (want_max > mean + 0.1).any()
     countries.removeSelection()
 
 
@@ -239,14 +230,7 @@ def test_points_with_buffer(provider, europe_dir):
     got1 = vectors(run_features({**params, "EXPAND_DEG": 1.0})["OUTPUT"], "label")
     rr, cc = np.meshgrid(np.arange(148, 153), np.arange(758, 763), indexing="ij")
     block = product.pixel_values(rr, cc).reshape(-1, 768).astype(np.float64)
-    np.testing.assert_allclose(got1["land"][0], block.mean(axis=0), rtol=1e-5, atol=1e-6)
-    core = get_embedding(
-        spatial=PointBuffer(10.0, 52.5, 1000.0),
-        temporal=YEAR,
-        data_dir=europe_dir,
-        expand_deg=1.0,
-    )
-    np.testing.assert_allclose(got1["land"][0], core.data, rtol=1e-6)
+    np.testing.assert_allclose(got1["land"][0], block.mean(axis=0), rtol=RTOL, atol=ATOL)
 
 
 def polygon_layer() -> QgsVectorLayer:
@@ -276,12 +260,9 @@ def test_null_empty_and_ocean_polygons_are_kept(provider, europe_dir):
     out = res["OUTPUT"]
     assert out.featureCount() == 4
     got = vectors(out, "label")
-    core = get_embedding(
-        spatial=Polygon(wkt="POLYGON((10 50, 12 50, 11 52, 10 50))"),
-        temporal=YEAR,
-        data_dir=europe_dir,
-    )
-    np.testing.assert_array_equal(got["land"][0], core.data.astype(np.float64))
+    want, frac = polygon_oracle("POLYGON((10 50, 12 50, 11 52, 10 50))")
+    np.testing.assert_allclose(got["land"][0], want, rtol=RTOL, atol=ATOL)
+    assert frac == 1.0 and got["land"][1] == pytest.approx(1.0)
     assert got["ocean"] == (None, 0.0)
     assert got["null"] == (None, None) and got["empty"] == (None, None)
     geoms = {f["label"]: f.geometry() for f in out.getFeatures()}
@@ -295,13 +276,12 @@ def test_region_bbox_pools_the_expanded_box(provider, europe_dir):
     params = {"INPUT": layer, "DATA_DIR": str(europe_dir), "REGION": 1, "EXPAND_DEG": 0.0}
     got = vectors(run_features(params)["OUTPUT"], "label")
     # bbox (10, 50, 12, 52) -> rows 152..160, cols 760..768: all land, plain mean.
-    rr, cc = np.meshgrid(np.arange(152, 161), np.arange(760, 769), indexing="ij")
+    r0, r1, c0, c1 = hand_window(10.0, 50.0, 12.0, 52.0)
+    assert (r0, r1, c0, c1) == (152, 161, 760, 769)
+    rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+    assert product.land_mask(rr, cc).all()
     block = product.pixel_values(rr, cc).reshape(-1, 768).astype(np.float64)
-    np.testing.assert_allclose(got["land"][0], block.mean(axis=0), rtol=1e-5, atol=1e-6)
-    core = get_embedding(
-        spatial=BBox(10.0, 50.0, 12.0, 52.0), temporal=YEAR, data_dir=europe_dir, expand_deg=0.0
-    )
-    np.testing.assert_allclose(got["land"][0], core.data, rtol=1e-6)
+    np.testing.assert_allclose(got["land"][0], block.mean(axis=0), rtol=RTOL, atol=ATOL)
     assert got["ocean"][0] is None
 
 
@@ -316,11 +296,55 @@ def test_field_prefix_and_bad_inputs(provider, europe_dir, tmp_path):
         run_features({"INPUT": layer, "DATA_DIR": str(tmp_path / "nothing")})
 
 
-def test_cancel_via_feedback(countries, europe_dir):
-    fb = RecordingFeedback(cancel_after=3)
-    with pytest.raises(QgsProcessingException, match="Cancelled"):
-        run_features({"INPUT": countries, "DATA_DIR": str(europe_dir)}, fb)
-    assert fb.isCanceled() and fb.calls > 3
+def many_squares(n_side: int = 60) -> QgsVectorLayer:
+    """n_side^2 small squares (0.3 degree) over the Europe fixture: a run that takes a while."""
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "squares", "memory")
+    feats = []
+    for i in range(n_side):
+        for j in range(n_side):
+            x, y = -9.0 + 38.0 * i / n_side, 41.0 + 18.0 * j / n_side
+            f = QgsFeature(layer.fields())
+            f.setGeometry(QgsGeometry.fromRect(QgsRectangle(x, y, x + 0.3, y + 0.3)))
+            feats.append(f)
+    assert layer.dataProvider().addFeatures(feats)[0]
+    return layer
+
+
+def cancel_when(fb: QgsProcessingFeedback, cond, timeout: float = 120.0) -> dict:
+    """From another thread, as the Cancel button does: cancel ``fb`` once ``cond()`` holds."""
+    seen: dict = {}
+
+    def watch() -> None:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if cond():
+                seen["progress"] = fb.progress()
+                seen["at"] = time.monotonic()
+                fb.cancel()
+                return
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    seen["thread"] = thread
+    return seen
+
+
+def test_cancel_from_another_thread_stops_early_and_writes_nothing(provider, europe_dir, tmp_path):
+    layer = many_squares()
+    out = tmp_path / "cancelled.gpkg"
+    fb = RecordingFeedback()
+    seen = cancel_when(fb, lambda: fb.progress() > 0)
+    with pytest.raises(QgsProcessingException, match="Cancelled") as ei:
+        run_features({"INPUT": layer, "DATA_DIR": str(europe_dir), "OUTPUT": str(out)}, fb)
+    ended = time.monotonic()
+    seen["thread"].join(5)
+    assert "at" in seen, "the run ended before any progress was reported"
+    assert ended - seen["at"] < 2.0  # the cancel was seen promptly
+    # Stopped early: never reached the writing phase (90..100 %), and nothing was written.
+    assert max(fb.progress_values) < 90.0, fb.progress_values[-5:]
+    assert not out.exists() and not list(tmp_path.iterdir())
+    assert "\n" not in str(ei.value) and "nothing was written" in str(ei.value)
 
 
 # --------------------------------------------------------------------------- embed_extent
@@ -437,7 +461,74 @@ def test_embed_features_inside_a_model(provider, europe_dir):
     if isinstance(out, str):
         out = QgsProject.instance().mapLayer(out) or QgsVectorLayer(out, "o", "ogr")
     got = vectors(out, "label")
-    direct = vectors(run_features({"INPUT": layer, "DATA_DIR": str(europe_dir)})["OUTPUT"], "label")
     assert sorted(got) == ["empty", "land", "null", "ocean"]
-    np.testing.assert_array_equal(got["land"][0], direct["land"][0])
+    want, _ = polygon_oracle("POLYGON((10 50, 12 50, 11 52, 10 50))")
+    np.testing.assert_allclose(got["land"][0], want, rtol=RTOL, atol=ATOL)
     assert got["ocean"] == (None, 0.0)
+
+
+# ------------------------------------------------------------------------ clear failures
+
+
+def one_line(exc: BaseException) -> str:
+    """The message Processing shows: one line, no traceback."""
+    text = str(exc)
+    assert text and "\n" not in text.strip() and "Traceback" not in text, text
+    return text
+
+
+def test_embed_extent_too_large_is_refused_with_no_output(provider, europe_dir, tmp_path):
+    out = tmp_path / "world.tif"
+    params = {
+        "EXTENT": "-180,180,-90,90 [EPSG:4326]",  # 721 x 1440 x 768 float32 = 3.2 GB
+        "EXPAND_DEG": 0.0,
+        "DATA_DIR": str(europe_dir),
+        "OUTPUT": str(out),
+        "OUTPUT_RGB": str(tmp_path / "rgb.tif"),
+    }
+    with pytest.raises(QgsProcessingException) as ei:
+        run("rs_embed:embed_extent", params)
+    text = one_line(ei.value)
+    assert "721x1440x768" in text and "over the limit" in text and "smaller area" in text
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shapefile_output_is_refused_with_a_geopackage_hint(provider, europe_dir, tmp_path):
+    out = tmp_path / "out.shp"
+    with pytest.raises(QgsProcessingException) as ei:
+        run_features({"INPUT": polygon_layer(), "DATA_DIR": str(europe_dir), "OUTPUT": str(out)})
+    text = one_line(ei.value)
+    assert "GeoPackage" in text and ".gpkg" in text
+    assert list(tmp_path.iterdir()) == []  # no .shp, .dbf, .shx or .prj left
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt", "unexpected"])
+def test_failures_are_one_line_without_traceback(provider, europe_dir, tmp_path, kind, monkeypatch):
+    data = tmp_path / "data"
+    if kind == "missing":
+        words = ("embed_map_310k.tif", str(data))
+    elif kind == "corrupt":
+        data.mkdir()
+        product.write_corrupt_copy(
+            europe_dir / "embed_map_310k.tif", data / "embed_map_310k.tif", 0.02
+        )
+        words = ("embed_map_310k.tif",)
+    else:
+        data = europe_dir
+        from rs_embed_qgis.processing import embed_extent
+
+        def boom(*args, **kwargs):
+            raise ZeroDivisionError("synthetic bug")
+
+        monkeypatch.setattr(embed_extent, "embed_area", boom)
+        words = ("ZeroDivisionError", "synthetic bug", "log")
+    out = tmp_path / "grid.tif"
+    with pytest.raises(QgsProcessingException) as ei:
+        run(
+            "rs_embed:embed_extent",
+            {"EXTENT": "5,6,48,49 [EPSG:4326]", "DATA_DIR": str(data), "OUTPUT": str(out)},
+        )
+    text = one_line(ei.value)
+    for w in words:
+        assert w in text, (w, text)
+    assert not out.exists()
