@@ -1,4 +1,8 @@
-"""The dock's tasks, via the real task manager and synchronously: grids and samples land right."""
+"""The dock's tasks, via the real task manager and synchronously: grids and samples land right.
+
+Expected values come from the fixture's closed form (tests/product.py) over windows worked
+out by hand (floor/ceil on the cell edges), never from the plugin's own results.
+"""
 
 from __future__ import annotations
 
@@ -17,21 +21,54 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
     QgsRectangle,
+    QgsTask,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 from rasterio.windows import Window
 
 from rs_embed_qgis import settings
 from rs_embed_qgis.core import BBox, OutputSpec, PointBuffer, TemporalSpec, get_embedding
+from rs_embed_qgis.core.constants import WGS84_A, WGS84_F
 from rs_embed_qgis.core.errors import DataNotFoundError
 from rs_embed_qgis.gui import layers
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import CANCELLED, ERROR, OK, EmbedTask, PrepareCacheTask
 from tests import product
+from tests.core.expected import hand_window, no_outbound_network  # noqa: F401 - autouse
 from tests.qgis.util import wait_for
 
 FILE_ROW0, FILE_COL0 = 120, 680  # europe_dir's window of the global grid
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
+
+
+# A request over the full-size product that reads about 1 GB: long enough to cancel.
+LONG_READ = BBox(-170.0, 0.0, 170.0, 60.0)
+
+
+@pytest.fixture(scope="module")
+def full_dir(tmp_path_factory) -> str:
+    """A data directory holding the full-size synthetic product (generated once, cached)."""
+    d = tmp_path_factory.mktemp("full")
+    (d / "embed_map_310k.tif").symlink_to(product.cached_full_product())
+    return str(d)
+
+
+def closed_form(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    """(h*w, 768) float64 pixels of a window, zero where the fixture is ocean."""
+    rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+    v = product.pixel_values(rr, cc).astype(np.float64)
+    v[~product.land_mask(rr, cc)] = 0.0
+    return v.reshape(-1, 768)
+
+
+def buffer_box(lon: float, lat: float, metres: float) -> tuple[float, float, float, float]:
+    """The square of +-metres around a point, from the ellipsoid's radii of curvature."""
+    e2 = WGS84_F * (2 - WGS84_F)
+    s = np.sin(np.radians(lat))
+    n = WGS84_A / np.sqrt(1 - e2 * s * s)  # prime vertical
+    m = WGS84_A * (1 - e2) / (1 - e2 * s * s) ** 1.5  # meridian
+    dlon = np.degrees(metres / (n * np.cos(np.radians(lat))))
+    dlat = np.degrees(metres / m)
+    return (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
 
 
 @pytest.fixture()
@@ -159,18 +196,13 @@ def test_pooled_point_sample_through_task_manager(controller, europe_dir):
     feats = list(layer.getFeatures())
     assert len(feats) == 1
     f = feats[0]
-    # Independent expectation: the window of the 20 km square around 12 E 50 N, mean of pixels.
-    emb = get_embedding(
-        spatial=PointBuffer(12.0, 50.0, 20_000.0),
-        temporal=TemporalSpec.year(2021),
-        data_dir=str(europe_dir),
-        expand_deg=0.0,
-    )
-    r0, r1, c0, c1 = emb.meta["window"]
-    px = _fixture_pixels(europe_dir, r0, r1, c0, c1).reshape(768, -1)
+    # Independent expectation: the 20 km square around 12 E 50 N (0.28 x 0.18 degrees)
+    # snapped outward to the cell edges, mean of the closed-form pixels (all land).
+    r0, r1, c0, c1 = hand_window(*buffer_box(12.0, 50.0, 20_000.0))
+    assert (r0, r1, c0, c1) == (159, 162, 767, 770)
+    px = closed_form(r0, r1, c0, c1)
     vec = np.array([f[f"emb_{i:03d}"] for i in range(768)])
-    np.testing.assert_allclose(vec, px.astype(np.float64).mean(axis=1), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(vec, emb.data, rtol=1e-7)
+    np.testing.assert_allclose(vec, px.mean(axis=0), rtol=1e-6, atol=1e-6)
     assert f["year"] == 2021 and f["pooling"] == "mean" and f["valid_frac"] == 1.0
     minlon, minlat, maxlon, maxlat = (float(v) for v in f["bbox"].split(","))
     assert (minlon, maxlat) == (-180.125 + 0.25 * c0, 90.125 - 0.25 * r0)
@@ -183,27 +215,34 @@ def test_pooled_point_sample_through_task_manager(controller, europe_dir):
     assert f.geometry().asPoint().y() == pytest.approx(exp.y())
 
 
-def test_rectangle_sample_max_pooling_and_replace(controller, europe_dir):
+def test_rectangle_sample_max_pooling_and_replace(controller, full_dir):
+    settings.set_data_dir_setting(full_dir)
     controller.dock.set_output_mode("pooled")
     controller.dock.pooling_combo.setCurrentIndex(controller.dock.pooling_combo.findData("max"))
     controller.dock.expand_spin.setValue(0.0)
     controller.canvas.setDestinationCrs(WGS84)
-    first = controller.on_rectangle(QgsRectangle(20.0, 50.0, 21.0, 51.0))
+    r = LONG_READ
+    first = controller.on_rectangle(QgsRectangle(r.minlon, r.minlat, r.maxlon, r.maxlat))
+    wait_for(lambda: first.progress() > 0, timeout=60)  # reading its ~1 GB
     second = controller.on_rectangle(QgsRectangle(0.0, 41.0, 3.0, 43.0))  # replaces the first
     wait_for(lambda: not controller.tasks)
-    assert first.outcome in (CANCELLED, OK)
+    assert first.outcome == CANCELLED
     assert second.outcome == OK, second.details
     layer = layers.samples_layer(QgsProject.instance(), "rectangle", create=False)
-    feats = {round(f.geometry().boundingBox().xMinimum()): f for f in layer.getFeatures()}
-    assert 0 in feats
+    feats = list(layer.getFeatures())
+    assert len(feats) == 1  # nothing from the cancelled task
     f = feats[0]
-    r0, r1, c0, c1 = second.result.embedding.meta["window"]
-    px = _fixture_pixels(europe_dir, r0, r1, c0, c1).reshape(768, -1)
-    valid = np.any(px != 0, axis=0)
+    # 0..3 E, 41..43 N snapped outward: rows 188..196, cols 720..732 (the coast checkerboard).
+    r0, r1, c0, c1 = hand_window(0.0, 41.0, 3.0, 43.0)
+    assert (r0, r1, c0, c1) == (188, 197, 720, 733)
+    rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+    land = product.land_mask(rr, cc)
+    assert 0 < land.sum() < land.size
+    want = product.pixel_values(rr[land], cc[land]).max(axis=0)
     vec = np.array([f[f"emb_{i:03d}"] for i in range(768)])
-    np.testing.assert_array_equal(vec.astype(np.float32), px[:, valid].max(axis=1))
+    np.testing.assert_array_equal(vec.astype(np.float32), want)
     assert f["pooling"] == "max"
-    assert f["valid_frac"] == pytest.approx(valid.mean())
+    assert f["valid_frac"] == pytest.approx(land.mean())
     assert f.geometry().boundingBox() == QgsRectangle(0.0, 41.0, 3.0, 43.0)
 
 
@@ -254,11 +293,11 @@ def test_many_tasks_in_a_row_on_reused_worker_threads(europe_dir):
         wait_for(lambda k=k: len(outcomes) == k + 1)
     assert [o for o, _ in outcomes] == [OK] * 5
     for k, (_, res) in enumerate(outcomes):
-        r0, r1, c0, c1 = res.embedding.meta["window"]
-        assert (c0, c1) == (740 + 4 * k, 745 + 4 * k)
-        px = _fixture_pixels(europe_dir, r0, r1, c0, c1).reshape(768, -1)
+        # 5+k .. 6+k E, 48..49 N snapped outward: rows 164..168, cols 740+4k .. 744+4k.
+        r0, r1, c0, c1 = hand_window(5.0 + k, 48.0, 6.0 + k, 49.0)
+        assert (r0, r1, c0, c1) == (164, 169, 740 + 4 * k, 745 + 4 * k)
         np.testing.assert_allclose(
-            res.embedding.data, px.astype(np.float64).mean(axis=1), rtol=1e-6
+            res.embedding.data, closed_form(r0, r1, c0, c1).mean(axis=0), rtol=1e-6, atol=1e-6
         )
 
 
@@ -277,6 +316,7 @@ def test_samples_stay_above_grids(qgis_new_project, europe_dir, tmp_path):
         spatial=BBox(5.0, 48.0, 6.0, 49.0),
         temporal=TemporalSpec.year(2021),
         data_dir=str(europe_dir),
+        download=False,
     )
     pt = QgsGeometry.fromPointXY(QgsPointXY(5.5, 48.5))
     sample_layer, _ = layers.add_sample(project, pt, WGS84, emb)
@@ -305,40 +345,54 @@ def test_open_samples_table(controller, europe_dir, qgis_iface, monkeypatch):
     assert shown[0].featureCount() == 1
 
 
-def test_unload_while_a_task_runs(qgis_iface, qgis_new_project, data_setting, monkeypatch):
-    from rs_embed_qgis.gui import tasks as tasks_mod
-
-    real = tasks_mod.embed_area
-    started = []
-
-    def slow(*args, **kwargs):
-        started.append(True)
-        t0 = time.monotonic()
-        while not kwargs["cancel"]() and time.monotonic() - t0 < 30:
-            time.sleep(0.01)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(tasks_mod, "embed_area", slow)
-    ctl = GuiController(qgis_iface)
-    ctl.setup()
-    ctl.dock.set_output_mode("grid")
-    first = ctl.start_embed(
-        BBox(5.0, 48.0, 6.0, 49.0), QgsGeometry.fromRect(QgsRectangle(5, 48, 6, 49)), WGS84
-    )
-    wait_for(lambda: started)
-    temp = ctl.temp_dir
+def test_cancel_a_single_large_read_through_the_task_manager(qgis_new_project, full_dir, tmp_path):
+    """QgsTask.cancel() during one ~1 GB grid read: cancelled within 2 s, no file written."""
+    folder = tmp_path / "grids"
+    folder.mkdir()
+    task = EmbedTask(LONG_READ, OutputSpec.grid(), full_dir, 0.0, grid_folder=str(folder))
+    done = []
+    task.done.connect(done.append)
+    QgsApplication.taskManager().addTask(task)
+    wait_for(lambda: task.progress() > 0, timeout=60)  # in the read
+    assert task.status() == QgsTask.TaskStatus.Running
     t0 = time.monotonic()
-    ctl.teardown()
-    assert time.monotonic() - t0 < 10  # the task saw the cancel
-    for _ in range(20):
-        QCoreApplication.processEvents()
-    assert first.outcome == CANCELLED  # finished() ran, its signal went nowhere
-    assert not os.path.exists(temp)
-    assert ctl.dock is None and not ctl.tasks
-    # Nothing was added by the cancelled task after unload.
-    assert not [
-        lyr for lyr in QgsProject.instance().mapLayers().values() if isinstance(lyr, QgsRasterLayer)
-    ]
+    task.cancel()
+    wait_for(lambda: done, timeout=30)
+    assert time.monotonic() - t0 < 2.0
+    assert task.outcome == CANCELLED and task.result is None and task.exception is None
+    assert list(folder.iterdir()) == []
+
+
+def test_unload_while_a_task_runs(qgis_iface, qgis_new_project, full_dir):
+    old = settings.data_dir_setting()
+    settings.set_data_dir_setting(full_dir)
+    try:
+        ctl = GuiController(qgis_iface)
+        ctl.setup()
+        ctl.dock.set_output_mode("grid")
+        ctl.dock.expand_spin.setValue(0.0)
+        r = LONG_READ
+        first = ctl.start_embed(
+            r, QgsGeometry.fromRect(QgsRectangle(r.minlon, r.minlat, r.maxlon, r.maxlat)), WGS84
+        )
+        wait_for(lambda: first.progress() > 0, timeout=60)  # the real read has started
+        temp = ctl.temp_dir
+        t0 = time.monotonic()
+        ctl.teardown()
+        # Well under the teardown's own 10 s wait: the read saw the cancel.
+        assert time.monotonic() - t0 < 2.0
+        wait_for(lambda: first.outcome != "", timeout=30)  # finished() ran on this thread
+        assert first.outcome == CANCELLED
+        assert not os.path.exists(temp)
+        assert ctl.dock is None and not ctl.tasks
+        # Nothing was added by the cancelled task after unload.
+        assert not [
+            lyr
+            for lyr in QgsProject.instance().mapLayers().values()
+            if isinstance(lyr, QgsRasterLayer)
+        ]
+    finally:
+        settings.set_data_dir_setting(old)
 
 
 def test_unload_removes_the_temporary_grid_layers(qgis_iface, qgis_new_project, data_setting):

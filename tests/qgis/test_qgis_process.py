@@ -13,8 +13,9 @@ import rasterio
 from qgis.core import NULL, QgsApplication, QgsVectorLayer
 
 from rs_embed_qgis.bridge.outputs import embedding_field_names
-from rs_embed_qgis.core import OutputSpec, Polygon, TemporalSpec, get_embeddings_batch
 from tests import product
+from tests.conftest import EUROPE
+from tests.core.expected import no_outbound_network, polygon_oracle  # noqa: F401 - autouse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -83,23 +84,23 @@ def test_embed_features_end_to_end(config, europe_dir, tmp_path):
     for f in layer.getFeatures():
         vals = [f[n] for n in fields]
         got[f["NAME"]] = None if all(v == NULL for v in vals) else np.array(vals, dtype=float)
+    fracs = {f["NAME"]: f["emb_valid_frac"] for f in layer.getFeatures()}
+
+    def in_europe(rows, cols):
+        return (rows >= EUROPE[0]) & (rows < EUROPE[1]) & (cols >= EUROPE[2]) & (cols < EUROPE[3])
+
+    # Expected: cells clipped with OGR, weighted by ellipsoidal area, closed-form pixels.
     src = QgsVectorLayer(source, "src", "ogr")
-    feats = list(src.getFeatures())
-    want = get_embeddings_batch(
-        spatials=[Polygon(wkt=f.geometry().asWkt(17)) for f in feats],
-        temporal=TemporalSpec.year(2021),
-        output=OutputSpec.pooled("mean"),
-        data_dir=europe_dir,
-        on_error="skip",
-    )
-    for f, emb in zip(feats, want, strict=True):
-        if emb.data is None:
+    for f in src.getFeatures():
+        want, frac = polygon_oracle(f.geometry().asWkt(17), in_file=in_europe)
+        if want is None:
             assert f["NAME"] == "Macedonia"  # south of the synthetic Europe: ocean
-            assert got["Macedonia"] is None
+            assert got["Macedonia"] is None and fracs["Macedonia"] == 0.0
         else:
             # qgis_process runs on the system's NumPy/BLAS, this process on the venv's:
             # float32 sums in another order differ in the last bits.
-            np.testing.assert_allclose(got[f["NAME"]], emb.data, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(got[f["NAME"]], want, rtol=1e-5, atol=5e-6)
+            assert fracs[f["NAME"]] == pytest.approx(frac, abs=1e-9)
 
 
 def test_embed_extent_end_to_end(config, europe_dir, tmp_path):
