@@ -41,6 +41,7 @@ from rs_embed_qgis.bridge.geometry import (
 )
 from rs_embed_qgis.core.errors import InvalidGeometryError, SpecError
 from rs_embed_qgis.core.specs import BBox, PointBuffer, Polygon
+from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
 
 CTX = QgsCoordinateTransformContext()
 

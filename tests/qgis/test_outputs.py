@@ -22,6 +22,7 @@ from rs_embed_qgis.bridge.outputs import (
     write_grid_geotiff,
     write_rgb_geotiff,
 )
+from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
 
 
 def make_grid(lons: np.ndarray, lats: np.ndarray, data: np.ndarray, **attrs) -> xr.DataArray:

@@ -15,6 +15,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QEvent
 from qgis.PyQt.QtWidgets import QAction, QDockWidget, QMenu, QToolBar
 
 import rs_embed_qgis
+from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
 
 ROOT = Path(__file__).resolve().parents[2]
 
