@@ -29,9 +29,13 @@ class RsEmbedProvider(QgsProcessingProvider):
         return ["tif"]
 
     def loadAlgorithms(self) -> None:
+        from rs_embed_qgis.processing.classify import ClassifyAlgorithm
+        from rs_embed_qgis.processing.cluster import ClusterAlgorithm
         from rs_embed_qgis.processing.download_product import DownloadProductAlgorithm
         from rs_embed_qgis.processing.embed_extent import EmbedExtentAlgorithm
         from rs_embed_qgis.processing.embed_features import EmbedFeaturesAlgorithm
+        from rs_embed_qgis.processing.similar_places import SimilarPlacesAlgorithm
+        from rs_embed_qgis.processing.similarity_map import SimilarityMapAlgorithm
         from rs_embed_qgis.settings import apply_cache_dir
 
         # qgis_process has no GUI: the cache-folder setting is applied here too.
@@ -39,3 +43,7 @@ class RsEmbedProvider(QgsProcessingProvider):
         self.addAlgorithm(EmbedFeaturesAlgorithm())
         self.addAlgorithm(EmbedExtentAlgorithm())
         self.addAlgorithm(DownloadProductAlgorithm())
+        self.addAlgorithm(SimilarityMapAlgorithm())
+        self.addAlgorithm(SimilarPlacesAlgorithm())
+        self.addAlgorithm(ClusterAlgorithm())
+        self.addAlgorithm(ClassifyAlgorithm())

@@ -175,9 +175,13 @@ def test_plugin_loads_from_fresh_profile(tmp_path, plugin_zip, europe_dir):
     assert report["module_file"] == str(plugins_dir / "rs_embed_qgis" / "__init__.py")
     assert report["class"] == "RsEmbedPlugin"
     assert report["algorithms"] == [
+        "rs_embed:classify",
+        "rs_embed:cluster",
         "rs_embed:download_product",
         "rs_embed:embed_extent",
         "rs_embed:embed_features",
+        "rs_embed:similar_places",
+        "rs_embed:similarity_map",
     ]
     assert report["after_unload"] is True
     import numpy as np

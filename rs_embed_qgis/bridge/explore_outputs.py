@@ -1,0 +1,343 @@
+"""Explore results -> files and layers: score and class GeoTIFFs, palettes, styles, place points.
+
+Shared by the dock and the Processing algorithms: QGIS inputs become core references and
+scopes here, and core results become GeoTIFFs on the product grid (EPSG:4326, 0.25 degree
+pixels, edges at -180.125 + 0.25 k and 90.125 - 0.25 k) and renderers.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from qgis.core import (
+    QgsColorRampShader,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransformContext,
+    QgsFeature,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRasterShader,
+    QgsRectangle,
+    QgsSingleBandPseudoColorRenderer,
+    QgsStyle,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtGui import QColor
+
+from rs_embed_qgis.bridge.geometry import (
+    extent_to_lonlat_box,
+    geometry_to_spec,
+    to_wgs84_transform,
+)
+from rs_embed_qgis.bridge.outputs import (
+    OutputError,
+    _create,
+    _metadata_tags,
+    field_type,
+    remove_partial,
+)
+from rs_embed_qgis.core.constants import PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
+from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
+from rs_embed_qgis.core.explore import Place, Reference
+from rs_embed_qgis.core.grid import LonLatBox, Window
+
+_OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]
+SCORE_RAMP = "Viridis"
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def features_to_references(
+    features: Iterable[QgsFeature],
+    crs: QgsCoordinateReferenceSystem,
+    context: QgsCoordinateTransformContext | None = None,
+) -> list[Reference]:
+    """Points -> (lon, lat) (the pixel under them), polygons -> exact Polygon specs (EPSG:4326).
+
+    Multi-points give one reference per point. Lines and empty geometries raise
+    InvalidGeometryError naming the feature.
+    """
+    ctx = context if context is not None else QgsProject.instance().transformContext()
+    ct = to_wgs84_transform(crs, ctx)
+    out: list[Reference] = []
+    for feat in features:
+        geom = feat.geometry()
+        if geom is None or geom.isNull() or geom.isEmpty():
+            raise InvalidGeometryError(f"Feature {feat.id()} has no geometry.")
+        if geom.type() == QgsWkbTypes.PointGeometry:
+            pts = geom.asMultiPoint() if geom.isMultipart() else [geom.asPoint()]
+            for p in pts:
+                q = ct.transform(QgsPointXY(p))
+                lon = (q.x() + 180.0) % 360.0 - 180.0
+                out.append((lon, max(-90.0, min(90.0, q.y()))))
+        elif geom.type() == QgsWkbTypes.PolygonGeometry:
+            out.append(geometry_to_spec(geom, crs, ctx))  # type: ignore[arg-type]
+        else:
+            raise InvalidGeometryError(
+                f"Feature {feat.id()} is a line: use points or polygons as references."
+            )
+    return out
+
+
+def extent_scope(
+    rect: QgsRectangle | None,
+    crs: QgsCoordinateReferenceSystem,
+    context: QgsCoordinateTransformContext | None = None,
+) -> LonLatBox | None:
+    """A rectangle in any CRS -> the EPSG:4326 box of the scope; None (whole file) when empty."""
+    if rect is None or rect.isNull() or rect.isEmpty():
+        return None
+    if not crs.isValid():
+        crs = QgsCoordinateReferenceSystem("EPSG:4326")
+    return extent_to_lonlat_box(rect, crs, context)
+
+
+# --------------------------------------------------------------------------- rasters
+
+
+def window_geotransform(window: Window) -> tuple[float, ...]:
+    """GDAL geotransform of a window of the product grid."""
+    return (
+        PRODUCT_X0 + PRODUCT_RES * window.col0,
+        PRODUCT_RES,
+        0.0,
+        PRODUCT_Y0 - PRODUCT_RES * window.row0,
+        0.0,
+        -PRODUCT_RES,
+    )
+
+
+def _write(
+    path: str,
+    window: Window,
+    bands: Sequence[np.ndarray],
+    gdal_type: int,
+    meta: dict[str, Any] | None,
+    nodata: float | None,
+    descriptions: Sequence[str],
+    colours: dict[int, tuple[int, int, int]] | None = None,
+    categories: list[str] | None = None,
+) -> str:
+    from osgeo import gdal
+
+    h, w = window.shape
+    ds = _create(path, w, h, len(bands), gdal_type, _OPTIONS)
+    try:
+        ds.SetGeoTransform(window_geotransform(window))
+        ds.SetMetadata(_metadata_tags(dict(meta or {})))
+        for i, arr in enumerate(bands, start=1):
+            band = ds.GetRasterBand(i)
+            band.SetDescription(descriptions[i - 1])
+            if nodata is not None:
+                band.SetNoDataValue(nodata)
+            if colours:
+                table = gdal.ColorTable()
+                for value, rgb in colours.items():
+                    table.SetColorEntry(int(value), (*rgb, 255))
+                band.SetRasterColorTable(table)
+                band.SetRasterColorInterpretation(gdal.GCI_PaletteIndex)
+            if categories:
+                band.SetRasterCategoryNames(categories)
+            err = band.WriteRaster(0, 0, w, h, np.ascontiguousarray(arr).tobytes(), w, h, gdal_type)
+            if err != gdal.CE_None:
+                raise OutputError(f"Cannot write {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
+        ds.FlushCache()
+    except BaseException:
+        ds = None
+        remove_partial(path)
+        raise
+    finally:
+        ds = None
+    return str(path)
+
+
+def write_score_geotiff(
+    scores: np.ndarray,
+    window: Window,
+    path: str,
+    meta: dict[str, Any] | None = None,
+    description: str = "similarity",
+) -> str:
+    """A float32 GeoTIFF of a score map (NaN = no data: ocean) on the product grid."""
+    from osgeo import gdal
+
+    arr = np.asarray(scores, dtype=np.float32)
+    return _write(path, window, [arr], gdal.GDT_Float32, meta, float("nan"), [description])
+
+
+def palette(n: int) -> list[tuple[int, int, int]]:
+    """``n`` distinct colours (golden-angle hues), the same for the same n."""
+    out = []
+    for i in range(n):
+        h = (i * 0.618033988749895) % 1.0
+        s = 0.65 + 0.25 * ((i // 7) % 2)
+        v = 0.95 - 0.2 * ((i // 3) % 2)
+        r, g, b = colorsys.hsv_to_rgb(h, s, v)
+        out.append((round(r * 255), round(g * 255), round(b * 255)))
+    return out
+
+
+def class_values(classes: Sequence[Any]) -> tuple[list[int], int]:
+    """Raster value of each class and the nodata value.
+
+    Integer labels in 0..65534 are written as themselves (nodata 65535); any other labels
+    as 1..C in sorted order (nodata 0), their names kept as category names.
+    """
+    if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes) and all(
+        0 <= int(c) <= 65534 for c in classes
+    ):
+        return [int(c) for c in classes], 65535
+    return list(range(1, len(classes) + 1)), 0
+
+
+def write_class_geotiff(
+    labels: np.ndarray,
+    window: Window,
+    path: str,
+    names: Sequence[Any],
+    values: Sequence[int] | None = None,
+    nodata: int = 0,
+    meta: dict[str, Any] | None = None,
+    description: str = "class",
+) -> str:
+    """A categorical UInt16 GeoTIFF with a colour table: label i (>= 0) -> values[i]; -1 nodata.
+
+    ``values`` defaults to 1..n (cluster 1 is label 0). Category names are set where the
+    values are small enough for GDAL's list of names.
+    """
+    from osgeo import gdal
+
+    lab = np.asarray(labels)
+    vals = list(values) if values is not None else list(range(1, len(names) + 1))
+    lut = np.asarray(vals + [nodata], dtype=np.uint16)
+    arr = lut[np.where(lab < 0, len(vals), lab)]
+    cols = palette(len(vals))
+    colours = {v: c for v, c in zip(vals, cols, strict=True)} if max(vals) < 4096 else None
+    cats = None
+    if max(vals) < 4096:
+        cats = [""] * (max(vals) + 1)
+        for v, n in zip(vals, names, strict=True):
+            cats[v] = str(n)
+    return _write(
+        path, window, [arr], gdal.GDT_UInt16, meta, float(nodata), [description], colours, cats
+    )
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def score_renderer(
+    layer: QgsRasterLayer,
+    minimum: float,
+    maximum: float,
+    threshold: float | None = None,
+    ramp: str = SCORE_RAMP,
+) -> QgsSingleBandPseudoColorRenderer:
+    """A continuous colour ramp from ``minimum`` (or the threshold) to ``maximum``.
+
+    With a threshold, pixels scoring below it are transparent (the ramp starts at the
+    threshold and clips): the threshold slider only swaps this renderer, nothing is
+    recomputed.
+    """
+    lo = float(minimum) if threshold is None else float(threshold)
+    hi = float(maximum)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise SpecError("The score range is not finite.")
+    if hi <= lo:
+        hi = lo + 1e-6
+    color_ramp = QgsStyle.defaultStyle().colorRamp(ramp)
+    fn = QgsColorRampShader(lo, hi, color_ramp, QgsColorRampShader.Interpolated)
+    if color_ramp is None:
+        fn.setColorRampItemList(
+            [
+                QgsColorRampShader.ColorRampItem(lo, QColor(68, 1, 84), f"{lo:.3f}"),
+                QgsColorRampShader.ColorRampItem(hi, QColor(253, 231, 37), f"{hi:.3f}"),
+            ]
+        )
+    else:
+        fn.classifyColorRamp(5, -1, QgsRectangle(), None)
+    fn.setClip(threshold is not None)
+    shader = QgsRasterShader(lo, hi)
+    shader.setRasterShaderFunction(fn)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
+    renderer.setClassificationMin(lo)
+    renderer.setClassificationMax(hi)
+    return renderer
+
+
+def style_score_layer(layer: QgsRasterLayer, threshold: float | None = None) -> None:
+    """Colour a score layer by its own min..max (below ``threshold`` transparent)."""
+    minimum, maximum = score_range(layer)
+    layer.setRenderer(score_renderer(layer, minimum, maximum, threshold))
+    layer.triggerRepaint()
+
+
+def score_range(layer: QgsRasterLayer) -> tuple[float, float]:
+    """The (min, max) of band 1 of a score layer (exact statistics)."""
+    from qgis.core import QgsRasterBandStats
+
+    stats = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Min | QgsRasterBandStats.Max)
+    return float(stats.minimumValue), float(stats.maximumValue)
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+def places_fields() -> QgsFields:
+    """Fields of the "places like this" points: rank, similarity, lon, lat, row, col."""
+    fields = QgsFields()
+    fields.append(QgsField("rank", field_type("Int")))
+    fields.append(QgsField("similarity", field_type("Double")))
+    fields.append(QgsField("lon", field_type("Double")))
+    fields.append(QgsField("lat", field_type("Double")))
+    fields.append(QgsField("row", field_type("Int")))
+    fields.append(QgsField("col", field_type("Int")))
+    return fields
+
+
+def place_feature(place: Place, fields: QgsFields) -> QgsFeature:
+    """A point feature (EPSG:4326, pixel centre) of one place."""
+    feat = QgsFeature(fields)
+    feat.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(place.lon, place.lat)))
+    feat.setAttributes([place.rank, place.score, place.lon, place.lat, place.row, place.col])
+    return feat
+
+
+def cluster_table_fields() -> QgsFields:
+    """Fields of the cluster-size table: cluster, pixels, share, nearest other cluster."""
+    fields = QgsFields()
+    fields.append(QgsField("cluster", field_type("Int")))
+    fields.append(QgsField("pixels", field_type("Int")))
+    fields.append(QgsField("share", field_type("Double")))
+    fields.append(QgsField("nearest", field_type("Int")))
+    fields.append(QgsField("nearest_dist", field_type("Double")))
+    return fields
+
+
+def cluster_table_rows(sizes: np.ndarray, distances: np.ndarray) -> list[list[Any]]:
+    """One row per cluster (1-based numbers, as in the raster)."""
+    total = float(np.sum(sizes)) or 1.0
+    rows = []
+    for i, n in enumerate(sizes):
+        d = np.array(distances[i], dtype=np.float64)
+        d[i] = np.inf
+        j = int(np.argmin(d)) if d.size > 1 else i
+        dist = float(d[j]) if d.size > 1 else 0.0
+        rows.append([i + 1, int(n), float(n) / total, j + 1, dist])
+    return rows
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a message bar."""
+    if isinstance(exc, RsEmbedError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

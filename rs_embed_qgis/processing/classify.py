@@ -1,0 +1,257 @@
+"""rs_embed:classify: supervised classification of the land pixels from labelled features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import (
+    NULL,
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsWkbTypes,
+)
+
+from rs_embed_qgis.bridge.explore_outputs import (
+    class_values,
+    features_to_references,
+    write_class_geotiff,
+    write_score_geotiff,
+)
+from rs_embed_qgis.bridge.outputs import field_type
+from rs_embed_qgis.core import explore
+from rs_embed_qgis.core.errors import SpecError
+from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
+
+
+def _plain(value: Any) -> Any:
+    """A QVariant-free attribute value (None for NULL); whole floats become ints."""
+    if value is None or value == NULL:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (int, float, str)):
+        return value
+    return str(value)
+
+
+class ClassifyAlgorithm(ExploreAlgorithm):
+    """Train on points/polygons with a class field, cross-validate, classify the scope."""
+
+    TRAINING = "TRAINING"
+    CLASS_FIELD = "CLASS_FIELD"
+    CLASSIFIER = "CLASSIFIER"
+    FOLDS = "FOLDS"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
+    OUTPUT_CONFUSION = "OUTPUT_CONFUSION"
+
+    def name(self) -> str:
+        return "classify"
+
+    def displayName(self) -> str:
+        return self.tr("Classify embeddings (Copernicus-Embed)")
+
+    def shortHelpString(self) -> str:
+        return self.tr(
+            "Learns classes from labelled training features and classifies every land pixel "
+            "of the scope.<br><br>"
+            "<b>Training</b>: points (the pixel under each) or polygons (every land cell they "
+            "cover, weighted by its covered area in km², the exact weights of the pooling); "
+            "<b>Class field</b>: the label of each feature (text or number).<br>"
+            "<b>Classifier</b>: nearest centroid by cosine (confidence = cosine to the chosen "
+            "class centroid); multinomial logistic regression in NumPy (L2 penalty, "
+            "deterministic; confidence = top probability); random forest (needs "
+            "scikit-learn, which a stock QGIS does not have).<br>"
+            "<b>Folds</b>: k-fold cross-validation (2..20; 0 or 1 = none). Whole features are "
+            "held out when every class has at least k of them, else single pixels (then "
+            "the accuracy is optimistic for neighbouring pixels). Accuracy and confusion "
+            "matrix (rows = true class, columns = predicted, counts of pixels) go to the log "
+            "and to the optional table.<br>"
+            "<b>Outputs</b>: class raster (UInt16: integer labels 0..65534 as themselves, "
+            "nodata 65535; other labels 1..C in sorted order, nodata 0; the labels are "
+            "category names, with a colour table) and confidence raster (float32, 0..1, "
+            "NaN = ocean).<br>"
+            + SCOPE_HELP
+            + "<br><br>"
+            + GRID_HELP
+            + "<br><br><b>Limits</b>: at least two classes, each with at least two training "
+            "pixels on land; training features over ocean are ignored; training pixels "
+            "must fit in memory (about 500 000 pixels)."
+        )
+
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.TRAINING,
+                self.tr("Training features (points or polygons)"),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.CLASS_FIELD, self.tr("Class field"), parentLayerParameterName=self.TRAINING
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.CLASSIFIER,
+                self.tr("Classifier"),
+                options=[
+                    self.tr("Nearest centroid (cosine)"),
+                    self.tr("Logistic regression"),
+                    self.tr("Random forest (needs scikit-learn)"),
+                ],
+                defaultValue=1,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.FOLDS,
+                self.tr("Cross-validation folds (0 = none)"),
+                QgsProcessingParameterNumber.Integer,
+                defaultValue=5,
+                minValue=0,
+                maxValue=20,
+            )
+        )
+        self.add_scope_parameter()
+        self.add_data_dir_parameter()
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Classes")))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_CONFIDENCE, self.tr("Confidence"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_CONFUSION,
+                self.tr("Confusion matrix"),
+                optional=True,
+                createByDefault=False,
+            )
+        )
+
+    def _samples(self, parameters: dict, context: Any, feedback: Any) -> list[tuple[Any, Any]]:
+        source = self.parameterAsSource(parameters, self.TRAINING, context)
+        if source is None:
+            raise SpecError("No training layer.")
+        name = self.parameterAsString(parameters, self.CLASS_FIELD, context)
+        if source.fields().indexOf(name) < 0:
+            raise SpecError(f"The training layer has no field {name!r}.")
+        samples: list[tuple[Any, Any]] = []
+        skipped = 0
+        for feat in source.getFeatures():
+            label = _plain(feat[name])
+            if label is None:
+                skipped += 1
+                continue
+            refs = features_to_references([feat], source.sourceCrs(), context.transformContext())
+            samples += [(r, label) for r in refs]
+        if skipped:
+            feedback.pushWarning(
+                self.tr("{0} training feature(s) without a class were skipped").format(skipped)
+            )
+        return samples
+
+    def process(
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        classifier = explore.CLASSIFIERS[self.parameterAsEnum(parameters, self.CLASSIFIER, context)]
+        folds = self.parameterAsInt(parameters, self.FOLDS, context)
+        samples = self._samples(parameters, context, feedback)
+        scope = self.scope_box(parameters, context, feedback)
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        conf_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)
+        source = self.open_product(parameters, context, feedback)
+        res = explore.classify(
+            source.reader,
+            samples,
+            scope,
+            classifier=classifier,
+            folds=folds,
+            progress=self.progress_to(feedback, 5.0, 90.0),
+            cancel=feedback.isCanceled,
+        )
+        names = [str(c) for c in res.classes]
+        feedback.pushInfo(
+            self.tr("{0} classes, {1} training pixels, classifier {2}").format(
+                len(names), res.n_training, classifier
+            )
+        )
+        if res.cv is not None:
+            feedback.pushInfo(
+                self.tr("{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}").format(
+                    res.cv.folds, res.cv.by, res.cv.accuracy
+                )
+            )
+            feedback.pushInfo(self.tr("Confusion matrix (rows = true, columns = predicted):"))
+            feedback.pushInfo("\t" + "\t".join(names))
+            for name, row in zip(names, res.cv.confusion, strict=True):
+                feedback.pushInfo(name + "\t" + "\t".join(str(int(v)) for v in row))
+        values, nodata = class_values(res.classes)
+        meta = {
+            "title": "Copernicus-Embed classes",
+            "file": source.info.path,
+            "year": 2021,
+            "classifier": classifier,
+            "classes": names,
+            "values": values,
+            "cv_accuracy": None if res.cv is None else res.cv.accuracy,
+            "bbox_4326": res.window.bounds,
+        }
+        write_class_geotiff(
+            res.labels,
+            res.window,
+            self.will_write(out_path),
+            names,
+            values,
+            nodata,
+            meta,
+            "class",
+        )
+        results: dict[str, Any] = {
+            self.OUTPUT: out_path,
+            self.OUTPUT_CONFIDENCE: None,
+            self.OUTPUT_CONFUSION: None,
+        }
+        if conf_path:
+            write_score_geotiff(
+                res.confidence, res.window, self.will_write(conf_path), meta, "confidence"
+            )
+            results[self.OUTPUT_CONFIDENCE] = conf_path
+        if res.cv is not None:
+            fields = QgsFields()
+            fields.append(QgsField("true_class", field_type("String")))
+            for n in names:
+                fields.append(QgsField(f"pred_{n}"[:63], field_type("Int")))
+            sink, dest = self.parameterAsSink(
+                parameters,
+                self.OUTPUT_CONFUSION,
+                context,
+                fields,
+                QgsWkbTypes.NoGeometry,
+                QgsCoordinateReferenceSystem(),
+            )
+            if sink is not None:
+                for n, row in zip(names, res.cv.confusion, strict=True):
+                    feat = QgsFeature(fields)
+                    feat.setAttributes([n, *(int(v) for v in row)])
+                    sink.addFeature(feat, QgsFeatureSink.FastInsert)
+                results[self.OUTPUT_CONFUSION] = dest
+        feedback.setProgress(100.0)
+        return results

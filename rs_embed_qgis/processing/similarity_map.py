@@ -1,0 +1,229 @@
+"""rs_embed:similarity_map: how much each pixel of a scope looks like the references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeatureRequest,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterRasterDestination,
+)
+
+from rs_embed_qgis.bridge.explore_outputs import (
+    extent_scope,
+    features_to_references,
+    write_score_geotiff,
+)
+from rs_embed_qgis.bridge.geometry import extent_to_lonlat_box, lonlat_box_to_spec
+from rs_embed_qgis.core import explore
+from rs_embed_qgis.core.adapter import Source, open_source
+from rs_embed_qgis.core.constants import PRODUCT_CRS
+from rs_embed_qgis.core.errors import SpecError
+from rs_embed_qgis.core.grid import LonLatBox
+from rs_embed_qgis.processing.base import RsEmbedAlgorithm
+
+GRID_HELP = (
+    "Results lie on the product's own grid: EPSG:4326, 0.25° pixels (about 28 km at the "
+    "equator), Copernicus-Embed year 2021; ocean pixels (no embedding) are no data."
+)
+SCOPE_HELP = (
+    "<b>Scope</b>: the extent to map (any CRS); empty = the whole product file (the globe). "
+    "It is snapped outward to whole 0.25° pixels and read in blocks of at most 256 MB."
+)
+REFERENCE_HELP = (
+    "<b>References</b>: point features (the pixel under each point) and/or polygon features "
+    "(the exact area-weighted mean of the cells they cover; selected features only when "
+    "the layer has a selection and 'selected features only' is ticked), and/or a "
+    "reference extent (its area-weighted mean). References over ocean are refused."
+)
+
+
+class ExploreAlgorithm(RsEmbedAlgorithm):
+    """Shared parameters of the explore algorithms: references, combine, metric, scope."""
+
+    REFERENCES = "REFERENCES"
+    REFERENCE_EXTENT = "REFERENCE_EXTENT"
+    COMBINE = "COMBINE"
+    METRIC = "METRIC"
+    SCOPE = "SCOPE"
+
+    def add_reference_parameters(self) -> None:
+        """REFERENCES (points/polygons), REFERENCE_EXTENT, COMBINE and METRIC."""
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.REFERENCES,
+                self.tr("Reference features (points or polygons)"),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterExtent(
+                self.REFERENCE_EXTENT, self.tr("Reference extent"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.COMBINE,
+                self.tr("Combine references"),
+                options=[
+                    self.tr("Mean vector"),
+                    self.tr("Medoid"),
+                    self.tr("Maximum over references"),
+                ],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.METRIC,
+                self.tr("Metric"),
+                options=[self.tr("Cosine similarity"), self.tr("Euclidean (minus distance)")],
+                defaultValue=0,
+            )
+        )
+
+    def add_scope_parameter(self) -> None:
+        """SCOPE: the extent explored (optional; empty = the whole file)."""
+        self.addParameter(
+            QgsProcessingParameterExtent(
+                self.SCOPE, self.tr("Scope (empty = whole product)"), optional=True
+            )
+        )
+
+    def open_product(self, parameters: dict, context: Any, feedback: Any) -> Source:
+        """The product file (no download inside QGIS) and its reader."""
+        data_dir = self.data_dir(self.parameterAsFile(parameters, self.DATA_DIR, context), feedback)
+        source = open_source(data_dir, download=False)
+        feedback.pushInfo(
+            self.tr("Reading {0} with the {1} reader").format(source.info.path, source.reader.name)
+        )
+        for w in source.warnings:
+            feedback.pushWarning(w)
+        return source
+
+    def scope_box(self, parameters: dict, context: Any, feedback: Any) -> LonLatBox | None:
+        """The scope as an EPSG:4326 box, or None for the whole file."""
+        if parameters.get(self.SCOPE) in (None, ""):
+            feedback.pushInfo(self.tr("Scope: the whole product file"))
+            return None
+        rect = self.parameterAsExtent(parameters, self.SCOPE, context)
+        crs = self.parameterAsExtentCrs(parameters, self.SCOPE, context)
+        box = extent_scope(rect, crs, context.transformContext())
+        if box is not None:
+            feedback.pushInfo(
+                self.tr("Scope in EPSG:4326: {0}").format(", ".join(f"{v:.4f}" for v in box))
+            )
+        return box
+
+    def references(self, parameters: dict, context: Any, feedback: Any) -> list[Any]:
+        """Point/polygon features and the reference extent as core references."""
+        refs: list[Any] = []
+        source = self.parameterAsSource(parameters, self.REFERENCES, context)
+        if source is not None:
+            feats = list(source.getFeatures(QgsFeatureRequest()))
+            refs += features_to_references(feats, source.sourceCrs(), context.transformContext())
+        if parameters.get(self.REFERENCE_EXTENT) not in (None, ""):
+            rect = self.parameterAsExtent(parameters, self.REFERENCE_EXTENT, context)
+            crs = self.parameterAsExtentCrs(parameters, self.REFERENCE_EXTENT, context)
+            if not crs.isValid():
+                crs = QgsCoordinateReferenceSystem(PRODUCT_CRS)
+            if not rect.isNull() and not rect.isEmpty():
+                box = extent_to_lonlat_box(rect, crs, context.transformContext())
+                refs.append(lonlat_box_to_spec(box))
+        if not refs:
+            raise SpecError(
+                "No reference: give reference features (points or polygons) or a reference extent."
+            )
+        feedback.pushInfo(self.tr("{0} reference(s)").format(len(refs)))
+        return refs
+
+    def combine_metric(self, parameters: dict, context: Any) -> tuple[str, str]:
+        """The chosen combine and metric as core names."""
+        combine = explore.COMBINES[self.parameterAsEnum(parameters, self.COMBINE, context)]
+        metric = explore.METRICS[self.parameterAsEnum(parameters, self.METRIC, context)]
+        return combine, metric
+
+
+class SimilarityMapAlgorithm(ExploreAlgorithm):
+    """A float32 raster of each pixel's similarity to the references."""
+
+    OUTPUT = "OUTPUT"
+
+    def name(self) -> str:
+        return "similarity_map"
+
+    def displayName(self) -> str:
+        return self.tr("Similarity map (Copernicus-Embed)")
+
+    def shortHelpString(self) -> str:
+        return self.tr(
+            "Scores every pixel of the scope by how much its 768-d Copernicus-Embed vector "
+            "looks like the references, and writes a float32 GeoTIFF (NaN = no data).<br><br>"
+            + REFERENCE_HELP
+            + "<br><b>Combine</b>: the mean of the reference vectors; their medoid (the "
+            "reference most similar to the others); or, per pixel, the maximum of the scores "
+            "over the references.<br><b>Metric</b>: cosine similarity (-1..1, 1 = same "
+            "direction), or Euclidean, written as <i>minus</i> the distance (<= 0, 0 = "
+            "identical) so that higher always means more similar.<br>"
+            + SCOPE_HELP
+            + "<br><br>"
+            + GRID_HELP
+            + "<br><br><b>Limits</b>: the whole globe (721 x 1440 pixels, 4 MB of scores) "
+            "is allowed; the product file is read in full for it (3.2 GB, faster once the "
+            "plugin's cache is prepared)."
+        )
+
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
+        self.add_reference_parameters()
+        self.add_scope_parameter()
+        self.add_data_dir_parameter()
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Similarity map"))
+        )
+
+    def process(
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        combine, metric = self.combine_metric(parameters, context)
+        refs = self.references(parameters, context, feedback)
+        scope = self.scope_box(parameters, context, feedback)
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        source = self.open_product(parameters, context, feedback)
+        sim = explore.similarity_map(
+            source.reader,
+            refs,
+            scope,
+            combine=combine,
+            metric=metric,
+            progress=self.progress_to(feedback, 5.0, 90.0),
+            cancel=feedback.isCanceled,
+        )
+        feedback.pushInfo(
+            self.tr("{0} land pixels scored; {1} from {2:.4f} to {3:.4f}").format(
+                sim.valid_pixels, metric, float(np.nanmin(sim.scores)), float(np.nanmax(sim.scores))
+            )
+        )
+        meta = {
+            "title": "Copernicus-Embed similarity",
+            "file": source.info.path,
+            "year": 2021,
+            "metric": metric,
+            "combine": combine,
+            "references": len(refs),
+            "bbox_4326": sim.bounds,
+        }
+        write_score_geotiff(sim.scores, sim.window, self.will_write(out_path), meta, metric)
+        feedback.setProgress(100.0)
+        return {self.OUTPUT: out_path}

@@ -1,0 +1,384 @@
+"""processing.run("rs_embed:similarity_map|similar_places|cluster|classify") against the fixture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from qgis.core import (
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsField,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsRasterLayer,
+    QgsRectangle,
+    QgsReferencedRectangle,
+    QgsVectorLayer,
+)
+
+from rs_embed_qgis.bridge.explore_outputs import (
+    class_values,
+    palette,
+    score_renderer,
+    write_score_geotiff,
+)
+from rs_embed_qgis.bridge.outputs import field_type
+from rs_embed_qgis.core import explore as ex
+from rs_embed_qgis.core.adapter import open_source
+from rs_embed_qgis.core.grid import Window
+from rs_embed_qgis.processing.provider import RsEmbedProvider
+from tests import product
+from tests.conftest import EUROPE
+
+WIN = Window(*EUROPE)
+
+
+class CancellingFeedback(QgsProcessingFeedback):
+    """Cancels itself after ``after`` isCanceled() calls; keeps the log."""
+
+    def __init__(self, after: int | None = None) -> None:
+        super().__init__()
+        self.after = after
+        self.calls = 0
+        self.infos: list[str] = []
+
+    def pushInfo(self, text: str) -> None:  # noqa: N802 - QGIS API
+        self.infos.append(text)
+
+    def isCanceled(self) -> bool:  # noqa: N802
+        self.calls += 1
+        if self.after is not None and self.calls > self.after:
+            self.cancel()
+        return super().isCanceled()
+
+
+@pytest.fixture(scope="module")
+def provider(qgis_processing):
+    prov = RsEmbedProvider()
+    assert QgsApplication.processingRegistry().addProvider(prov)
+    yield prov
+    QgsApplication.processingRegistry().removeProvider(prov)
+
+
+def run(alg: str, params: dict, feedback=None) -> dict:
+    import processing
+
+    return processing.run(alg, params, feedback=feedback)
+
+
+def lonlat(row: int, col: int) -> tuple[float, float]:
+    return -180.0 + 0.25 * col, 90.0 - 0.25 * row
+
+
+def truth() -> tuple[np.ndarray, np.ndarray]:
+    rr, cc = np.meshgrid(
+        np.arange(WIN.row0, WIN.row1), np.arange(WIN.col0, WIN.col1), indexing="ij"
+    )
+    land = product.land_mask(rr, cc)
+    vals = product.pixel_values(rr, cc).astype(np.float64)
+    vals[~land] = 0
+    return vals, land
+
+
+def points_layer(pixels, labels=None, crs: str = "EPSG:4326", kind: str = "String"):
+    layer = QgsVectorLayer(f"Point?crs={crs}", "pts", "memory")
+    pr = layer.dataProvider()
+    pr.addAttributes([QgsField("cls", field_type(kind))])
+    layer.updateFields()
+    feats = []
+    for i, (r, c) in enumerate(pixels):
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(*lonlat(r, c))))
+        f.setAttributes([None if labels is None else labels[i]])
+        feats.append(f)
+    pr.addFeatures(feats)
+    return layer
+
+
+def read(path: str) -> tuple[np.ndarray, object]:
+    with rasterio.open(path) as src:
+        return src.read(1), src
+
+
+def test_similarity_map_equals_cosine_on_the_product_grid(provider, europe_dir, tmp_path) -> None:
+    vals, land = truth()
+    out = str(tmp_path / "sim.tif")
+    res = run(
+        "rs_embed:similarity_map",
+        {
+            "REFERENCES": points_layer([(160, 760), (150, 700)]),
+            "COMBINE": 2,  # maximum over references
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": out,
+        },
+    )
+    assert res["OUTPUT"] == out
+    with rasterio.open(out) as src:
+        arr = src.read(1)
+        assert src.dtypes[0] == "float32"
+        assert src.crs.to_epsg() == 4326
+        t = src.transform
+        assert (t.a, t.e, t.c, t.f) == (0.25, -0.25, -180.125 + 0.25 * 680, 90.125 - 0.25 * 120)
+    assert arr.shape == WIN.shape
+    assert np.array_equal(np.isnan(arr), ~land)
+    refs = [vals[160 - 120, 760 - 680], vals[150 - 120, 700 - 680]]
+    x = vals[land]
+    cos = np.stack([x @ r / (np.linalg.norm(x, axis=1) * np.linalg.norm(r)) for r in refs])
+    np.testing.assert_allclose(arr[land], cos.max(0), atol=2e-6)
+    assert arr[160 - 120, 760 - 680] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_similarity_map_reference_extent_scope_and_euclidean(provider, europe_dir, tmp_path):
+    vals, land = truth()
+    out = str(tmp_path / "sim_box.tif")
+    # A reference box on pixel edges (rows 150..152, cols 700..702) in EPSG:3857.
+    crs = QgsCoordinateReferenceSystem("EPSG:3857")
+    from qgis.core import QgsCoordinateTransform, QgsProject
+
+    ct = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"), crs, QgsProject.instance()
+    )
+    x0, y1 = -180.125 + 0.25 * 700, 90.125 - 0.25 * 150
+    x1, y0 = -180.125 + 0.25 * 702, 90.125 - 0.25 * 152
+    rect = ct.transformBoundingBox(QgsRectangle(x0, y0, x1, y1))
+    run(
+        "rs_embed:similarity_map",
+        {
+            "REFERENCE_EXTENT": QgsReferencedRectangle(rect, crs),
+            "METRIC": 1,
+            "SCOPE": "0,10,45,50 [EPSG:4326]",
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": out,
+        },
+    )
+    from rs_embed_qgis.core.grid import cell_areas_m2
+
+    w = np.repeat(cell_areas_m2(np.arange(150, 152)), 2)
+    ref = (w[:, None] * vals[30:32, 20:22].reshape(-1, 768)).sum(0) / w.sum()
+    with rasterio.open(out) as src:
+        arr = src.read(1)
+        col0 = round((src.transform.c + 180.125) / 0.25)
+        row0 = round((90.125 - src.transform.f) / 0.25)
+    assert (row0, col0) == (160, 720)  # lat 50 .. 45, lon 0 .. 10 snapped outward
+    sub_v = vals[row0 - 120 : row0 - 120 + arr.shape[0], col0 - 680 : col0 - 680 + arr.shape[1]]
+    sub_l = land[row0 - 120 : row0 - 120 + arr.shape[0], col0 - 680 : col0 - 680 + arr.shape[1]]
+    expect = -np.linalg.norm(sub_v[sub_l] - ref, axis=1)
+    np.testing.assert_allclose(arr[sub_l], expect, rtol=1e-5, atol=1e-4)
+
+
+def test_similarity_map_clear_errors(provider, europe_dir, tmp_path) -> None:
+    with pytest.raises(QgsProcessingException, match="No reference"):
+        run(
+            "rs_embed:similarity_map",
+            {"DATA_DIR": str(europe_dir), "OUTPUT": str(tmp_path / "a.tif")},
+        )
+    with pytest.raises(QgsProcessingException, match="ocean"):
+        run(
+            "rs_embed:similarity_map",
+            {
+                "REFERENCES": points_layer([(190, 700)]),
+                "DATA_DIR": str(europe_dir),
+                "OUTPUT": str(tmp_path / "b.tif"),
+            },
+        )
+    assert not (tmp_path / "a.tif").exists() and not (tmp_path / "b.tif").exists()
+
+
+def test_cancel_leaves_no_output(provider, europe_dir, tmp_path) -> None:
+    for alg, extra in (
+        ("rs_embed:similarity_map", {"REFERENCES": points_layer([(160, 760)])}),
+        ("rs_embed:cluster", {"K": 3}),
+    ):
+        out = tmp_path / f"{alg.split(':')[1]}.tif"
+        fb = CancellingFeedback(after=2)
+        with pytest.raises(QgsProcessingException, match="Cancel"):
+            run(alg, {**extra, "DATA_DIR": str(europe_dir), "OUTPUT": str(out)}, fb)
+        assert not out.exists()
+        assert not (tmp_path / f"{out.name}.aux.xml").exists()
+
+
+def test_cluster_raster_and_table(provider, europe_dir, tmp_path) -> None:
+    vals, land = truth()
+    out = str(tmp_path / "clusters.tif")
+    res = run(
+        "rs_embed:cluster",
+        {"K": 4, "SEED": 2, "DATA_DIR": str(europe_dir), "OUTPUT": out, "OUTPUT_TABLE": "memory:"},
+    )
+    with rasterio.open(out) as src:
+        arr = src.read(1)
+        assert src.dtypes[0] == "uint16"
+        assert src.nodata == 0
+        cmap = src.colormap(1)
+    assert np.array_equal(arr == 0, ~land)
+    assert set(np.unique(arr[land])) == {1, 2, 3, 4}
+    for i, rgb in enumerate(palette(4), start=1):
+        assert cmap[i][:3] == rgb
+    reader = open_source(str(europe_dir), download=False).reader
+    core = ex.cluster(reader, k=4, seed=2)
+    np.testing.assert_array_equal(arr.astype(int) - 1, np.where(land, core.labels, -1))
+    table = res["OUTPUT_TABLE"]
+    rows = sorted((f["cluster"], f["pixels"], f["share"]) for f in table.getFeatures())
+    assert [r[0] for r in rows] == [1, 2, 3, 4]
+    assert sum(r[1] for r in rows) == int(land.sum())
+    assert [r[1] for r in rows] == [int((arr == i).sum()) for i in range(1, 5)]
+    assert sum(r[2] for r in rows) == pytest.approx(1.0)
+    layer = QgsRasterLayer(out, "clusters")
+    assert layer.isValid()
+    assert layer.renderer().type() == "paletted"
+
+
+def test_similar_places_points(provider, europe_dir) -> None:
+    vals, _land = truth()
+    res = run(
+        "rs_embed:similar_places",
+        {
+            "REFERENCES": points_layer([(160, 760)]),
+            "K": 6,
+            "MIN_DISTANCE_KM": 150.0,
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": "memory:",
+        },
+    )
+    layer = res["OUTPUT"]
+    assert layer.crs().authid() == "EPSG:4326"
+    feats = sorted(layer.getFeatures(), key=lambda f: f["rank"])
+    assert [f["rank"] for f in feats] == list(range(1, 7))
+    ref = vals[40, 80]
+    for f in feats:
+        r, c = f["row"], f["col"]
+        assert (f["lon"], f["lat"]) == lonlat(r, c)
+        p = f.geometry().asPoint()
+        assert (p.x(), p.y()) == (f["lon"], f["lat"])
+        v = vals[r - 120, c - 680]
+        cos = float(v @ ref / (np.linalg.norm(v) * np.linalg.norm(ref)))
+        assert f["similarity"] == pytest.approx(cos, abs=2e-6)
+    assert feats[0]["similarity"] == pytest.approx(1.0, abs=1e-6)
+    for i, a in enumerate(feats):
+        for b in feats[:i]:
+            assert ex.great_circle_km(a["lon"], a["lat"], b["lon"], b["lat"]) >= 150.0
+
+
+REGIONS = {
+    "belt": (range(120, 140, 3), range(805, 840, 3)),
+    "west": (range(145, 175, 3), range(680, 715, 3)),
+    "east": (range(145, 175, 3), range(800, 840, 3)),
+}
+
+
+def training_layer(int_labels: bool = False) -> QgsVectorLayer:
+    pixels, labels = [], []
+    for i, (name, (rows, cols)) in enumerate(REGIONS.items()):
+        for r in rows:
+            for c in cols:
+                pixels.append((r, c))
+                labels.append(10 * (i + 1) if int_labels else name)
+    return points_layer(pixels, labels, kind="Int" if int_labels else "String")
+
+
+def test_classify_outputs_accuracy_and_confusion(provider, europe_dir, tmp_path) -> None:
+    _vals, land = truth()
+    out = str(tmp_path / "classes.tif")
+    conf = str(tmp_path / "confidence.tif")
+    fb = CancellingFeedback()
+    layer = training_layer()
+    res = run(
+        "rs_embed:classify",
+        {
+            "TRAINING": layer,
+            "CLASS_FIELD": "cls",
+            "CLASSIFIER": 1,
+            "FOLDS": 4,
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": out,
+            "OUTPUT_CONFIDENCE": conf,
+            "OUTPUT_CONFUSION": "memory:",
+        },
+        fb,
+    )
+    assert any("accuracy" in t and "100.0%" in t for t in fb.infos), fb.infos
+    with rasterio.open(out) as src:
+        arr = src.read(1)
+        assert src.nodata == 0
+        assert src.dtypes[0] == "uint16"
+    assert np.array_equal(arr == 0, ~land)
+    # String labels -> 1..C in sorted order: belt 1, east 2, west 3.
+    assert arr[130 - 120, 820 - 680] == 1
+    assert arr[160 - 120, 820 - 680] == 2
+    assert arr[160 - 120, 700 - 680] == 3
+    with rasterio.open(conf) as src:
+        c = src.read(1)
+    assert np.array_equal(np.isnan(c), ~land)
+    assert np.nanmin(c) >= 0 and np.nanmax(c) <= 1
+    table = res["OUTPUT_CONFUSION"]
+    rows = {
+        f["true_class"]: [f["pred_belt"], f["pred_east"], f["pred_west"]]
+        for f in table.getFeatures()
+    }
+    assert sum(sum(r) for r in rows.values()) == layer.featureCount()
+    n = {k: len(rr) * len(cc) for k, (rr, cc) in REGIONS.items()}
+    # 100 % accuracy: a diagonal matrix of the training pixels of each class.
+    assert rows == {
+        "belt": [n["belt"], 0, 0],
+        "east": [0, n["east"], 0],
+        "west": [0, 0, n["west"]],
+    }
+
+
+def test_classify_integer_labels_and_one_sample_class(provider, europe_dir, tmp_path) -> None:
+    out = str(tmp_path / "int_classes.tif")
+    run(
+        "rs_embed:classify",
+        {
+            "TRAINING": training_layer(int_labels=True),
+            "CLASS_FIELD": "cls",
+            "CLASSIFIER": 0,
+            "FOLDS": 0,
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": out,
+        },
+    )
+    with rasterio.open(out) as src:
+        arr = src.read(1)
+        assert src.nodata == 65535
+    assert set(np.unique(arr)) <= {10, 20, 30, 65535}
+    assert arr[160 - 120, 700 - 680] == 20
+    assert class_values([10, 20, 30]) == ([10, 20, 30], 65535)
+    assert class_values(["a", "b"]) == ([1, 2], 0)
+    bad = points_layer([(160, 760), (161, 760), (130, 820)], ["a", "a", "b"])
+    with pytest.raises(QgsProcessingException, match="only one training pixel"):
+        run(
+            "rs_embed:classify",
+            {
+                "TRAINING": bad,
+                "CLASS_FIELD": "cls",
+                "DATA_DIR": str(europe_dir),
+                "OUTPUT": str(tmp_path / "bad.tif"),
+            },
+        )
+    assert not (tmp_path / "bad.tif").exists()
+
+
+def alpha(block, row: int, col: int) -> int:
+    from qgis.PyQt.QtGui import QColor
+
+    return QColor.fromRgba(block.color(row, col)).alpha()
+
+
+def test_threshold_renderer_hides_pixels_below(qgis_iface, tmp_path) -> None:
+    scores = np.array([[0.1, 0.5], [0.9, np.nan]], dtype=np.float32)
+    path = write_score_geotiff(scores, Window(100, 102, 700, 702), str(tmp_path / "s.tif"))
+    layer = QgsRasterLayer(path, "s")
+    assert layer.isValid()
+    renderer = score_renderer(layer, 0.1, 0.9, threshold=0.6)
+    block = renderer.block(1, layer.extent(), 2, 2)
+    assert alpha(block, 0, 0) == 0  # 0.1 < threshold
+    assert alpha(block, 0, 1) == 0  # 0.5 < threshold
+    assert alpha(block, 1, 0) == 255  # 0.9 shown
+    assert alpha(block, 1, 1) == 0  # no data
+    shown = score_renderer(layer, 0.1, 0.9)
+    block = shown.block(1, layer.extent(), 2, 2)
+    assert alpha(block, 0, 0) == 255 and alpha(block, 0, 1) == 255
