@@ -33,6 +33,7 @@ from rs_embed_qgis.core.grid import Window
 from rs_embed_qgis.processing.provider import RsEmbedProvider
 from tests import product
 from tests.conftest import EUROPE
+from tests.qgis.util import wait_for
 
 WIN = Window(*EUROPE)
 
@@ -382,3 +383,105 @@ def test_threshold_renderer_hides_pixels_below(qgis_iface, tmp_path) -> None:
     shown = score_renderer(layer, 0.1, 0.9)
     block = shown.block(1, layer.extent(), 2, 2)
     assert alpha(block, 0, 0) == 255 and alpha(block, 0, 1) == 255
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+@pytest.fixture()
+def panel(qgis_iface, qgis_new_project, europe_dir):
+    from rs_embed_qgis.gui.explore_panel import SCOPE_ALL, ExplorePanel
+
+    p = ExplorePanel(qgis_iface)
+    p.set_data_dir(str(europe_dir))
+    p.scope_combo.setCurrentIndex(p.scope_combo.findData(SCOPE_ALL))
+    yield p
+    p.cancel()
+    wait_for(lambda: not p.tasks)
+    p.deleteLater()
+
+
+def test_panel_similarity_map_and_live_threshold(panel) -> None:
+    import time
+
+    from qgis.core import QgsProject
+
+    _vals, land = truth()
+    seen: list = []
+    panel.similarity_layer_ready.connect(seen.append)
+    assert not panel.similarity_button.isEnabled()
+    panel.add_point_reference(*lonlat(160, 760))
+    panel.add_point_reference(*lonlat(150, 700))
+    assert panel.ref_list.count() == 2 and panel.similarity_button.isEnabled()
+    panel.ref_list.setCurrentRow(1)
+    panel.remove_selected_references()
+    assert panel.references() == [lonlat(160, 760)]
+    panel.compute_similarity()
+    wait_for(lambda: not panel.tasks)
+    assert len(seen) == 1, panel.status.text()
+    layer = seen[0]
+    assert layer.id() in QgsProject.instance().mapLayers()
+    with rasterio.open(layer.source()) as src:
+        arr = src.read(1)
+    assert np.array_equal(np.isnan(arr), ~land)
+    assert arr[40, 80] == pytest.approx(1.0, abs=1e-6)
+    lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+    assert panel._range == pytest.approx((lo, hi))
+    # The threshold only swaps the renderer: well under 50 ms, pixels below hidden.
+    changed: list = []
+    panel.threshold_changed.connect(changed.append)
+    t0 = time.perf_counter()
+    panel.set_threshold(0.99)
+    assert time.perf_counter() - t0 < 0.05
+    assert changed and changed[-1] == pytest.approx(0.99, abs=(hi - lo) / 1000)
+    renderer = layer.renderer()
+    assert renderer.type() == "singlebandpseudocolor"
+    assert renderer.classificationMin() == pytest.approx(changed[-1])
+    block = renderer.block(1, layer.extent(), arr.shape[1], arr.shape[0])
+    below = (arr < changed[-1] - 1e-6) & land
+    assert below.any()
+    r, c = np.argwhere(below)[0]
+    assert alpha(block, int(r), int(c)) == 0
+    assert alpha(block, 40, 80) == 255
+    panel.set_threshold(None)
+    assert panel.threshold() is None
+    assert layer.renderer().classificationMin() == pytest.approx(lo)
+
+
+def test_panel_places_and_clusters(panel) -> None:
+    places: list = []
+    clusters: list = []
+    panel.places_layer_ready.connect(places.append)
+    panel.cluster_layer_ready.connect(clusters.append)
+    panel.add_point_reference(*lonlat(160, 760))
+    panel.places_k.setValue(4)
+    panel.places_km.setValue(150)
+    panel.find_places()
+    panel.cluster_k.setValue(3)
+    panel.run_clustering()
+    wait_for(lambda: not panel.tasks)
+    assert len(places) == 1 and len(clusters) == 1, panel.status.text()
+    feats = sorted(places[0].getFeatures(), key=lambda f: f["rank"])
+    assert [f["rank"] for f in feats] == [1, 2, 3, 4]
+    assert (feats[0]["row"], feats[0]["col"]) == (160, 760)
+    with rasterio.open(clusters[0].source()) as src:
+        assert set(np.unique(src.read(1))) == {0, 1, 2, 3}
+
+
+def test_panel_cancel_and_errors(panel) -> None:
+    messages: list = []
+    panel.message.connect(lambda text, level: messages.append(text))
+    assert panel.compute_similarity() is None
+    assert "reference" in messages[-1]
+    panel.add_point_reference(*lonlat(190, 700))  # ocean
+    panel.compute_similarity()
+    wait_for(lambda: not panel.tasks)
+    assert "ocean" in messages[-1]
+    assert panel.similarity_layer is None
+    panel.clear_references()
+    assert panel.references() == [] and not panel.similarity_button.isEnabled()
+    panel.add_point_reference(*lonlat(160, 760))
+    task = panel.compute_similarity()
+    task.cancel()
+    wait_for(lambda: not panel.tasks)
+    assert panel.similarity_layer is None

@@ -1,0 +1,477 @@
+"""The dock's "Explore" panel: references, similarity map with a live threshold, places, k-means.
+
+The panel owns no map tool: whoever wires it into the dock calls ``add_point_reference``
+and ``add_box_reference`` from its map tools (EPSG:4326 coordinates). Work runs in
+QgsTasks (``run()`` reads and writes files, never touches widgets or the project);
+``finished`` adds the layer to the project on the main thread. The threshold slider only
+swaps the similarity layer's renderer: nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rs_embed_qgis.bridge.explore_outputs import (
+    extent_scope,
+    features_to_references,
+    place_feature,
+    places_fields,
+    score_renderer,
+    write_class_geotiff,
+    write_score_geotiff,
+)
+from rs_embed_qgis.core import explore
+from rs_embed_qgis.core.adapter import open_source
+from rs_embed_qgis.core.constants import PRODUCT_CRS
+from rs_embed_qgis.core.grid import LonLatBox
+from rs_embed_qgis.core.specs import BBox
+from rs_embed_qgis.gui.tasks import OK, RsEmbedTask
+from rs_embed_qgis.i18n import tr
+from rs_embed_qgis.settings import effective_data_dir
+
+SCOPE_MAP = "map"
+SCOPE_ALL = "all"
+SLIDER_STEPS = 1000
+
+
+class ExploreTask(RsEmbedTask):
+    """Run ``job(report, cancel)`` in the worker thread; its return value is ``result``."""
+
+    def __init__(self, description: str, job: Callable[[Any, Any], Any]) -> None:
+        super().__init__(description)
+        self.job = job
+
+    def work(self) -> Any:
+        """The job, with this task's progress and cancel."""
+        return self.job(self.report, self.isCanceled)
+
+
+class ExplorePanel(QWidget):
+    """References, similarity map + threshold, places like this and clustering, for the dock."""
+
+    references_changed = pyqtSignal(int)
+    threshold_changed = pyqtSignal(float)
+    similarity_layer_ready = pyqtSignal(object)
+    places_layer_ready = pyqtSignal(object)
+    cluster_layer_ready = pyqtSignal(object)
+    message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
+
+    def __init__(self, iface: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.iface = iface
+        self._refs: list[Any] = []
+        self.tasks: list[ExploreTask] = []
+        self.similarity_layer: QgsRasterLayer | None = None
+        self._range: tuple[float, float] = (0.0, 1.0)
+        self._folder: str | None = None
+        self._data_dir: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._build_references())
+        layout.addWidget(self._build_similarity())
+        layout.addWidget(self._build_places())
+        layout.addWidget(self._build_cluster())
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ widgets
+
+    def _build_references(self) -> QGroupBox:
+        box = QGroupBox(tr("References"))
+        lay = QVBoxLayout(box)
+        self.ref_list = QListWidget()
+        self.ref_list.setMaximumHeight(90)
+        lay.addWidget(self.ref_list)
+        row = QHBoxLayout()
+        self.use_selection_button = QPushButton(tr("Add selected features"))
+        self.use_selection_button.clicked.connect(self.use_selected_features)
+        self.remove_button = QPushButton(tr("Remove"))
+        self.remove_button.clicked.connect(self.remove_selected_references)
+        self.clear_button = QPushButton(tr("Clear"))
+        self.clear_button.clicked.connect(self.clear_references)
+        for b in (self.use_selection_button, self.remove_button, self.clear_button):
+            row.addWidget(b)
+        lay.addLayout(row)
+        form = QFormLayout()
+        self.combine_combo = QComboBox()
+        for name, label in zip(
+            explore.COMBINES,
+            (tr("Mean vector"), tr("Medoid"), tr("Maximum over references")),
+            strict=True,
+        ):
+            self.combine_combo.addItem(label, name)
+        self.metric_combo = QComboBox()
+        self.metric_combo.addItem(tr("Cosine"), "cosine")
+        self.metric_combo.addItem(tr("Euclidean (minus distance)"), "euclidean")
+        self.scope_combo = QComboBox()
+        self.scope_combo.addItem(tr("Map extent"), SCOPE_MAP)
+        self.scope_combo.addItem(tr("Whole product"), SCOPE_ALL)
+        form.addRow(tr("Combine"), self.combine_combo)
+        form.addRow(tr("Metric"), self.metric_combo)
+        form.addRow(tr("Scope"), self.scope_combo)
+        lay.addLayout(form)
+        return box
+
+    def _build_similarity(self) -> QGroupBox:
+        box = QGroupBox(tr("Similarity map"))
+        lay = QVBoxLayout(box)
+        self.similarity_button = QPushButton(tr("Compute similarity map"))
+        self.similarity_button.clicked.connect(self.compute_similarity)
+        lay.addWidget(self.similarity_button)
+        row = QHBoxLayout()
+        self.threshold_check = QCheckBox(tr("Hide below"))
+        self.threshold_check.toggled.connect(self._slider_moved)
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
+        self.threshold_slider.setRange(0, SLIDER_STEPS)
+        self.threshold_slider.setValue(SLIDER_STEPS // 2)
+        self.threshold_slider.valueChanged.connect(self._slider_moved)
+        self.threshold_label = QLabel("-")
+        row.addWidget(self.threshold_check)
+        row.addWidget(self.threshold_slider, 1)
+        row.addWidget(self.threshold_label)
+        lay.addLayout(row)
+        return box
+
+    def _build_places(self) -> QGroupBox:
+        box = QGroupBox(tr("Places like this"))
+        form = QFormLayout(box)
+        self.places_k = QSpinBox()
+        self.places_k.setRange(1, 10000)
+        self.places_k.setValue(50)
+        self.places_km = QSpinBox()
+        self.places_km.setRange(0, 20000)
+        self.places_km.setValue(100)
+        self.places_km.setSuffix(" km")
+        self.places_button = QPushButton(tr("Find places"))
+        self.places_button.clicked.connect(self.find_places)
+        form.addRow(tr("Number"), self.places_k)
+        form.addRow(tr("Min. distance"), self.places_km)
+        form.addRow(self.places_button)
+        return box
+
+    def _build_cluster(self) -> QGroupBox:
+        box = QGroupBox(tr("Clustering (k-means)"))
+        form = QFormLayout(box)
+        self.cluster_k = QSpinBox()
+        self.cluster_k.setRange(0, 254)
+        self.cluster_k.setValue(8)
+        self.cluster_k.setSpecialValueText(tr("auto"))
+        self.cluster_button = QPushButton(tr("Cluster the scope"))
+        self.cluster_button.clicked.connect(self.run_clustering)
+        form.addRow(tr("Clusters"), self.cluster_k)
+        form.addRow(self.cluster_button)
+        return box
+
+    # ------------------------------------------------------------------ references
+
+    def references(self) -> list[Any]:
+        """The current references (core specs / (lon, lat) points), in order."""
+        return list(self._refs)
+
+    def _add(self, ref: Any, label: str) -> None:
+        self._refs.append(ref)
+        self.ref_list.addItem(label)
+        self._references_changed()
+
+    def add_point_reference(self, lon: float, lat: float) -> None:
+        """A clicked point (EPSG:4326): the product pixel under it."""
+        self._add((float(lon), float(lat)), tr("Point {0:.3f}, {1:.3f}").format(lon, lat))
+
+    def add_box_reference(self, box: LonLatBox) -> None:
+        """A drawn rectangle (EPSG:4326 box): its exact area-weighted mean."""
+        w, s, e, n = (float(v) for v in box)
+        self._add(
+            BBox(w, s, e, n), tr("Box {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}").format(w, s, e, n)
+        )
+
+    def use_selected_features(self) -> int:
+        """Add the selected point/polygon features of the active layer; returns how many."""
+        layer = self.iface.activeLayer() if self.iface is not None else None
+        if not isinstance(layer, QgsVectorLayer) or layer.selectedFeatureCount() == 0:
+            self._say(
+                tr("Select point or polygon features in a vector layer first."),
+                Qgis.MessageLevel.Warning,
+            )
+            return 0
+        try:
+            refs = features_to_references(
+                layer.selectedFeatures(), layer.crs(), QgsProject.instance().transformContext()
+            )
+        except Exception as exc:  # shown, not raised: a bad geometry must not break the dock
+            self._say(str(exc), Qgis.MessageLevel.Warning)
+            return 0
+        for i, ref in enumerate(refs, start=1):
+            self._add(ref, tr("{0} feature {1}").format(layer.name(), i))
+        return len(refs)
+
+    def remove_selected_references(self) -> None:
+        """Remove the references selected in the list."""
+        rows = sorted((self.ref_list.row(it) for it in self.ref_list.selectedItems()), reverse=True)
+        for r in rows:
+            self.ref_list.takeItem(r)
+            del self._refs[r]
+        self._references_changed()
+
+    def clear_references(self) -> None:
+        """Remove every reference."""
+        self.ref_list.clear()
+        self._refs.clear()
+        self._references_changed()
+
+    def _references_changed(self) -> None:
+        self._update_buttons()
+        self.references_changed.emit(len(self._refs))
+
+    def _update_buttons(self) -> None:
+        has = bool(self._refs)
+        self.similarity_button.setEnabled(has)
+        self.places_button.setEnabled(has)
+        self.remove_button.setEnabled(has)
+        self.clear_button.setEnabled(has)
+        has_layer = self.similarity_layer is not None
+        self.threshold_slider.setEnabled(has_layer)
+        self.threshold_check.setEnabled(has_layer)
+
+    # ------------------------------------------------------------------ scope and runs
+
+    def set_data_dir(self, path: str | None) -> None:
+        """The data directory to read (None: the plugin setting, else $RS_EMBED_COP_DIR)."""
+        self._data_dir = path
+
+    def data_dir(self) -> str:
+        """The data directory the next run reads."""
+        return self._data_dir or effective_data_dir(None)[0]
+
+    def scope_box(self) -> LonLatBox | None:
+        """The scope: the map canvas extent in EPSG:4326, or None for the whole product."""
+        if self.scope_combo.currentData() == SCOPE_ALL or self.iface is None:
+            return None
+        canvas = self.iface.mapCanvas()
+        crs = canvas.mapSettings().destinationCrs()
+        if not crs.isValid():
+            crs = QgsCoordinateReferenceSystem(PRODUCT_CRS)
+        return extent_scope(canvas.extent(), crs, QgsProject.instance().transformContext())
+
+    def _out_path(self, stem: str) -> str:
+        if self._folder is None:
+            self._folder = tempfile.mkdtemp(prefix="rs_embed_explore_")
+        n = len(os.listdir(self._folder))
+        return os.path.join(self._folder, f"{stem}_{n + 1}.tif")
+
+    def _start(self, description: str, job: Callable, on_ok: Callable[[Any], None]) -> ExploreTask:
+        task = ExploreTask(description, job)
+        self.tasks.append(task)
+
+        def done(t: ExploreTask) -> None:
+            if t in self.tasks:
+                self.tasks.remove(t)
+            if t.outcome == OK:
+                on_ok(t.result)
+            elif t.exception is not None:
+                self._say(str(t.exception), Qgis.MessageLevel.Critical)
+            else:
+                self._say(tr("Cancelled."), Qgis.MessageLevel.Info)
+
+        task.done.connect(done)
+        QgsApplication.taskManager().addTask(task)
+        self._say(description + "…", Qgis.MessageLevel.Info)
+        return task
+
+    def cancel(self) -> None:
+        """Cancel every running task of the panel."""
+        for t in list(self.tasks):
+            t.cancel()
+
+    def compute_similarity(self) -> ExploreTask | None:
+        """Start the similarity map of the references over the scope (a task)."""
+        if not self._refs:
+            self._say(tr("Add at least one reference first."), Qgis.MessageLevel.Warning)
+            return None
+        refs, scope = self.references(), self.scope_box()
+        combine = self.combine_combo.currentData()
+        metric = self.metric_combo.currentData()
+        data_dir = self.data_dir()
+        path = self._out_path("similarity")
+
+        def job(report: Any, cancel: Any) -> tuple[str, float, float]:
+            src = open_source(data_dir, download=False)
+            sim = explore.similarity_map(
+                src.reader,
+                refs,
+                scope,
+                combine=combine,
+                metric=metric,
+                progress=report,
+                cancel=cancel,
+            )
+            meta = {"title": "Copernicus-Embed similarity", "file": src.info.path, "year": 2021}
+            write_score_geotiff(sim.scores, sim.window, path, meta, metric)
+            import numpy as np
+
+            return path, float(np.nanmin(sim.scores)), float(np.nanmax(sim.scores))
+
+        def ok(result: tuple[str, float, float]) -> None:
+            out, lo, hi = result
+            layer = QgsRasterLayer(out, tr("Similarity ({0})").format(metric))
+            QgsProject.instance().addMapLayer(layer)
+            self.set_similarity_layer(layer, lo, hi)
+            self.similarity_layer_ready.emit(layer)
+            self._say(
+                tr("Similarity map ready: {0:.3f} .. {1:.3f}").format(lo, hi),
+                Qgis.MessageLevel.Success,
+            )
+
+        return self._start(tr("Computing the similarity map"), job, ok)
+
+    def find_places(self) -> ExploreTask | None:
+        """Start "places like this" (a task); the result is a point layer."""
+        if not self._refs:
+            self._say(tr("Add at least one reference first."), Qgis.MessageLevel.Warning)
+            return None
+        refs, scope = self.references(), self.scope_box()
+        combine = self.combine_combo.currentData()
+        metric = self.metric_combo.currentData()
+        k, km = self.places_k.value(), float(self.places_km.value())
+        data_dir = self.data_dir()
+
+        def job(report: Any, cancel: Any) -> list[Any]:
+            src = open_source(data_dir, download=False)
+            return explore.similar_places(
+                src.reader,
+                refs,
+                scope,
+                k=k,
+                min_distance_km=km,
+                combine=combine,
+                metric=metric,
+                progress=report,
+                cancel=cancel,
+            )
+
+        def ok(places: list[Any]) -> None:
+            layer = QgsVectorLayer(f"Point?crs={PRODUCT_CRS}", tr("Places like this"), "memory")
+            fields = places_fields()
+            layer.dataProvider().addAttributes(fields.toList())
+            layer.updateFields()
+            layer.dataProvider().addFeatures([place_feature(p, fields) for p in places])
+            QgsProject.instance().addMapLayer(layer)
+            self.places_layer_ready.emit(layer)
+            self._say(tr("{0} places found").format(len(places)), Qgis.MessageLevel.Success)
+
+        return self._start(tr("Finding places like this"), job, ok)
+
+    def run_clustering(self) -> ExploreTask:
+        """Start k-means over the scope (a task); the result is a categorical raster."""
+        scope, k = self.scope_box(), self.cluster_k.value()
+        data_dir = self.data_dir()
+        path = self._out_path("clusters")
+
+        def job(report: Any, cancel: Any) -> tuple[str, int]:
+            src = open_source(data_dir, download=False)
+            res = explore.cluster(src.reader, scope, k=k, progress=report, cancel=cancel)
+            names = [f"Cluster {i + 1}" for i in range(res.k)]
+            write_class_geotiff(res.labels, res.window, path, names, meta={"k": res.k})
+            return path, res.k
+
+        def ok(result: tuple[str, int]) -> None:
+            out, kk = result
+            layer = QgsRasterLayer(out, tr("Clusters (k = {0})").format(kk))
+            QgsProject.instance().addMapLayer(layer)
+            self.cluster_layer_ready.emit(layer)
+            self._say(tr("{0} clusters").format(kk), Qgis.MessageLevel.Success)
+
+        return self._start(tr("Clustering"), job, ok)
+
+    # ------------------------------------------------------------------ threshold
+
+    def set_similarity_layer(
+        self,
+        layer: QgsRasterLayer | None,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> None:
+        """The layer the slider acts on, and its score range (read from it when not given)."""
+        self.similarity_layer = layer
+        if layer is not None:
+            if minimum is None or maximum is None:
+                from rs_embed_qgis.bridge.explore_outputs import score_range
+
+                minimum, maximum = score_range(layer)
+            self._range = (float(minimum), float(maximum))
+            self._apply()
+        self._update_buttons()
+
+    def threshold(self) -> float | None:
+        """The threshold in score units, or None when pixels below are shown."""
+        if not self.threshold_check.isChecked():
+            return None
+        lo, hi = self._range
+        return lo + (hi - lo) * self.threshold_slider.value() / SLIDER_STEPS
+
+    def set_threshold(self, value: float | None) -> None:
+        """Hide pixels scoring below ``value`` (None shows every pixel)."""
+        if value is None:
+            self.threshold_check.setChecked(False)
+            return
+        lo, hi = self._range
+        f = 0.0 if hi <= lo else (float(value) - lo) / (hi - lo)
+        self.threshold_slider.blockSignals(True)
+        self.threshold_slider.setValue(round(max(0.0, min(1.0, f)) * SLIDER_STEPS))
+        self.threshold_slider.blockSignals(False)
+        if self.threshold_check.isChecked():
+            self._slider_moved()
+        else:
+            self.threshold_check.setChecked(True)
+
+    def _slider_moved(self, *_: Any) -> None:
+        self._apply()
+        t = self.threshold()
+        if t is not None:
+            self.threshold_changed.emit(t)
+
+    def _apply(self) -> None:
+        t = self.threshold()
+        lo, hi = self._range
+        shown = lo + (hi - lo) * self.threshold_slider.value() / SLIDER_STEPS
+        self.threshold_label.setText(f"{shown:.3f}")
+        layer = self.similarity_layer
+        if layer is None:
+            return
+        layer.setRenderer(score_renderer(layer, lo, hi, t))
+        layer.triggerRepaint()
+
+    # ------------------------------------------------------------------ messages
+
+    def _say(self, text: str, level: Any) -> None:
+        self.status.setText(text)
+        self.message.emit(text, level)
