@@ -28,6 +28,7 @@ from rs_embed_qgis.core.constants import (
 )
 from rs_embed_qgis.core.dataset import (
     ProductInfo,
+    find_product_candidates,
     find_product_file,
     inspect_product_file,
     missing_data_message,
@@ -177,6 +178,22 @@ def locate_file(data_dir: str, download: bool) -> str:
     return str(path)
 
 
+def _other_candidates(data_dir: str, path: str) -> str | None:
+    """A warning naming the other product-like files beside the one used, if any."""
+    try:
+        hits = find_product_candidates(data_dir)
+    except RsEmbedError:
+        return None
+    used = os.path.realpath(path)
+    others = [str(p) for p in hits if os.path.realpath(p) != used]
+    if not others:
+        return None
+    return (
+        f"Several Copernicus-Embed files were found; using {path}, not "
+        f"{', '.join(others)}. Remove or rename the others to silence this warning."
+    )
+
+
 def _direct_reader(info: ProductInfo) -> WindowReader:
     from rs_embed_qgis.core.gdal_reader import open_gdal_reader
 
@@ -198,8 +215,12 @@ def open_source(
     if reader not in READERS:
         raise SpecError(f"reader must be one of {', '.join(map(repr, READERS))}, got {reader!r}.")
     ddir = resolve_data_dir(data_dir, sensor)
-    info = inspect_product_file(locate_file(ddir, download))
+    path = locate_file(ddir, download)
+    info = inspect_product_file(path)
     warnings: list[str] = []
+    others = _other_candidates(ddir, path)
+    if others:
+        warnings.append(others)
     chosen: WindowReader | None = None
     if reader in ("auto", "cache"):
         try:
@@ -208,6 +229,9 @@ def open_source(
             if reader == "cache":
                 raise
             warnings.append(f"The fast cache is not used: {exc}")
+        if chosen is not None and reader == "auto":
+            # A cache that fails its checksums is dropped and the file read directly.
+            chosen = cache_mod.FallbackReader(chosen, functools.partial(_direct_reader, info))
         if chosen is None and reader == "cache":
             raise DataNotFoundError(
                 f"No prepared cache for {info.path}; call prepare_cache() first."
@@ -245,6 +269,16 @@ def _base_meta(source: Source, year: int, expand_deg: float, output: OutputSpec)
     if source.warnings:
         meta["warnings"] = list(source.warnings)
     return meta
+
+
+def _note_fallback(source: Source, meta: dict[str, Any]) -> None:
+    """After a read: if the cache failed its checks, say so and name the reader used."""
+    warning = getattr(source.reader, "warning", None)
+    if warning:
+        meta["reader"] = source.reader.name
+        warnings = meta.setdefault("warnings", [])
+        if warning not in warnings:
+            warnings.append(warning)
 
 
 def _window_meta(window: Window) -> dict[str, Any]:
@@ -320,6 +354,7 @@ def _embed_box(source: Source, spatial: BBox | PointBuffer, job: _Job, meta: dic
     if job.output.mode == "pooled":
         read = functools.partial(source.reader.read, cancel=job.cancel)
         res = pool_window(read, window, job.output.pooling, job.cancel)
+        _note_fallback(source, meta)
         if res.vector is None:
             raise _no_coverage("area", meta["bbox_4326"])
         meta.update(_count_meta(res))
@@ -366,6 +401,7 @@ def grid_to_xarray(chw: np.ndarray, window: Window, meta: dict[str, Any]) -> Any
 def _grid_embedding(source: Source, window: Window, meta: dict[str, Any], job: _Job) -> Embedding:
     check_grid_size(window, job.max_grid_bytes)
     hwc = source.reader.read(window, cancel=job.cancel)
+    _note_fallback(source, meta)
     valid = np.any(hwc != 0, axis=-1)
     n_valid = int(valid.sum())
     if n_valid == 0:
@@ -389,6 +425,7 @@ def _embed_one(source: Source, spatial: SpatialSpec, job: _Job, coverage: Any = 
             meta.update(spatial="Polygon", **_window_meta(window))
             return _grid_embedding(source, window, meta, job)
         vec, pmeta = poly.pool_coverage(source.reader, cov, job.output.pooling, job.cancel)
+        _note_fallback(source, meta)
         meta.update(spatial="Polygon", **pmeta)
         if vec is None:
             raise _no_coverage("polygon with bounds", spatial.bounds)

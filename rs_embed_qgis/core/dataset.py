@@ -440,8 +440,11 @@ def _new_dataset(data_dir: str, download: bool) -> Any:
     if download and not os.path.isfile(data_dir):
         # Only a download needs the folder; never leave a stray one at a mistyped path.
         os.makedirs(data_dir, exist_ok=True)
+    # The file we chose, not the folder: TorchGeo globs embed_map_* recursively, which takes
+    # partial downloads (*.crdownload) and stray copies in deeper folders for the product.
+    found = find_product_file(data_dir)
     try:
-        return cls(paths=data_dir, download=download)
+        return cls(paths=str(found) if found is not None else data_dir, download=download)
     except FileNotFoundError as exc:  # TorchGeo's DatasetNotFoundError
         raise DataNotFoundError(missing_data_message(data_dir, "download disabled")) from exc
     except (OSError, RuntimeError, ValueError) as exc:  # offline, HTTP error, bad checksum

@@ -147,3 +147,44 @@ def test_on_error_skip_leaves_the_others_unaffected(serial: list, europe_dir: Pa
 def test_on_error_must_be_known(europe_dir: Path) -> None:
     with pytest.raises(SpecError, match="on_error"):
         batch(europe_dir, ITEMS[:1], on_error="ignore")
+
+
+class _CountingReader:
+    """The real GDAL reader, counting the windows read through it."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.info, self.reads = inner, inner.name, inner.info, 0
+
+    def read(self, window, cancel=None):
+        self.reads += 1
+        return self.inner.read(window, cancel)
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_failing_progress_callback_stops_the_batch_promptly(
+    workers: int, europe_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rs_embed_qgis.core import adapter
+
+    readers: list[_CountingReader] = []
+    real = adapter._direct_reader
+
+    def counting(info):
+        readers.append(_CountingReader(real(info)))
+        return readers[-1]
+
+    monkeypatch.setattr(adapter, "_direct_reader", counting)
+    items = [ITEMS[i % len(ITEMS)] for i in range(200)]
+    reports: list[float] = []
+
+    def progress(fraction: float, message: str) -> None:
+        reports.append(fraction)
+        if len(reports) == 2:
+            raise KeyError("the dock was closed")
+
+    with pytest.raises(KeyError, match="the dock was closed"):
+        batch(europe_dir, items, reader="gdal", workers=workers, progress=progress)
+    assert len(reports) == 2
+    (reader,) = readers
+    # The 2nd report comes after 32 items; at most 2 x workers more were already queued.
+    assert 0 < reader.reads < 50, reader.reads

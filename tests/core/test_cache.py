@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,7 @@ from rs_embed_qgis.core.errors import CacheError
 from rs_embed_qgis.core.grid import Window
 from tests import product
 from tests.conftest import EUROPE
+from tests.core import expected as ex
 
 YEAR = TemporalSpec.year(2021)
 ROOT = Path(__file__).resolve().parents[2]
@@ -466,3 +469,124 @@ def test_oserrors_while_writing_become_cache_errors(
     assert words in msg and str(cache_root()) in msg
     assert set(os.listdir(cache_root())) == before  # the temporary folder is gone
     assert cache_status(tif)["ready"] is False
+
+
+# --------------------------------------------------------------------------- integrity
+
+
+def _manifest(tif: Path) -> dict:
+    return json.loads((Path(cache_status(tif)["folder"]) / "manifest.json").read_text())
+
+
+def test_checksums_are_those_of_the_file_pixels(europe_dir: Path, tmp_path: Path) -> None:
+    """One CRC-32 per file row and 256-pixel tile column, of the product's own values."""
+    data = _fresh_copy(europe_dir, tmp_path / "sums")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    m = _manifest(tif)
+    assert (m["format"], m["checksum"], m["segment_cols"]) == (2, "crc32", 256)
+    r0, r1, c0, c1 = EUROPE  # 80 rows x 160 cols: one segment per row
+    crcs = [int(m["crc32"][i : i + 8], 16) for i in range(0, len(m["crc32"]), 8)]
+    assert len(crcs) == r1 - r0
+    for k in (0, 1, 40, 79):
+        want = _expected(Window(r0 + k, r0 + k + 1, c0, c1))[0]
+        assert crcs[k] == zlib.crc32(np.ascontiguousarray(want).tobytes())
+
+
+def test_segments_checked_once_on_first_read(europe_dir: Path, tmp_path: Path) -> None:
+    data = _fresh_copy(europe_dir, tmp_path / "once")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    reader = cache_mod.open_cached_reader(inspect_product_file(tif))
+    assert not reader._ok.any()
+    w = Window(150, 155, 700, 705)
+    np.testing.assert_array_equal(reader.read(w), _expected(w))
+    assert reader._ok.sum() == 5 and reader._ok[30:35].all()  # rows 150..154 only
+    np.testing.assert_array_equal(
+        reader.read_cells(181, 718, 726), _expected(Window(181, 182, 718, 726))[0]
+    )
+    assert reader._ok.sum() == 6
+
+
+def _flip(tif: Path, row: int) -> None:
+    """Change the bytes of one pixel of a file row of the cache (the file keeps its size)."""
+    f32 = Path(cache_status(tif)["folder"]) / "embed.f32"
+    r0, _, c0, c1 = EUROPE
+    with open(f32, "r+b") as fh:
+        fh.seek((row - r0) * (c1 - c0) * 768 * 4 + 100)
+        b = fh.read(4)
+        fh.seek(-4, 1)
+        fh.write(bytes(x ^ 0xFF for x in b))
+
+
+def test_damaged_cache_with_reader_cache_raises_and_is_removed(
+    europe_dir: Path, tmp_path: Path
+) -> None:
+    data = _fresh_copy(europe_dir, tmp_path / "strict")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    _flip(tif, 160)
+    with pytest.raises(CacheError, match="damaged") as ei:
+        get_embedding(
+            spatial=PointBuffer(lon=5.0, lat=50.0, buffer_m=500),
+            temporal=YEAR,
+            data_dir=data,
+            reader="cache",
+        )
+    assert "row 40" in str(ei.value)  # file row 40 = global row 160
+    assert cache_status(tif)["ready"] is False
+    assert not Path(cache_status(tif)["folder"]).exists()
+    # The dropped reader is closed, not reused.
+    assert cache_mod.open_cached_reader(inspect_product_file(tif)) is None
+
+
+def test_concurrent_reads_of_a_damaged_cache_all_fall_back(
+    europe_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _fresh_copy(europe_dir, tmp_path / "threads")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    for row in range(130, 190, 3):
+        _flip(tif, row)
+    specs = [
+        BBox(float(x) / 2, 47.0 + (x % 9) * 0.7, float(x) / 2 + 1.0, 48.0 + (x % 9) * 0.7)
+        for x in range(40)
+    ]
+    embs = get_embeddings_batch(
+        spatials=specs,
+        temporal=YEAR,
+        data_dir=data,
+        workers=4,
+        output=OutputSpec.grid(),
+        grid_format="numpy",
+        expand_deg=0,
+    )
+    for sp, e in zip(specs, embs):
+        rows, cols = ex.cells_for(sp.as_tuple())
+        want = _expected(Window(rows[0], rows[-1] + 1, cols[0], cols[-1] + 1))
+        np.testing.assert_array_equal(e.data, np.moveaxis(want, -1, 0))
+    assert any(e.meta["reader"] == "gdal" and e.meta["warnings"] for e in embs)
+    assert cache_status(tif)["ready"] is False
+
+
+def test_entry_without_checksums_is_stale_and_rebuilt(europe_dir: Path, tmp_path: Path) -> None:
+    """A cache of the previous format (no checksums) is never served unverified."""
+    data = _fresh_copy(europe_dir, tmp_path / "old")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    folder = Path(cache_status(tif)["folder"])
+    m = _manifest(tif)
+    for k in ("checksum", "segment_cols", "crc32", "id"):
+        m.pop(k)
+    m["format"] = 1
+    (folder / "manifest.json").write_text(json.dumps(m))
+    cache_mod.close_cached_readers()  # as in a new process: nothing open yet
+    assert cache_status(tif)["ready"] is False
+    emb = get_embedding(spatial=BBox(5.0, 50.0, 5.2, 50.2), temporal=YEAR, data_dir=data)
+    assert emb.meta["reader"] == "gdal"
+    assert not folder.exists()
+    prepare_cache(tif)
+    assert _manifest(tif)["format"] == 2
+    again = get_embedding(spatial=BBox(5.0, 50.0, 5.2, 50.2), temporal=YEAR, data_dir=data)
+    assert again.meta["reader"] == "cache"
+    np.testing.assert_array_equal(again.data, emb.data)
