@@ -54,10 +54,10 @@ DEFAULT_MAX_BYTES = 1536 * 1024**2
 # k-means is fitted on at most this many pixels (a fixed-seed sample); every pixel of the
 # scope is then assigned to its nearest centroid.
 KMEANS_FIT_PIXELS = 150_000
-# k-means++ restarts (the lowest inertia wins): more on small fits, where they are cheap.
+# k-means++ restarts (the lowest inertia wins): up to 10 on small fits, where they are
+# cheap; about KMEANS_INIT_BUDGET / n of them, at least one, on larger ones.
 KMEANS_N_INIT = 10
-KMEANS_N_INIT_LARGE = 3
-KMEANS_LARGE_FIT = 50_000
+KMEANS_INIT_BUDGET = 30_000
 SILHOUETTE_PIXELS = 3_000
 AUTO_K_FIT_PIXELS = 20_000
 AUTO_K_RANGE = (2, 10)
@@ -175,16 +175,53 @@ def stream(
     progress: ProgressFn | None = None,
     message: str = "Reading",
     block_bytes: int = BLOCK_BYTES,
-) -> Iterator[tuple[Window, np.ndarray, np.ndarray]]:
-    """Yield (block, (h*w, 768) vectors, (h*w,) valid mask); cancel is asked between blocks."""
+) -> Iterator[tuple[Window, np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (block, (h*w, 768) vectors, (h*w,) valid mask, (h*w,) squared norms).
+
+    ``cancel`` is asked between blocks. The vectors may live in a buffer reused for the
+    next block: copy what must outlive the iteration.
+    """
     report = _progress(progress)
     parts = blocks(window, reader, block_bytes)
+    buf: np.ndarray | None = None
     for i, blk in enumerate(parts):
         _check_cancel(cancel)
-        flat = reader.read(blk, cancel=cancel).reshape(-1, PRODUCT_BANDS)
-        yield blk, flat, np.any(flat != 0, axis=1)
+        if _reads_rows(reader, blk):
+            # One buffer for every block: no fresh pages to fault in for each block.
+            n = blk.height * blk.width
+            if buf is None or buf.shape[0] < n:
+                buf = np.empty((n, PRODUCT_BANDS), dtype=np.float32)
+            flat = buf[:n]
+            _read_rows(reader, blk, flat)
+        else:
+            flat = reader.read(blk, cancel=cancel).reshape(-1, PRODUCT_BANDS)
+        # All-zero vectors (ocean) are exactly the ones of squared norm 0.
+        x2 = np.einsum("ij,ij->i", flat, flat)
+        yield blk, flat, x2 > 0, x2
         report((i + 1) / len(parts), f"{message}: block {i + 1} of {len(parts)}")
     _check_cancel(cancel)
+
+
+def _reads_rows(reader: Any, blk: Window) -> bool:
+    """True when the reader can fill a caller's buffer row by row (the global cache)."""
+    info = getattr(reader, "info", None)
+    return (
+        hasattr(reader, "read_cells")
+        and getattr(reader, "name", "") == "cache"
+        and info is not None
+        and info.width == PRODUCT_WIDTH
+        and info.row_off <= blk.row0
+        and blk.row1 <= info.row_off + info.height
+    )
+
+
+def _read_rows(reader: Any, blk: Window, flat: np.ndarray) -> None:
+    """Fill (h*w, 768) ``flat`` with the block, one positional read per row and column run."""
+    rows = flat.reshape(blk.height, blk.width, PRODUCT_BANDS)
+    segs = blk.col_segments()
+    for i, r in enumerate(range(blk.row0, blk.row1)):
+        for off, g0, g1 in segs:
+            reader.read_cells(r, g0, g1, out=rows[i, off : off + (g1 - g0)])
 
 
 def _put(out: np.ndarray, window: Window, blk: Window, values: np.ndarray) -> None:
@@ -328,6 +365,22 @@ def _check_metric(metric: str, combine: str | None = None) -> None:
         raise SpecError(f"combine must be one of {', '.join(COMBINES)}; got {combine!r}.")
 
 
+def _block_scores(
+    flat: np.ndarray, valid: np.ndarray, x2: np.ndarray, use: np.ndarray, metric: str
+) -> np.ndarray:
+    """Best score over ``use`` of the valid rows of a block (cosine on the whole block).
+
+    Cosine runs one matrix product over every row (ocean rows included): cheaper than
+    copying the valid rows out of a block that is read once anyway.
+    """
+    if metric != "cosine":
+        return scores(flat[valid], use, metric).max(axis=1)
+    dots = flat @ use.T
+    r = np.sqrt(np.einsum("ij,ij->i", use, use).astype(np.float64))
+    den = np.sqrt(x2[valid].astype(np.float64))[:, None] * r[None, :]
+    return np.clip(dots[valid] / den, -1.0, 1.0).max(axis=1)
+
+
 def similarity_map(
     reader: Any,
     references: Sequence[Reference] | np.ndarray,
@@ -362,11 +415,10 @@ def similarity_map(
     out = np.full(window.shape, np.nan, dtype=np.float32)
     n_valid = 0
     report(0.0, "Scoring pixels")
-    for blk, flat, valid in stream(reader, window, cancel, report, "Scoring", block_bytes):
+    for blk, flat, valid, x2 in stream(reader, window, cancel, report, "Scoring", block_bytes):
         vals = np.full(flat.shape[0], np.nan, dtype=np.float32)
         if valid.any():
-            s = scores(flat[valid], use, metric)
-            vals[valid] = s.max(axis=1)
+            vals[valid] = _block_scores(flat, valid, x2, use, metric)
             n_valid += int(valid.sum())
         _put(out, window, blk, vals)
     if n_valid == 0:
@@ -512,16 +564,18 @@ def kmeans_fit(
     k: int,
     seed: int = DEFAULT_SEED,
     max_iter: int = 100,
-    tol: float = 1e-12,
+    tol: float = 1e-6,
     cancel: CancelFn | None = None,
     n_init: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Lloyd's k-means on (n, d) vectors: (centroids (k, d), labels (n,), inertia).
 
     ``n_init`` runs from k-means++ seedings drawn from one generator seeded with ``seed``
-    (default 10, or 3 above 50 000 vectors); the run with the lowest inertia wins. Each
-    run iterates until the assignment is stable (the centroids are then the means of
-    their pixels), the centroids stop moving, or ``max_iter``.
+    (default: 10 for up to 3 000 vectors, fewer above, 1 from 30 000); the run with the
+    lowest inertia wins. Each run iterates until the assignment is stable (the centroids
+    are then the means of their pixels), an iteration lowers the inertia by less than
+    ``tol`` (relative), or ``max_iter``; the labels returned are always those of the
+    nearest centroid.
     """
     x = np.asarray(x, dtype=np.float32)
     n = x.shape[0]
@@ -529,7 +583,7 @@ def kmeans_fit(
         raise SpecError(f"k must be between 1 and the number of pixels ({n}); got {k}.")
     rng = np.random.default_rng(seed)
     if n_init is None:
-        n_init = KMEANS_N_INIT if n <= KMEANS_LARGE_FIT else KMEANS_N_INIT_LARGE
+        n_init = max(1, min(KMEANS_N_INIT, KMEANS_INIT_BUDGET // max(1, n)))
     best: tuple[np.ndarray, np.ndarray, float] | None = None
     for _ in range(max(1, n_init)):
         run = _lloyd(x, k, rng, max_iter, tol, cancel)
@@ -551,14 +605,18 @@ def _lloyd(
     n = x.shape[0]
     centres = kmeans_plusplus(x, k, rng)
     x2 = np.einsum("ij,ij->i", x, x, dtype=np.float64)
-    scale = float(x2.mean()) or 1.0
     labels = np.full(n, -1, dtype=np.int64)
+    prev = np.inf
     for _ in range(max_iter):
         _check_cancel(cancel)
         d = _sq_dists(x, centres, x2)
         new_labels = np.argmin(d, axis=1)
+        inertia = float(d[np.arange(n), new_labels].sum())
         if np.array_equal(new_labels, labels):
             break  # converged: the assignment is stable
+        if prev - inertia <= tol * inertia:
+            break  # the last step gained (relatively) less than tol
+        prev = inertia
         labels = new_labels
         counts = np.bincount(labels, minlength=k)
         sums = np.zeros((k, x.shape[1]), dtype=np.float64)
@@ -569,10 +627,7 @@ def _lloyd(
         if not nz.all():  # an empty cluster takes the pixels farthest from their centres
             far = np.argsort(-d[np.arange(n), labels])[: int((~nz).sum())]
             new[~nz] = x[far]
-        shift = float(((new - centres) ** 2).sum(axis=1).max())
         centres = new.astype(np.float32)
-        if shift <= tol * scale:
-            break  # the centres no longer move (in float32)
     d = _sq_dists(x, centres, x2)
     labels = np.argmin(d, axis=1)
     return centres, labels, float(d[np.arange(n), labels].sum())
@@ -639,14 +694,20 @@ def _sample_valid(
     cancel: CancelFn | None,
     progress: ProgressFn | None,
     block_bytes: int,
-) -> tuple[np.ndarray, int]:
-    """(valid vectors of the scope, or a fixed-seed sample of at most max_pixels; n valid)."""
+) -> tuple[np.ndarray, int, list[tuple[Window, np.ndarray]] | None]:
+    """(valid vectors, or a fixed-seed sample of about max_pixels; n valid; block masks).
+
+    The block masks (each block and its valid mask) come back when every valid pixel was
+    kept, so that labels can be placed without reading the scope again.
+    """
     total = window.height * window.width
     keep_p = min(1.0, max_pixels / max(1, total))
     rng = np.random.default_rng(seed + 7919)
     parts: list[np.ndarray] = []
     n_valid = 0
-    for _blk, flat, valid in stream(reader, window, cancel, progress, "Sampling", block_bytes):
+    masks: list[tuple[Window, np.ndarray]] = []
+    for blk, flat, valid, _x2 in stream(reader, window, cancel, progress, "Sampling", block_bytes):
+        masks.append((blk, valid))
         idx = np.nonzero(valid)[0]
         n_valid += idx.size
         if keep_p < 1.0:
@@ -654,7 +715,7 @@ def _sample_valid(
         if idx.size:
             parts.append(flat[idx].copy())
     x = np.concatenate(parts) if parts else np.empty((0, PRODUCT_BANDS), np.float32)
-    return x, n_valid
+    return x, n_valid, (masks if keep_p >= 1.0 else None)
 
 
 def cluster(
@@ -694,7 +755,9 @@ def cluster(
     def sub(a: float, b: float) -> ProgressFn:
         return lambda f, m: report(a + (b - a) * f, m)
 
-    x, n_valid = _sample_valid(reader, window, fit_pixels, seed, cancel, sub(0.0, 0.4), block_bytes)
+    x, n_valid, masks = _sample_valid(
+        reader, window, fit_pixels, seed, cancel, sub(0.0, 0.4), block_bytes
+    )
     if n_valid == 0:
         raise NoCoverageError(
             f"The scope {tuple(round(v, 4) for v in window.bounds)} holds no land pixel."
@@ -713,7 +776,7 @@ def cluster(
         fit_x = x[rng.permutation(x.shape[0])[:AUTO_K_FIT_PIXELS]]
         for kk in range(max(2, lo), hi + 1):
             _check_cancel(cancel)
-            cent, _lab, _ = kmeans_fit(fit_x, kk, seed, max_iter, cancel=cancel)
+            cent, _lab, _ = kmeans_fit(fit_x, kk, seed, max_iter, cancel=cancel, n_init=1)
             lab = np.argmin(_sq_dists(sample, cent), axis=1)
             sils[kk] = silhouette(sample, lab)
             report(
@@ -725,13 +788,11 @@ def cluster(
     report(0.7, f"k-means with k={k}")
     centres, labels, inertia = kmeans_fit(x, k, seed, max_iter, cancel=cancel)
     out = np.full(window.shape, -1, dtype=np.int16)
-    if x.shape[0] == n_valid:
-        # Every land pixel was fitted: place the labels back in order.
+    if masks is not None:
+        # Every land pixel was fitted: place the labels back in order, without a re-read.
         sizes = np.bincount(labels, minlength=k)
         pos = 0
-        for blk, _flat, valid in stream(
-            reader, window, cancel, sub(0.8, 1.0), "Labelling", block_bytes
-        ):
+        for blk, valid in masks:
             vals = np.full(valid.size, -1, dtype=np.int16)
             nv = int(valid.sum())
             vals[valid] = labels[pos : pos + nv]
@@ -740,7 +801,7 @@ def cluster(
     else:
         sizes = np.zeros(k, dtype=np.int64)
         inertia = 0.0
-        for blk, flat, valid in stream(
+        for blk, flat, valid, _x2 in stream(
             reader, window, cancel, sub(0.8, 1.0), "Labelling", block_bytes
         ):
             vals = np.full(valid.size, -1, dtype=np.int16)
@@ -1110,7 +1171,7 @@ def classify(
     labels = np.full(window.shape, -1, dtype=np.int16)
     conf = np.full(window.shape, np.nan, dtype=np.float32)
     n_valid = 0
-    for blk, flat, valid in stream(
+    for blk, flat, valid, _x2 in stream(
         reader, window, cancel, lambda f, m: report(0.3 + 0.7 * f, m), "Classifying", block_bytes
     ):
         lab = np.full(valid.size, -1, dtype=np.int16)

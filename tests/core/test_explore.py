@@ -437,3 +437,34 @@ def test_logistic_regression_is_deterministic_and_separates() -> None:
     np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(a.sum(1), 1.0)
     assert (a.argmax(1) == y).mean() >= 0.95
+
+
+# --------------------------------------------------------------------------- cache reader
+
+
+def test_cache_reader_rows_and_antimeridian_scope(strip_dir: Path, tmp_path: Path) -> None:
+    """The global-width cache is read row by row into one buffer; a scope across 180 wraps."""
+    from rs_embed_qgis.core.cache import prepare_cache
+
+    prepare_cache(strip_dir / "embed_map_310k.tif")
+    cached = open_source(str(strip_dir), download=False, reader="cache").reader
+    direct = open_source(str(strip_dir), download=False, reader="gdal").reader
+    assert cached.name == "cache"
+    ref = [lonlat(85, 10)]  # lat 68.75, lon 177.5: the "Eurasia" belt east of the antimeridian
+    scope = (170.0, 66.0, 190.0, 70.0)  # across the antimeridian
+    a = ex.similarity_map(cached, ref, scope, block_bytes=3 * 1440 * 768 * 4)
+    b = ex.similarity_map(direct, ref, scope)
+    assert a.window == b.window and a.window.col1 > 1440
+    np.testing.assert_array_equal(np.isnan(a.scores), np.isnan(b.scores))
+    np.testing.assert_allclose(a.scores, b.scores, atol=1e-6)
+    w = a.window
+    rr, cc = np.meshgrid(np.arange(w.row0, w.row1), np.arange(w.col0, w.col1) % 1440, indexing="ij")
+    land = product.land_mask(rr, cc)
+    vals = product.pixel_values(rr, cc).astype(np.float64)
+    refv = product.pixel_values(np.array(85), np.array(10)).astype(np.float64)
+    assert np.array_equal(~np.isnan(a.scores), land)
+    np.testing.assert_allclose(a.scores[land], cosine(vals[land], refv), atol=2e-6)
+    # k-means through the reused buffer: each pixel with its nearest centroid.
+    res = ex.cluster(cached, scope, k=3, block_bytes=3 * 1440 * 768 * 4, fit_pixels=200)
+    d = ((vals[land][:, None, :] - res.centroids[None].astype(np.float64)) ** 2).sum(-1)
+    assert (res.labels[land] == d.argmin(1)).all()
