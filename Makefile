@@ -65,3 +65,14 @@ install-plugin: package
 # profile, a grid and samples made through the dock (synthetic product, offline).
 screenshot: setup
 	$(PY) scripts/screenshot.py
+
+# The stock-QGIS tier (ZIP only) on QGIS 3.22 (Debian 12), 3.40 (Debian 13) and 3.44 (Debian 13
+# backports), each in a Debian root built once with debootstrap and cached in
+# $(MATRIX_DIR); one line per QGIS version. Needs root; slow on the first run (not in CI).
+# MATRIX_ARGS, e.g. "--only debian13 --rebuild", goes to scripts/test_matrix.py.
+MATRIX_DIR ?= /var/cache/rs_embed_matrix
+.PHONY: test-matrix
+test-matrix: setup
+	@command -v debootstrap >/dev/null || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends debootstrap; }
+	$(SUDO) env RS_EMBED_MATRIX_DIR=$(MATRIX_DIR) /usr/bin/python3 scripts/test_matrix.py $(MATRIX_ARGS)

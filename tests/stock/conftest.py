@@ -14,6 +14,7 @@ from tests.stock.util import (
     Stock,
     probe_modules,
     run_stock,
+    stock_file,
 )
 
 
@@ -21,7 +22,7 @@ from tests.stock.util import (
 def stock_root(tmp_path_factory: pytest.TempPathFactory) -> Stock:
     """The ZIP built by scripts/package.py and installed by scripts/install_plugin.py."""
     for exe in (SYSTEM_PYTHON, QGIS_PROCESS):
-        if not exe.exists():
+        if not stock_file(exe).exists():
             pytest.fail(f"{exe} is missing: the stock tier needs Debian's QGIS (make setup).")
     root = tmp_path_factory.mktemp("stock")
     home = root / "home"

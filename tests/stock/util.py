@@ -9,6 +9,7 @@ processes only read them.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -23,6 +24,16 @@ QGIS_PROCESS = Path("/usr/bin/qgis_process.bin")
 FORBIDDEN = ("shapely", "rasterio", "torch", "torchgeo", "exactextract", "xarray")
 # Shipped by every QGIS: the plugin may use them.
 REQUIRED = ("qgis.core", "osgeo.gdal", "numpy")
+# RS_EMBED_STOCK_ROOT=<Debian root>: every stock command runs there (chroot), on that root's
+# QGIS. The caller (scripts/test_matrix.py) mounts the source tree and pytest's basetemp into
+# the root at their own paths, so every path here means the same file on both sides.
+STOCK_ROOT = os.environ.get("RS_EMBED_STOCK_ROOT") or None
+
+
+def stock_file(path: Path) -> Path:
+    """Where a stock process's absolute ``path`` is seen from here (inside STOCK_ROOT if set)."""
+    return Path(STOCK_ROOT, *path.parts[1:]) if STOCK_ROOT else path
+
 
 _PROBE = """
 import importlib.util, json, sys
@@ -76,8 +87,11 @@ def run_stock(
     stock: Stock, args: list[str], timeout: float = 120.0, **extra_env: str
 ) -> subprocess.CompletedProcess:
     """Run a command in the clean environment, from the throwaway HOME (not the source tree)."""
+    cmd = [str(a) for a in args]
+    if STOCK_ROOT:
+        cmd = ["/usr/sbin/chroot", STOCK_ROOT, "/usr/bin/env", "-C", str(stock.home), *cmd]
     return subprocess.run(
-        [str(a) for a in args],
+        cmd,
         env=stock.env(**extra_env),
         cwd=str(stock.home),
         capture_output=True,
