@@ -270,6 +270,48 @@ def _open_readable(path: str) -> None:
         raise CorruptDataError(corrupt_message(path, "it is not a TIFF file"))
 
 
+# ---- GDAL access without process-wide settings (shared with the GDAL window reader)
+
+
+def _gdal() -> Any:
+    from osgeo import gdal
+
+    return gdal
+
+
+@contextlib.contextmanager
+def _quiet_gdal() -> Iterator[Any]:
+    """GDAL with errors kept off stderr, in this thread only (GDAL's handlers are per thread)."""
+    gdal = _gdal()
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    gdal.ErrorReset()
+    try:
+        yield gdal
+    finally:
+        gdal.PopErrorHandler()
+
+
+def gdal_open(path: str) -> Any:
+    """Open a GeoTIFF read-only with GDAL; failures become CorruptDataError/DataError.
+
+    Works whether or not another part of the process enabled GDAL exceptions: the return
+    value and the error are checked either way, and no process-wide setting is changed.
+    """
+    with _quiet_gdal() as gdal:
+        err = ""
+        try:
+            ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY, allowed_drivers=["GTiff"])
+        except RuntimeError as exc:  # GDAL exceptions enabled by someone else
+            ds, err = None, str(exc)
+        if ds is None:
+            err = err or gdal.GetLastErrorMsg() or "GDAL could not open it"
+    if ds is None:
+        if not os.access(path, os.R_OK) and os.path.exists(path):
+            raise PermissionDeniedError(f"Permission denied: {path} cannot be read ({err}).")
+        raise CorruptDataError(corrupt_message(path, err))
+    return ds
+
+
 def inspect_product_file(path: str | os.PathLike) -> ProductInfo:
     """Check with GDAL that the file has the product's format; cached per file identity."""
     try:
@@ -284,8 +326,6 @@ def inspect_product_file(path: str | os.PathLike) -> ProductInfo:
         return hit
     _open_readable(ident[0])
     from osgeo import gdal
-
-    from rs_embed_qgis.core.gdal_reader import gdal_open
 
     ds = gdal_open(ident[0])
     try:

@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from rs_embed_qgis.core.constants import PRODUCT_BANDS
-from rs_embed_qgis.core.dataset import ProductInfo, corrupt_message
+from rs_embed_qgis.core.dataset import (
+    ProductInfo,
+    _gdal,
+    _quiet_gdal,
+    corrupt_message,
+    gdal_open,
+)
 from rs_embed_qgis.core.errors import (
     CancelledError,
     CorruptDataError,
@@ -52,45 +58,6 @@ _Cancel = Callable[[], bool] | None
 
 
 # --------------------------------------------------------------------------- GDAL helpers
-
-
-def _gdal() -> Any:
-    from osgeo import gdal
-
-    return gdal
-
-
-@contextlib.contextmanager
-def _quiet_gdal() -> Iterator[Any]:
-    """GDAL with errors kept off stderr, in this thread only (GDAL's handlers are per thread)."""
-    gdal = _gdal()
-    gdal.PushErrorHandler("CPLQuietErrorHandler")
-    gdal.ErrorReset()
-    try:
-        yield gdal
-    finally:
-        gdal.PopErrorHandler()
-
-
-def gdal_open(path: str) -> Any:
-    """Open a GeoTIFF read-only with GDAL; failures become CorruptDataError/DataError.
-
-    Works whether or not another part of the process enabled GDAL exceptions: the return
-    value and the error are checked either way, and no process-wide setting is changed.
-    """
-    with _quiet_gdal() as gdal:
-        err = ""
-        try:
-            ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY, allowed_drivers=["GTiff"])
-        except RuntimeError as exc:  # GDAL exceptions enabled by someone else
-            ds, err = None, str(exc)
-        if ds is None:
-            err = err or gdal.GetLastErrorMsg() or "GDAL could not open it"
-    if ds is None:
-        if not os.access(path, os.R_OK) and os.path.exists(path):
-            raise PermissionDeniedError(f"Permission denied: {path} cannot be read ({err}).")
-        raise CorruptDataError(corrupt_message(path, err))
-    return ds
 
 
 def _gdal_read_block(ds: Any, path: str, x0: int, y0: int, w: int, h: int) -> np.ndarray:
