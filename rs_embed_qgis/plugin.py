@@ -27,10 +27,7 @@ class RsEmbedPlugin:
         QgsApplication.processingRegistry().addProvider(self.provider)
 
     def initGui(self) -> None:  # noqa: N802 - QGIS API
-        """Create the toolbar/menu action and the dock."""
-        from rs_embed_qgis.settings import apply_cache_dir
-
-        apply_cache_dir()
+        """Create the toolbar/menu action and the dock (the provider applies the settings)."""
         self.initProcessing()
         if self.iface is not None:
             from rs_embed_qgis.gui.controller import GuiController
@@ -46,9 +43,4 @@ class RsEmbedPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
-        # Open file handles of the core (GDAL datasets, cache files) go with the plugin.
-        from rs_embed_qgis.core.cache import close_cached_readers
-        from rs_embed_qgis.core.gdal_reader import close_all_readers
 
-        close_all_readers()
-        close_cached_readers()

@@ -28,6 +28,14 @@ class RsEmbedProvider(QgsProcessingProvider):
     def supportedOutputRasterLayerExtensions(self) -> list[str]:
         return ["tif"]
 
+    def unload(self) -> None:
+        """Close the core's open files (GDAL datasets, cache files) with the plugin."""
+        from rs_embed_qgis.core.cache import close_cached_readers
+        from rs_embed_qgis.core.gdal_reader import close_all_readers
+
+        close_all_readers()
+        close_cached_readers()
+
     def loadAlgorithms(self) -> None:
         from rs_embed_qgis.processing.classify import ClassifyAlgorithm
         from rs_embed_qgis.processing.cluster import ClusterAlgorithm
