@@ -46,7 +46,7 @@ from rs_embed_qgis.bridge.outputs import (
 )
 from rs_embed_qgis.core.constants import PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
-from rs_embed_qgis.core.explore import Place, Reference
+from rs_embed_qgis.core.explore import Area, Place, Reference
 from rs_embed_qgis.core.grid import LonLatBox, Window
 
 _OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]
@@ -309,6 +309,23 @@ def place_feature(place: Place, fields: QgsFields) -> QgsFeature:
     feat = QgsFeature(fields)
     feat.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(place.lon, place.lat)))
     feat.setAttributes([place.rank, place.score, place.lon, place.lat, place.row, place.col])
+    return feat
+
+
+def area_fields() -> QgsFields:
+    """Fields of the threshold areas: id, area_km2 (ellipsoidal), pixels."""
+    fields = QgsFields()
+    fields.append(QgsField("id", field_type("Int")))
+    fields.append(QgsField("area_km2", field_type("Double")))
+    fields.append(QgsField("pixels", field_type("Int")))
+    return fields
+
+
+def area_feature(i: int, area: Area, fields: QgsFields) -> QgsFeature:
+    """A polygon feature (EPSG:4326) of one area above the threshold."""
+    feat = QgsFeature(fields)
+    feat.setGeometry(QgsGeometry.fromWkt(area.wkt))
+    feat.setAttributes([i, area.area_km2, area.pixels])
     return feat
 
 

@@ -1188,3 +1188,96 @@ def classify(
             f"The scope {tuple(round(v, 4) for v in window.bounds)} holds no land pixel."
         )
     return ClassificationResult(labels, conf, ts.classes, window, classifier, cv, int(ts.y.size))
+
+
+# --------------------------------------------------------------------------- areas
+
+
+@dataclass
+class Area:
+    """A connected area of pixels scoring at or above a threshold: WKT (EPSG:4326), km², pixels."""
+
+    wkt: str
+    area_km2: float
+    pixels: int
+
+
+def _ring_area_m2(ring: np.ndarray) -> float:
+    """Area (m^2, WGS84 ellipsoid) enclosed by a ring of pixel edges (lon/lat degrees).
+
+    Green's theorem with the authalic zone integral: only east-west edges contribute, and
+    a pixel outline has nothing else, so the area is exact on the ellipsoid.
+    """
+    from rs_embed_qgis.core.grid import _authalic_integral
+
+    lon = np.radians(ring[:, 0])
+    lat = ring[:, 1]
+    f = _authalic_integral(lat)
+    # Along an edge of constant latitude the integrand is F(lat) dlon; meridian edges add 0.
+    dl = np.diff(lon)
+    fm = 0.5 * (f[:-1] + f[1:])  # equal ends on east-west edges
+    return abs(float((fm * dl).sum()))
+
+
+def threshold_areas(sim: SimilarityResult, threshold: float) -> list[Area]:
+    """Polygons of the pixels scoring >= ``threshold`` (GDAL polygonize, 4-connected).
+
+    Each polygon's area is the exact ellipsoidal area of its pixels (holes removed).
+    Needs GDAL's ``osgeo``; returns the areas largest first.
+    """
+    try:
+        from osgeo import gdal, ogr, osr
+    except ImportError as exc:  # pragma: no cover - GDAL is part of every QGIS
+        raise DependencyError(f"Polygons of a threshold need GDAL's osgeo ({exc}).") from exc
+    mask = np.where(np.isnan(sim.scores), False, sim.scores >= threshold).astype(np.uint8)
+    h, w = mask.shape
+    if not mask.any():
+        return []
+    win = sim.window
+    ds = gdal.GetDriverByName("MEM").Create("", w, h, 1, gdal.GDT_Byte)
+    ds.SetGeoTransform(
+        (
+            PRODUCT_X0 + PRODUCT_RES * win.col0,
+            PRODUCT_RES,
+            0.0,
+            PRODUCT_Y0 - PRODUCT_RES * win.row0,
+            0.0,
+            -PRODUCT_RES,
+        )
+    )
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ds.SetProjection(srs.ExportToWkt())
+    band = ds.GetRasterBand(1)
+    band.WriteRaster(0, 0, w, h, mask.tobytes())
+    vds = ogr.GetDriverByName("Memory").CreateDataSource("")
+    layer = vds.CreateLayer("areas", srs, ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
+    gdal.Polygonize(band, band, layer, 0, [], callback=None)
+    out: list[Area] = []
+    for feat in layer:
+        geom = feat.GetGeometryRef()
+        area = 0.0
+        for i in range(geom.GetGeometryCount()):
+            ring = np.array(geom.GetGeometryRef(i).GetPoints(), dtype=np.float64)[:, :2]
+            a = _ring_area_m2(ring)
+            area += a if i == 0 else -a
+        out.append(Area(geom.ExportToWkt(), area / 1e6, 0))
+    # Pixels of each polygon: burn the polygon numbers back onto the grid and count.
+    ids = gdal.GetDriverByName("MEM").Create("", w, h, 1, gdal.GDT_Int32)
+    ids.SetGeoTransform(ds.GetGeoTransform())
+    ids.SetProjection(ds.GetProjection())
+    layer.ResetReading()
+    fid_field = ogr.FieldDefn("n", ogr.OFTInteger)
+    layer.CreateField(fid_field)
+    for i, feat in enumerate(layer):
+        feat.SetField("n", i + 1)
+        layer.SetFeature(feat)
+    gdal.RasterizeLayer(ids, [1], layer, options=["ATTRIBUTE=n"])
+    lab = np.frombuffer(ids.GetRasterBand(1).ReadRaster(), dtype=np.int32).reshape(h, w)
+    counts = np.bincount(lab[mask.astype(bool)].ravel(), minlength=len(out) + 1)
+    for i, a in enumerate(out):
+        a.pixels = int(counts[i + 1])
+    ds = ids = vds = None
+    return sorted(out, key=lambda a: -a.area_km2)

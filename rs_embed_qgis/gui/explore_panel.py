@@ -39,6 +39,8 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from rs_embed_qgis.bridge.explore_outputs import (
+    area_feature,
+    area_fields,
     extent_scope,
     features_to_references,
     place_feature,
@@ -81,6 +83,7 @@ class ExplorePanel(QWidget):
     similarity_layer_ready = pyqtSignal(object)
     places_layer_ready = pyqtSignal(object)
     cluster_layer_ready = pyqtSignal(object)
+    areas_layer_ready = pyqtSignal(object)
     message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
 
     def __init__(self, iface: Any, parent: QWidget | None = None) -> None:
@@ -89,6 +92,7 @@ class ExplorePanel(QWidget):
         self._refs: list[Any] = []
         self.tasks: list[ExploreTask] = []
         self.similarity_layer: QgsRasterLayer | None = None
+        self.similarity_result: explore.SimilarityResult | None = None
         self._range: tuple[float, float] = (0.0, 1.0)
         self._folder: str | None = None
         self._data_dir: str | None = None
@@ -160,6 +164,9 @@ class ExplorePanel(QWidget):
         row.addWidget(self.threshold_slider, 1)
         row.addWidget(self.threshold_label)
         lay.addLayout(row)
+        self.areas_button = QPushButton(tr("Areas above threshold"))
+        self.areas_button.clicked.connect(self.areas_above_threshold)
+        lay.addWidget(self.areas_button)
         return box
 
     def _build_places(self) -> QGroupBox:
@@ -261,6 +268,7 @@ class ExplorePanel(QWidget):
         has_layer = self.similarity_layer is not None
         self.threshold_slider.setEnabled(has_layer)
         self.threshold_check.setEnabled(has_layer)
+        self.areas_button.setEnabled(has_layer and self.similarity_result is not None)
 
     # ------------------------------------------------------------------ scope and runs
 
@@ -323,7 +331,7 @@ class ExplorePanel(QWidget):
         data_dir = self.data_dir()
         path = self._out_path("similarity")
 
-        def job(report: Any, cancel: Any) -> tuple[str, float, float]:
+        def job(report: Any, cancel: Any) -> tuple[str, float, float, Any]:
             src = open_source(data_dir, download=False)
             sim = explore.similarity_map(
                 src.reader,
@@ -338,12 +346,13 @@ class ExplorePanel(QWidget):
             write_score_geotiff(sim.scores, sim.window, path, meta, metric)
             import numpy as np
 
-            return path, float(np.nanmin(sim.scores)), float(np.nanmax(sim.scores))
+            return path, float(np.nanmin(sim.scores)), float(np.nanmax(sim.scores)), sim
 
-        def ok(result: tuple[str, float, float]) -> None:
-            out, lo, hi = result
+        def ok(result: tuple[str, float, float, Any]) -> None:
+            out, lo, hi, sim = result
             layer = QgsRasterLayer(out, tr("Similarity ({0})").format(metric))
             QgsProject.instance().addMapLayer(layer)
+            self.similarity_result = sim
             self.set_similarity_layer(layer, lo, hi)
             self.similarity_layer_ready.emit(layer)
             self._say(
@@ -411,6 +420,38 @@ class ExplorePanel(QWidget):
             self._say(tr("{0} clusters").format(kk), Qgis.MessageLevel.Success)
 
         return self._start(tr("Clustering"), job, ok)
+
+    def areas_above_threshold(self) -> ExploreTask | None:
+        """Polygons of the last similarity map at or above the threshold, with km² (a task)."""
+        sim = self.similarity_result
+        if sim is None:
+            self._say(tr("Compute a similarity map first."), Qgis.MessageLevel.Warning)
+            return None
+        t = self.threshold()
+        if t is None:
+            lo, hi = self._range
+            t = lo + (hi - lo) * self.threshold_slider.value() / SLIDER_STEPS
+
+        def job(report: Any, cancel: Any) -> list[Any]:
+            return explore.threshold_areas(sim, t)
+
+        def ok(areas: list[Any]) -> None:
+            name = tr("Similarity ≥ {0:.3f}").format(t)
+            layer = QgsVectorLayer(f"Polygon?crs={PRODUCT_CRS}", name, "memory")
+            fields = area_fields()
+            layer.dataProvider().addAttributes(fields.toList())
+            layer.updateFields()
+            feats = [area_feature(i, a, fields) for i, a in enumerate(areas, start=1)]
+            layer.dataProvider().addFeatures(feats)
+            QgsProject.instance().addMapLayer(layer)
+            self.areas_layer_ready.emit(layer)
+            total = sum(a.area_km2 for a in areas)
+            self._say(
+                tr("{0} areas, {1:.0f} km² in all").format(len(areas), total),
+                Qgis.MessageLevel.Success,
+            )
+
+        return self._start(tr("Areas above the threshold"), job, ok)
 
     # ------------------------------------------------------------------ threshold
 

@@ -8,16 +8,22 @@ import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
+    QgsFeatureSink,
     QgsProcessing,
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsWkbTypes,
 )
 
 from rs_embed_qgis.bridge.explore_outputs import (
+    area_feature,
+    area_fields,
     extent_scope,
     features_to_references,
     write_score_geotiff,
@@ -156,7 +162,9 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
 class SimilarityMapAlgorithm(ExploreAlgorithm):
     """A float32 raster of each pixel's similarity to the references."""
 
+    THRESHOLD = "THRESHOLD"
     OUTPUT = "OUTPUT"
+    OUTPUT_AREAS = "OUTPUT_AREAS"
 
     def name(self) -> str:
         return "similarity_map"
@@ -175,7 +183,9 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
             "direction), or Euclidean, written as <i>minus</i> the distance (<= 0, 0 = "
             "identical) so that higher always means more similar.<br>"
             + SCOPE_HELP
-            + "<br><br>"
+            + "<br><b>Areas above threshold</b> (optional): the 4-connected groups of "
+            "pixels scoring at or above the threshold, as polygons (EPSG:4326) with their "
+            "exact area on the WGS84 ellipsoid in km² and their pixel count.<br><br>"
             + GRID_HELP
             + "<br><br><b>Limits</b>: the whole globe (721 x 1440 pixels, 4 MB of scores) "
             "is allowed; the product file is read in full for it (3.2 GB, faster once the "
@@ -185,9 +195,27 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
         self.add_reference_parameters()
         self.add_scope_parameter()
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.THRESHOLD,
+                self.tr("Threshold for the areas"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=0.9,
+                optional=True,
+            )
+        )
         self.add_data_dir_parameter()
         self.addParameter(
             QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Similarity map"))
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_AREAS,
+                self.tr("Areas above threshold"),
+                QgsProcessing.TypeVectorPolygon,
+                optional=True,
+                createByDefault=False,
+            )
         )
 
     def process(
@@ -225,5 +253,26 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
             "bbox_4326": sim.bounds,
         }
         write_score_geotiff(sim.scores, sim.window, self.will_write(out_path), meta, metric)
+        results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_AREAS: None}
+        fields = area_fields()
+        sink, dest = self.parameterAsSink(
+            parameters,
+            self.OUTPUT_AREAS,
+            context,
+            fields,
+            QgsWkbTypes.Polygon,
+            QgsCoordinateReferenceSystem(PRODUCT_CRS),
+        )
+        if sink is not None:
+            threshold = self.parameterAsDouble(parameters, self.THRESHOLD, context)
+            areas = explore.threshold_areas(sim, threshold)
+            for i, area in enumerate(areas, start=1):
+                sink.addFeature(area_feature(i, area, fields), QgsFeatureSink.FastInsert)
+            feedback.pushInfo(
+                self.tr("{0} areas at or above {1}: {2:.0f} km² in all").format(
+                    len(areas), threshold, sum(a.area_km2 for a in areas)
+                )
+            )
+            results[self.OUTPUT_AREAS] = dest
         feedback.setProgress(100.0)
-        return {self.OUTPUT: out_path}
+        return results

@@ -468,3 +468,48 @@ def test_cache_reader_rows_and_antimeridian_scope(strip_dir: Path, tmp_path: Pat
     res = ex.cluster(cached, scope, k=3, block_bytes=3 * 1440 * 768 * 4, fit_pixels=200)
     d = ((vals[land][:, None, :] - res.centroids[None].astype(np.float64)) ** 2).sum(-1)
     assert (res.labels[land] == d.argmin(1)).all()
+
+
+# --------------------------------------------------------------------------- areas
+
+
+def components(mask: np.ndarray) -> list[list[tuple[int, int]]]:
+    """4-connected groups of True pixels (flood fill)."""
+    seen = np.zeros_like(mask, dtype=bool)
+    out = []
+    for r0, c0 in zip(*np.nonzero(mask), strict=True):
+        if seen[r0, c0]:
+            continue
+        stack, group = [(r0, c0)], []
+        seen[r0, c0] = True
+        while stack:
+            r, c = stack.pop()
+            group.append((r, c))
+            for rr, cc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                inside = 0 <= rr < mask.shape[0] and 0 <= cc < mask.shape[1]
+                if inside and mask[rr, cc] and not seen[rr, cc]:
+                    seen[rr, cc] = True
+                    stack.append((rr, cc))
+        out.append(group)
+    return out
+
+
+def test_threshold_areas_are_exact_ellipsoidal_pixel_areas(reader) -> None:
+    # A reference on the coast checkerboard: its 2 x 2 squares touch only at corners, so
+    # each is an area of its own (4-connected, as GDAL polygonizes by default).
+    sim = ex.similarity_map(reader, [lonlat(180, 720)])
+    mask = np.nan_to_num(sim.scores, nan=-2.0) >= 0.98
+    groups = components(mask)
+    assert len(groups) >= 5
+    areas = ex.threshold_areas(sim, 0.98)
+    assert len(areas) == len(groups)
+    expect = sorted(
+        (sum(cell_areas_m2(np.array([WIN.row0 + r]))[0] for r, _c in g) / 1e6, len(g))
+        for g in groups
+    )
+    got = sorted((a.area_km2, a.pixels) for a in areas)
+    for (ea, en), (ga, gn) in zip(expect, got, strict=True):
+        assert ga == pytest.approx(ea, rel=1e-9)
+        assert gn == en
+    assert [a.area_km2 for a in areas] == sorted((a.area_km2 for a in areas), reverse=True)
+    assert ex.threshold_areas(sim, 1.5) == []

@@ -171,6 +171,41 @@ def test_similarity_map_reference_extent_scope_and_euclidean(provider, europe_di
     np.testing.assert_allclose(arr[sub_l], expect, rtol=1e-5, atol=1e-4)
 
 
+def test_similarity_map_areas_above_threshold(provider, europe_dir, tmp_path) -> None:
+    from rs_embed_qgis.core.grid import cell_areas_m2
+
+    vals, land = truth()
+    ref = vals[160 - 120, 760 - 680]
+    x = vals[land]
+    cos = np.full(land.shape, -2.0)
+    cos[land] = x @ ref / (np.linalg.norm(x, axis=1) * np.linalg.norm(ref))
+    above = cos >= 0.995
+    fb = CancellingFeedback()
+    res = run(
+        "rs_embed:similarity_map",
+        {
+            "REFERENCES": points_layer([(160, 760)]),
+            "THRESHOLD": 0.995,
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": str(tmp_path / "sim_areas.tif"),
+            "OUTPUT_AREAS": "memory:",
+        },
+        fb,
+    )
+    layer = res["OUTPUT_AREAS"]
+    assert layer.crs().authid() == "EPSG:4326"
+    feats = list(layer.getFeatures())
+    assert feats
+    rows = np.nonzero(above)[0] + 120
+    expect_km2 = float(cell_areas_m2(rows).sum()) / 1e6
+    assert sum(f["area_km2"] for f in feats) == pytest.approx(expect_km2, rel=1e-9)
+    assert sum(f["pixels"] for f in feats) == int(above.sum())
+    # The polygons cover exactly the pixels above the threshold (lon/lat area).
+    deg2 = sum(f.geometry().area() for f in feats)
+    assert deg2 == pytest.approx(0.0625 * above.sum())
+    assert any("areas at or above" in t for t in fb.infos)
+
+
 def test_similarity_map_clear_errors(provider, europe_dir, tmp_path) -> None:
     with pytest.raises(QgsProcessingException, match="No reference"):
         run(
@@ -446,6 +481,27 @@ def test_panel_similarity_map_and_live_threshold(panel) -> None:
     panel.set_threshold(None)
     assert panel.threshold() is None
     assert layer.renderer().classificationMin() == pytest.approx(lo)
+
+
+def test_panel_areas_above_threshold(panel) -> None:
+    ready: list = []
+    panel.areas_layer_ready.connect(ready.append)
+    assert not panel.areas_button.isEnabled()
+    panel.add_point_reference(*lonlat(160, 760))
+    panel.compute_similarity()
+    wait_for(lambda: not panel.tasks)
+    assert panel.areas_button.isEnabled()
+    panel.set_threshold(0.995)
+    t = panel.threshold()
+    panel.areas_above_threshold()
+    wait_for(lambda: not panel.tasks)
+    assert len(ready) == 1, panel.status.text()
+    layer = ready[0]
+    feats = list(layer.getFeatures())
+    scores = panel.similarity_result.scores
+    n_above = int((np.nan_to_num(scores, nan=-2.0) >= t).sum())
+    assert sum(f["pixels"] for f in feats) == n_above
+    assert "km²" in panel.status.text()
 
 
 def test_panel_places_and_clusters(panel) -> None:
