@@ -511,12 +511,32 @@ def similar_places(
     min_distance_km: float = 100.0,
     combine: str = "mean",
     metric: str = "cosine",
+    index: Any = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> list[Place]:
-    """Top-k most similar pixels of the scope, spread ``min_distance_km`` apart (exact scores)."""
+    """Top-k most similar pixels of the scope, spread ``min_distance_km`` apart (exact scores).
+
+    With a compact search index (``core.index``) and the cosine metric, candidates come
+    from the index and only they are re-scored on their full vectors; the result is the
+    same (exact) top-k, found without reading the whole scope.
+    """
     if k < 1:
         raise SpecError(f"k must be at least 1; got {k}.")
+    if index is not None and metric == "cosine":
+        from rs_embed_qgis.core.index import similar_places_indexed
+
+        _check_metric(metric, combine)
+        if isinstance(references, np.ndarray):
+            refs = np.asarray(references, dtype=np.float32).reshape(-1, PRODUCT_BANDS)
+        else:
+            refs = reference_vectors(reader, references, cancel)
+        window = scope_window(reader.info, scope)
+        use = combine_references(refs, combine, metric)
+        _progress(progress)(0.5, "Searching the index")
+        places, _n = similar_places_indexed(reader, index, use, window, k, min_distance_km, cancel)
+        _progress(progress)(1.0, "Done")
+        return places
     sim = similarity_map(
         reader, references, scope, combine=combine, metric=metric, progress=progress, cancel=cancel
     )

@@ -9,6 +9,7 @@ from qgis.core import (
     QgsFeatureSink,
     QgsProcessingContext,
     QgsProcessingFeedback,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
     QgsWkbTypes,
@@ -17,6 +18,7 @@ from qgis.core import (
 from rs_embed_qgis.bridge.explore_outputs import place_feature, places_fields
 from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.constants import PRODUCT_CRS
+from rs_embed_qgis.core.index import build_index, load_index, save_index
 from rs_embed_qgis.processing.similarity_map import (
     GRID_HELP,
     REFERENCE_HELP,
@@ -30,6 +32,8 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
 
     K = "K"
     MIN_DISTANCE_KM = "MIN_DISTANCE_KM"
+    USE_INDEX = "USE_INDEX"
+    BUILD_INDEX = "BUILD_INDEX"
     OUTPUT = "OUTPUT"
 
     def name(self) -> str:
@@ -51,7 +55,11 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
             "allows neighbouring pixels. The reference pixels themselves may be among the "
             "results.<br>"
             + SCOPE_HELP
-            + "<br><br>"
+            + "<br><b>Search index</b> (cosine only): a compact copy of the product (64 "
+            "components per pixel, float16, about 140 MB for the globe, kept beside the "
+            "cache) ranks the candidates, and only they are re-scored on their full "
+            "vectors; error bounds make the result the same exact top-k. 'Build the index' "
+            "makes it once (one pass over the product) when it is missing.<br><br>"
             + GRID_HELP
             + "<br><br><b>Limits</b>: k is 1..10000; the scores are exact (every pixel "
             "of the scope is scored on its full vector); fewer than k points are returned "
@@ -80,6 +88,16 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
             )
         )
         self.add_scope_parameter()
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.USE_INDEX, self.tr("Use the search index when there is one"), True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.BUILD_INDEX, self.tr("Build the search index if it is missing"), False
+            )
+        )
         self.add_data_dir_parameter()
         self.addParameter(
             QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Places like this"))
@@ -97,6 +115,22 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
         refs = self.references(parameters, context, feedback)
         scope = self.scope_box(parameters, context, feedback)
         source = self.open_product(parameters, context, feedback)
+        index = None
+        if metric == "cosine" and self.parameterAsBool(parameters, self.USE_INDEX, context):
+            index = load_index(source.info)
+            if index is None and self.parameterAsBool(parameters, self.BUILD_INDEX, context):
+                feedback.pushInfo(self.tr("Building the search index (one pass)"))
+                index = build_index(
+                    source.reader,
+                    progress=self.progress_to(feedback, 0.0, 60.0),
+                    cancel=feedback.isCanceled,
+                )
+                save_index(index, source.info)
+            feedback.pushInfo(
+                self.tr("Search index: {0}").format(
+                    self.tr("used") if index is not None else self.tr("none")
+                )
+            )
         places = explore.similar_places(
             source.reader,
             refs,
@@ -105,7 +139,8 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
             min_distance_km=min_km,
             combine=combine,
             metric=metric,
-            progress=self.progress_to(feedback, 5.0, 95.0),
+            index=index,
+            progress=self.progress_to(feedback, 60.0 if index is not None else 5.0, 95.0),
             cancel=feedback.isCanceled,
         )
         fields = places_fields()

@@ -513,3 +513,42 @@ def test_threshold_areas_are_exact_ellipsoidal_pixel_areas(reader) -> None:
         assert gn == en
     assert [a.area_km2 for a in areas] == sorted((a.area_km2 for a in areas), reverse=True)
     assert ex.threshold_areas(sim, 1.5) == []
+
+
+# --------------------------------------------------------------------------- search index
+
+
+def test_search_index_bounds_and_exact_places(reader, truth, tmp_path, monkeypatch) -> None:
+    from rs_embed_qgis.core import cache
+    from rs_embed_qgis.core import index as ix
+
+    monkeypatch.setattr(cache, "_root_override", str(tmp_path))  # the index: out of the way
+
+    vals, land = truth
+    idx = ix.build_index(reader, n_components=16)
+    assert idx.proj.dtype == np.float16 and idx.proj.shape == (*WIN.shape, 16)
+    np.testing.assert_allclose(idx.norms[land], np.linalg.norm(vals[land], axis=1), rtol=1e-6)
+    assert (idx.norms[~land] == 0).all()
+    refs = np.array([vals[40, 80], vals[30, 20]], dtype=np.float32)
+    approx, bound = idx.cosine_bounds(refs, WIN)
+    exact = np.stack([cosine(vals[land], r.astype(np.float64)) for r in refs]).max(0)
+    assert np.array_equal(np.isnan(approx), ~land)
+    assert (np.abs(approx[land] - exact) <= bound[land] + 1e-7).all()
+    assert np.nanmax(bound) < 0.05  # 16 of 768 components: still a tight bound here
+    # Places from the index are the exhaustive ones, with exact scores.
+    sim = ex.similarity_map(reader, refs, combine="max")
+    want = ex.top_places(sim, 10, 120.0)
+    got, n_cand = ix.similar_places_indexed(reader, idx, refs, WIN, 10, 120.0)
+    assert [(p.row, p.col) for p in got] == [(p.row, p.col) for p in want]
+    np.testing.assert_allclose([p.score for p in got], [p.score for p in want], atol=1e-6)
+    assert n_cand < land.sum()
+    via = ex.similar_places(reader, refs, k=10, min_distance_km=120.0, combine="max", index=idx)
+    assert [(p.row, p.col) for p in via] == [(p.row, p.col) for p in want]
+    # Saved and loaded (memory-mapped); a changed file makes it stale.
+    info = reader.info
+    assert ix.save_index(idx, info).parent.parent == tmp_path
+    back = ix.load_index(info)
+    assert back is not None and back.window == idx.window
+    np.testing.assert_array_equal(np.asarray(back.proj), idx.proj)
+    stale = type(info)(**{**info.__dict__, "mtime_ns": info.mtime_ns + 1})
+    assert ix.load_index(stale) is None

@@ -298,6 +298,38 @@ def test_similar_places_points(provider, europe_dir) -> None:
             assert ex.great_circle_km(a["lon"], a["lat"], b["lon"], b["lat"]) >= 150.0
 
 
+def test_similar_places_builds_and_uses_the_index(
+    provider, europe_dir, tmp_path, monkeypatch
+) -> None:
+    from rs_embed_qgis.core import cache
+    from rs_embed_qgis.core.index import index_dir, load_index
+
+    monkeypatch.setattr(cache, "_root_override", str(tmp_path))
+
+    info = open_source(str(europe_dir), download=False).reader.info
+    params = {
+        "REFERENCES": points_layer([(160, 760), (130, 820)]),
+        "COMBINE": 2,
+        "K": 8,
+        "MIN_DISTANCE_KM": 120.0,
+        "DATA_DIR": str(europe_dir),
+        "OUTPUT": "memory:",
+    }
+    plain = run("rs_embed:similar_places", {**params, "USE_INDEX": False})["OUTPUT"]
+    fb = CancellingFeedback()
+    built = run("rs_embed:similar_places", {**params, "BUILD_INDEX": True}, fb)["OUTPUT"]
+    assert any("index: used" in t for t in fb.infos), fb.infos
+    assert load_index(info) is not None and index_dir(info).is_dir()
+    assert index_dir(info).parent.parent == tmp_path
+
+    def rows(layer):
+        return [
+            (f["rank"], f["row"], f["col"], round(f["similarity"], 6)) for f in layer.getFeatures()
+        ]
+
+    assert sorted(rows(built)) == sorted(rows(plain))
+
+
 REGIONS = {
     "belt": (range(120, 140, 3), range(805, 840, 3)),
     "west": (range(145, 175, 3), range(680, 715, 3)),
