@@ -192,7 +192,7 @@ def stream(
             if buf is None or buf.shape[0] < n:
                 buf = np.empty((n, PRODUCT_BANDS), dtype=np.float32)
             flat = buf[:n]
-            _read_rows(reader, blk, flat)
+            _read_rows(reader, blk, flat, cancel)
         else:
             flat = reader.read(blk, cancel=cancel).reshape(-1, PRODUCT_BANDS)
         # All-zero vectors (ocean) are exactly the ones of squared norm 0.
@@ -215,11 +215,16 @@ def _reads_rows(reader: Any, blk: Window) -> bool:
     )
 
 
-def _read_rows(reader: Any, blk: Window, flat: np.ndarray) -> None:
-    """Fill (h*w, 768) ``flat`` with the block, one positional read per row and column run."""
+def _read_rows(reader: Any, blk: Window, flat: np.ndarray, cancel: CancelFn | None = None) -> None:
+    """Fill (h*w, 768) ``flat`` with the block, one positional read per row and column run.
+
+    ``cancel`` is asked every 8 rows (about 35 MB), so a cold disk still stops quickly.
+    """
     rows = flat.reshape(blk.height, blk.width, PRODUCT_BANDS)
     segs = blk.col_segments()
     for i, r in enumerate(range(blk.row0, blk.row1)):
+        if i % 8 == 7:
+            _check_cancel(cancel)
         for off, g0, g1 in segs:
             reader.read_cells(r, g0, g1, out=rows[i, off : off + (g1 - g0)])
 
@@ -949,8 +954,11 @@ class NearestCentroid(Classifier):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Cosines to the class centroids, clipped to [0, 1]."""
-        return np.clip(_unit(x).astype(np.float32) @ self.centroids.T, 0.0, 1.0)
+        """Cosines to the class centroids, clipped to [0, 1] (float32: no copy of x)."""
+        x = np.asarray(x, dtype=np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+        dots = x @ self.centroids.T
+        return np.clip(dots / np.where(norms > 0, norms, 1.0)[:, None], 0.0, 1.0)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -1006,9 +1014,15 @@ class LogisticRegression(Classifier):
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Softmax class probabilities."""
-        z = ((np.asarray(x, dtype=np.float64) - self.mu) / self.sd).astype(np.float32)
-        return _softmax((z @ self.W).astype(np.float64) + self.b)
+        """Softmax class probabilities.
+
+        The standardisation is folded into the weights, ((x - mu) / sd) W =
+        x (W / sd) - (mu / sd) W, so a block of pixels is never copied.
+        """
+        w = (self.W / self.sd[:, None]).astype(np.float32)
+        shift = (self.mu / self.sd) @ self.W.astype(np.float64)
+        a = (np.asarray(x, dtype=np.float32) @ w).astype(np.float64) - shift + self.b
+        return _softmax(a)
 
 
 def _softmax(a: np.ndarray) -> np.ndarray:

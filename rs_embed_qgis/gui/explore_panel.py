@@ -221,6 +221,12 @@ class ExplorePanel(QWidget):
             BBox(w, s, e, n), tr("Box {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}").format(w, s, e, n)
         )
 
+    def similarity_from_point(self, lon: float, lat: float) -> ExploreTask | None:
+        """ "Colour by similarity to this pixel": the point becomes the only reference."""
+        self.clear_references()
+        self.add_point_reference(lon, lat)
+        return self.compute_similarity()
+
     def use_selected_features(self) -> int:
         """Add the selected point/polygon features of the active layer; returns how many."""
         layer = self.iface.activeLayer() if self.iface is not None else None

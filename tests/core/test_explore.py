@@ -436,6 +436,12 @@ def test_logistic_regression_is_deterministic_and_separates() -> None:
     b = ex.LogisticRegression().fit(x, y).predict_proba(x)
     np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(a.sum(1), 1.0)
+    # The folded standardisation equals the textbook one.
+    m = ex.LogisticRegression().fit(x, y)
+    z = (x - m.mu) / m.sd
+    logits = z @ m.W.astype(np.float64) + m.b
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(m.predict_proba(x), e / e.sum(1, keepdims=True), atol=1e-5)
     assert (a.argmax(1) == y).mean() >= 0.95
 
 

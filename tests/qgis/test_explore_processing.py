@@ -556,6 +556,17 @@ def test_panel_places_and_clusters(panel) -> None:
         assert set(np.unique(src.read(1))) == {0, 1, 2, 3}
 
 
+def test_panel_similarity_from_point(panel) -> None:
+    seen: list = []
+    panel.similarity_layer_ready.connect(seen.append)
+    panel.add_point_reference(*lonlat(150, 700))
+    panel.similarity_from_point(*lonlat(160, 760))
+    assert panel.references() == [lonlat(160, 760)]
+    wait_for(lambda: not panel.tasks)
+    with rasterio.open(seen[0].source()) as src:
+        assert src.read(1)[40, 80] == pytest.approx(1.0, abs=1e-6)
+
+
 def test_panel_cancel_and_errors(panel) -> None:
     messages: list = []
     panel.message.connect(lambda text, level: messages.append(text))
