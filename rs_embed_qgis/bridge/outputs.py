@@ -68,6 +68,31 @@ def embedding_values(vector: Any, n: int = PRODUCT_BANDS) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in arr]
 
 
+JSON_SUFFIX = "json"
+
+
+def json_field_name(prefix: str = DEFAULT_PREFIX) -> str:
+    """Name of the one text field holding a whole vector as a JSON array (``emb_json``)."""
+    return f"{prefix}{JSON_SUFFIX}"
+
+
+def json_field(prefix: str = DEFAULT_PREFIX) -> QgsField:
+    """The text field (unlimited length) that holds a vector as JSON array text."""
+    return QgsField(json_field_name(prefix), field_type("String"))
+
+
+def embedding_json_value(vector: Any, n: int = PRODUCT_BANDS) -> str:
+    """A vector as JSON array text: ``json.loads`` gives the float32 values exactly; NaN -> null.
+
+    Each value is ``repr(float(np.float32(v)))``: the shortest decimal of the float64 that
+    equals the float32, so reading it back loses nothing.
+    """
+    arr = np.asarray(vector, dtype=np.float32).ravel()
+    if arr.size != n:
+        raise ValueError(f"Expected a vector of {n} values, got {arr.size}.")
+    return "[" + ", ".join(repr(v) if np.isfinite(v) else "null" for v in arr.tolist()) + "]"
+
+
 def valid_fraction_value(meta: dict[str, Any] | None) -> float | None:
     """The valid fraction of a result's meta; 0 for an area without coverage; else None."""
     meta = meta or {}

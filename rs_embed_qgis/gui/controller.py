@@ -488,8 +488,9 @@ class GuiController:
                 tr("A batch is already running; cancel it or wait."), Qgis.MessageLevel.Warning
             )
             return None
-        names = layers.batch_field_names()
-        plan = layers.BatchPlan(layer.id(), [])
+        store = self.dock.store()
+        names = layers.batch_field_names(store)
+        plan = layers.BatchPlan(layer.id(), [], store=store)
         problem = layers.capacity_problem(layer, names)
         parent = self.iface.mainWindow()
         if problem:

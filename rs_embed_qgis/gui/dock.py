@@ -49,6 +49,9 @@ MODE_RECTANGLE = "rectangle"
 MODE_POINT = "point"
 OUTPUT_POOLED = "pooled"
 OUTPUT_GRID = "grid"
+# How a batch stores each vector (the same values as gui.layers.STORE_*).
+STORE_FIELDS = "fields"
+STORE_JSON = "json"
 # The dock and Processing share the default buffer (core/constants.py).
 DEFAULT_BUFFER_M = float(getattr(constants, "DEFAULT_BUFFER_M", 5000.0))
 _UNITS = (("km", 1000.0), ("m", 1.0))
@@ -228,6 +231,25 @@ class EmbedDock(QgsDockWidget):
         )
         self.batch_button.setEnabled(False)
         self.batch_button.clicked.connect(self.embed_selected_requested)
+        row = QHBoxLayout()
+        store_label = QLabel(tr("Store as"))
+        row.addWidget(store_label)
+        self.store_combo = QComboBox()
+        self.store_combo.setObjectName("RsEmbedStoreAs")
+        self.store_combo.addItem(tr("768 fields"), STORE_FIELDS)
+        self.store_combo.addItem(tr("one JSON field"), STORE_JSON)
+        self.store_combo.setToolTip(
+            tr(
+                "768 fields: emb_000..emb_767, one number each (hidden in the attribute table). "
+                "One JSON field: emb_json holds the whole vector as JSON array text, for "
+                "Python or ML tools; fast to write, save and undo."
+            )
+        )
+        self.store_combo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.store_combo.setMinimumWidth(60)
+        store_label.setBuddy(self.store_combo)
+        row.addWidget(self.store_combo, 1)
+        lay.addLayout(row)
         lay.addWidget(self.batch_button)
         return box
 
@@ -368,6 +390,14 @@ class EmbedDock(QgsDockWidget):
     def set_output_mode(self, mode: str) -> None:
         """Choose pooled or grid output."""
         (self.grid_radio if mode == OUTPUT_GRID else self.pooled_radio).setChecked(True)
+
+    def store(self) -> str:
+        """How a batch stores each vector: ``fields`` (768 fields) or ``json`` (one field)."""
+        return str(self.store_combo.currentData())
+
+    def set_store(self, store: str) -> None:
+        """Choose 768 fields or one JSON field."""
+        self.store_combo.setCurrentIndex(max(0, self.store_combo.findData(store)))
 
     def pooling(self) -> str:
         """``mean`` or ``max``."""

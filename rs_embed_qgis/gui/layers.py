@@ -15,6 +15,7 @@ from typing import Any
 
 from qgis.core import (
     NULL,
+    QgsAttributeTableConfig,
     QgsContrastEnhancement,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
@@ -43,8 +44,11 @@ from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox, QWidget
 from rs_embed_qgis.bridge.outputs import (
     embedding_field_names,
     embedding_fields,
+    embedding_json_value,
     embedding_values,
     field_type,
+    json_field,
+    json_field_name,
     set_layer_provenance,
     valid_fraction_field_name,
     valid_fraction_value,
@@ -62,6 +66,10 @@ PROP_SAMPLES = "rs_embed/samples"  # "point" or "rectangle"
 PROP_TEMPORARY = "rs_embed/temporary"  # "1" on layers whose files live in the temp folder
 # Most fields a provider's storage accepts (the dBase table of a shapefile: 255).
 STORAGE_MAX_FIELDS = {"ESRI Shapefile": 255, "GPKG": 1999, "SQLite": 1999}
+
+# How a batch stores each vector: 768 Double fields, or one text field of JSON array text.
+STORE_FIELDS = "fields"
+STORE_JSON = "json"
 
 ROUTE_LAYER = "layer"
 ROUTE_MEMORY = "memory"
@@ -220,6 +228,7 @@ def samples_layer(project: QgsProject, kind: str, create: bool = True) -> QgsVec
     layer.updateFields()
     layer.setCustomProperty(PROP_SAMPLES, kind)
     _sample_style(layer, kind)
+    hide_embedding_columns(layer)
     project.addMapLayer(layer, False)
     project.layerTreeRoot().insertLayer(0, layer)  # on top of grids and basemaps
     return layer
@@ -305,14 +314,63 @@ def _vector_values(vector: Any, n: int) -> list[Any]:
     return [NULL if v is None else v for v in embedding_values(vector, n)]
 
 
-def batch_field_names() -> list[str]:
-    """The fields a batch writes: emb_000..emb_767 and emb_valid_frac (as Processing does)."""
-    return embedding_field_names() + [valid_fraction_field_name()]
+def batch_field_names(store: str = STORE_FIELDS) -> list[str]:
+    """The fields a batch writes: emb_000..emb_767 (or emb_json) and emb_valid_frac."""
+    first = [json_field_name()] if store == STORE_JSON else embedding_field_names()
+    return first + [valid_fraction_field_name()]
 
 
-def _row(vec: Any, frac: Any, n: int) -> list[Any]:
-    values = _vector_values(vec, n)
-    return values + [NULL if vec is None or frac is None else float(frac)]
+def _field_for(name: str) -> QgsField:
+    return json_field() if name == json_field_name() else QgsField(name, field_type("Double"))
+
+
+def _rows(
+    vectors: Mapping[int, Any],
+    names: Sequence[str],
+    valid_fracs: Mapping[int, Any] | None,
+) -> dict[int, list[Any]]:
+    """fid -> the values of ``names`` (emb_json text or one float per field, then the fraction)."""
+    with_frac = valid_fracs is not None
+    fracs = valid_fracs or {}
+    n_emb = len(names) - (1 if with_frac else 0)
+    as_json = n_emb == 1 and names[0] == json_field_name()
+    out = {}
+    for fid, vec in vectors.items():
+        if as_json:
+            row = [NULL if vec is None else embedding_json_value(vec)]
+        else:
+            row = _vector_values(vec, n_emb)
+        if with_frac:
+            frac = fracs.get(fid)
+            row.append(NULL if vec is None or frac is None else float(frac))
+        out[int(fid)] = row
+    return out
+
+
+def _names(names: Sequence[str] | None, valid_fracs: Any, store: str) -> list[str]:
+    if names:
+        return list(names)
+    return batch_field_names(store) if valid_fracs is not None else embedding_field_names()
+
+
+def hide_embedding_columns(layer: QgsVectorLayer) -> None:
+    """Hide the emb_000..emb_767 columns in the layer's attribute table (they stay in the data).
+
+    768 columns make the table slow to open and impossible to read; "Organize columns"
+    shows them again. emb_valid_frac and emb_json stay visible.
+    """
+    hidden = set(embedding_field_names())
+    config: QgsAttributeTableConfig = layer.attributeTableConfig()
+    config.update(layer.fields())
+    columns = config.columns()
+    changed = False
+    for col in columns:
+        if col.name in hidden and not col.hidden:
+            col.hidden = True
+            changed = True
+    if changed:
+        config.setColumns(columns)
+        layer.setAttributeTableConfig(config)
 
 
 def write_embeddings_to_layer(
@@ -320,35 +378,29 @@ def write_embeddings_to_layer(
     vectors: Mapping[int, Any],
     names: Sequence[str] | None = None,
     valid_fracs: Mapping[int, Any] | None = None,
+    store: str = STORE_FIELDS,
 ) -> int:
     """Write emb_* values of features (fid -> vector, None -> NULLs) as ONE undoable edit command.
 
     With ``valid_fracs`` the last of ``names`` (default: emb_valid_frac) takes the
-    fraction of the area with data. A layer not in edit mode is put in it (and left there,
-    so the user can undo or save); the pending edits of a layer already in edit mode are
-    kept. On any failure the command is undone and the layer is as before.
+    fraction of the area with data; ``store`` "json" writes one emb_json text field instead
+    of 768 Double fields. A layer not in edit mode is put in it (and left there, so the user
+    can undo or save); the pending edits of a layer already in edit mode are kept. On any
+    failure the command is undone and the layer is as before.
     """
-    fracs = valid_fracs or {}
-    names = list(
-        names or (batch_field_names() if valid_fracs is not None else embedding_field_names())
-    )
-    n_emb = len(names) - (1 if valid_fracs is not None else 0)
+    names = _names(names, valid_fracs, store)
+    rows = _rows(vectors, names, valid_fracs)  # a bad vector fails before any edit
     was_editing = layer.isEditable()
     if not was_editing and not layer.startEditing():
         raise OSError(tr("{name} cannot be edited.").format(name=layer.name()))
     layer.beginEditCommand(tr("Copernicus-Embed: write {n} embeddings").format(n=len(vectors)))
     try:
         for name in names:
-            if layer.fields().indexOf(name) < 0 and not layer.addAttribute(
-                QgsField(name, field_type("Double"))
-            ):
+            if layer.fields().indexOf(name) < 0 and not layer.addAttribute(_field_for(name)):
                 raise OSError(tr("Could not add the field {field}.").format(field=name))
         idx = [layer.fields().indexOf(n) for n in names]
-        for fid, vec in vectors.items():
-            row = _vector_values(vec, n_emb)
-            if valid_fracs is not None:
-                row = _row(vec, fracs.get(fid), n_emb)
-            if not layer.changeAttributeValues(int(fid), dict(zip(idx, row, strict=True))):
+        for fid, row in rows.items():
+            if not layer.changeAttributeValues(fid, dict(zip(idx, row, strict=True))):
                 raise OSError(tr("Could not write feature {fid}.").format(fid=fid))
     except BaseException:
         layer.destroyEditCommand()
@@ -356,6 +408,7 @@ def write_embeddings_to_layer(
             layer.rollBack()
         raise
     layer.endEditCommand()
+    hide_embedding_columns(layer)
     layer.triggerRepaint()
     return len(vectors)
 
@@ -366,18 +419,16 @@ def new_layer_with_embeddings(
     names: Sequence[str] | None = None,
     name: str | None = None,
     valid_fracs: Mapping[int, Any] | None = None,
+    store: str = STORE_FIELDS,
 ) -> QgsVectorLayer:
     """A memory layer: the features of ``vectors`` with their original fields + emb_* values."""
-    fracs = valid_fracs or {}
-    names = list(
-        names or (batch_field_names() if valid_fracs is not None else embedding_field_names())
-    )
-    n_emb = len(names) - (1 if valid_fracs is not None else 0)
+    names = _names(names, valid_fracs, store)
+    rows = _rows(vectors, names, valid_fracs)
     wkb = QgsWkbTypes.displayString(layer.wkbType()) or "NoGeometry"
     out = QgsVectorLayer(wkb, name or tr("{name} embeddings").format(name=layer.name()), "memory")
     out.setCrs(layer.crs())
     keep = [f for f in layer.fields() if f.name() not in names]
-    emb = [QgsField(n, field_type("Double")) for n in names]
+    emb = [_field_for(n) for n in names]
     out.dataProvider().addAttributes(keep + emb)
     out.updateFields()
     keep_idx = [layer.fields().indexOf(f.name()) for f in keep]
@@ -387,16 +438,13 @@ def new_layer_with_embeddings(
         feat = QgsFeature(out.fields())
         feat.setGeometry(src.geometry())
         attrs = src.attributes()
-        vec = vectors[src.id()]
-        row = _vector_values(vec, n_emb)
-        if valid_fracs is not None:
-            row = _row(vec, fracs.get(src.id()), n_emb)
-        feat.setAttributes([attrs[i] for i in keep_idx] + row)
+        feat.setAttributes([attrs[i] for i in keep_idx] + rows[src.id()])
         feats.append(feat)
     ok, _ = out.dataProvider().addFeatures(feats)
     if not ok:
         raise OSError(tr("Could not fill the new layer."))
     out.updateExtents()
+    hide_embedding_columns(out)
     return out
 
 
@@ -429,6 +477,7 @@ class BatchPlan:
     fids: list
     route: str = ROUTE_LAYER
     path: str = ""
+    store: str = STORE_FIELDS
 
 
 def apply_batch(
@@ -442,11 +491,12 @@ def apply_batch(
     if not isinstance(layer, QgsVectorLayer):
         raise OSError(tr("The layer of the batch was removed from the project."))
     if plan.route == ROUTE_LAYER:
-        write_embeddings_to_layer(layer, vectors, valid_fracs=valid_fracs)
+        write_embeddings_to_layer(layer, vectors, valid_fracs=valid_fracs, store=plan.store)
         return layer
-    out = new_layer_with_embeddings(layer, vectors, valid_fracs=valid_fracs)
+    out = new_layer_with_embeddings(layer, vectors, valid_fracs=valid_fracs, store=plan.store)
     if plan.route == ROUTE_GPKG:
         out = save_as_geopackage(out, plan.path, project)
+        hide_embedding_columns(out)
     project.addMapLayer(out)
     return out
 

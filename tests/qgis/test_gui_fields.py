@@ -1,0 +1,110 @@
+"""Embedding fields QGIS handles well: one JSON field as the compact store, emb_* columns hidden
+in the attribute table, values equal to the fixture's pixels, plugin start-up imports."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+from qgis.core import NULL, QgsVectorLayerCache
+from qgis.gui import QgsAttributeTableModel
+
+from rs_embed_qgis.bridge.outputs import embedding_json_value, json_field, json_field_name
+from rs_embed_qgis.gui import layers
+from tests import product
+
+NAMES = [f"emb_{i:03d}" for i in range(768)]
+
+
+def test_json_value_round_trips_float32_exactly():
+    rows, cols = np.array([150, 150, 481]), np.array([700, 701, 960])
+    vecs = product.pixel_values(rows, cols)  # (3, 768) float32 of the fixture
+    for vec in vecs:
+        text = embedding_json_value(vec)
+        back = json.loads(text)
+        assert len(back) == 768
+        # float64 values equal to the float32 ones: nothing lost, nothing rounded.
+        np.testing.assert_array_equal(np.array(back, dtype=np.float64), vec.astype(np.float64))
+        np.testing.assert_array_equal(np.array(back, dtype=np.float32), vec)
+    nan = vecs[0].copy()
+    nan[5] = np.nan
+    assert json.loads(embedding_json_value(nan))[5] is None
+    with pytest.raises(ValueError):
+        embedding_json_value(np.ones(5))
+    field = json_field("x_")
+    assert field.name() == "x_json" == json_field_name("x_")
+    assert field.typeName().lower() in ("string", "text", "")
+
+
+def test_json_store_writes_one_field_and_undoes_it(qgis_countries_layer):
+    layer = qgis_countries_layer
+    n = layer.fields().count()
+    fids = [3, 283]
+    vecs = {3: product.pixel_values(np.array([150]), np.array([700]))[0], 283: None}
+    layers.write_embeddings_to_layer(layer, vecs, valid_fracs={3: 0.25}, store=layers.STORE_JSON)
+    assert layer.fields().names()[n:] == ["emb_json", "emb_valid_frac"]
+    got = json.loads(layer.getFeature(3)["emb_json"])
+    np.testing.assert_array_equal(np.array(got, dtype=np.float32), vecs[3])
+    assert layer.getFeature(3)["emb_valid_frac"] == 0.25
+    assert layer.getFeature(fids[1])["emb_json"] == NULL
+    assert layer.undoStack().count() == 1
+    layer.undoStack().undo()
+    assert layer.fields().count() == n
+    assert layer.rollBack()
+
+
+def test_embedding_columns_are_hidden_in_the_table_but_kept(qgis_countries_layer):
+    layer = qgis_countries_layer
+    vec = product.pixel_values(np.array([150]), np.array([700]))[0]
+    layers.write_embeddings_to_layer(layer, {3: vec}, valid_fracs={3: 1.0})
+    config = layer.attributeTableConfig()
+    hidden = {c.name for c in config.columns() if c.hidden and c.name}  # '' = actions
+    assert hidden == set(NAMES)  # emb_valid_frac and the user's columns stay visible
+    cache = QgsVectorLayerCache(layer, 1000)
+    model = QgsAttributeTableModel(cache)
+    model.loadLayer()
+    assert model.columnCount() == 7 + 769  # the data is all there
+    assert layer.getFeature(3)["emb_100"] == pytest.approx(float(vec[100]), rel=0, abs=0)
+    layer.rollBack()
+
+
+HEAVY = (
+    "rs_embed_qgis.core.gdal_reader",
+    "rs_embed_qgis.core.cache",
+    "rs_embed_qgis.core.coverage",
+    "rs_embed_qgis.core.adapter",
+    "rs_embed_qgis.core.pooling",
+    "rs_embed_qgis.bridge.jobs",
+    "rs_embed_qgis.bridge.outputs",
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core/__init__.py imports every core module eagerly (settings.py and the dock need "
+    "core.constants), and the Processing provider's loadAlgorithms imports bridge.jobs",
+)
+def test_start_up_imports_nothing_heavy():
+    """classFactory + initGui in a fresh QGIS process: the modules it imported (sys.modules)."""
+    import subprocess
+    import textwrap
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[2] / "benchmarks"
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(bench)!r})
+        import gui_bench
+        gui_bench._app()
+        r = gui_bench.bench_startup()
+        print("|".join(r["imported_heavy"]))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    heavy = [m for m in out.stdout.strip().splitlines()[-1].split("|") if m]
+    assert not [m for m in heavy if m in HEAVY], heavy
