@@ -209,3 +209,57 @@ def test_dock_fits_350_px(controller, tmp_path):
     assert d.download_button.isVisibleTo(d)
     assert body.minimumSizeHint().width() <= 350 - 30
     assert d.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+
+
+@pytest.fixture(scope="module")
+def full_dir(tmp_path_factory) -> Path:
+    """A data directory holding the full-size synthetic product (generated once, cached)."""
+    d = tmp_path_factory.mktemp("full_dock")
+    (d / "embed_map_310k.tif").symlink_to(product.cached_full_product())
+    return d
+
+
+def _cancel_with_the_button(ctl, task, started) -> float:
+    """Wait until ``started()``, click the dock's Cancel button; seconds until the task ended."""
+    import time
+
+    wait_for(started, timeout=60)
+    d = ctl.dock
+    assert d.cancel_button.isEnabled()
+    t0 = time.monotonic()
+    QTest.mouseClick(d.cancel_button, Qt.MouseButton.LeftButton)
+    wait_for(lambda: task not in ctl.tasks, timeout=60)
+    return time.monotonic() - t0
+
+
+def test_cancel_button_stops_an_uncached_large_grid_within_2_s(controller, full_dir):
+    from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
+
+    _no_cache_for(full_dir)
+    _type_folder(controller, str(full_dir))
+    wait_for(lambda: controller.data_task is None)
+    d = controller.dock
+    d.set_output_mode("grid")
+    d.expand_spin.setValue(0.0)
+    controller.canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    # 100 x 60 degrees: the grid the issue cancelled (400 x 240 pixels, several tiles).
+    task = controller.on_rectangle(QgsRectangle(-50.0, -10.0, 50.0, 50.0))
+    took = _cancel_with_the_button(controller, task, lambda: task.progress() > 0)
+    assert took < 2.0
+    assert task.outcome == "cancelled" and task.status() == QgsTask.TaskStatus.Terminated
+    assert "nothing was changed" in d.status_label.text()
+    assert not [lyr for lyr in QgsProject.instance().mapLayers().values() if "grid" in lyr.name()]
+
+
+def test_cancel_button_stops_cache_preparation_within_2_s(controller, full_dir):
+    path = full_dir / "embed_map_310k.tif"
+    _no_cache_for(full_dir)
+    _type_folder(controller, str(full_dir))
+    wait_for(lambda: controller.data_task is None)
+    d = controller.dock
+    QTest.mouseClick(d.cache_button, Qt.MouseButton.LeftButton)
+    task = next(t for t in controller.tasks if type(t).__name__ == "PrepareCacheTask")
+    took = _cancel_with_the_button(controller, task, lambda: task.progress() > 0)
+    assert took < 2.0
+    assert task.outcome == "cancelled" and task.status() == QgsTask.TaskStatus.Terminated
+    assert not cache_status(str(path))["ready"]

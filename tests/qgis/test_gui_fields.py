@@ -8,12 +8,17 @@ import sys
 
 import numpy as np
 import pytest
-from qgis.core import NULL, QgsVectorLayerCache
+from qgis.core import NULL, QgsProject, QgsVectorLayerCache
 from qgis.gui import QgsAttributeTableModel
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtTest import QTest
 
+from rs_embed_qgis import settings
 from rs_embed_qgis.bridge.outputs import embedding_json_value, json_field, json_field_name
 from rs_embed_qgis.gui import layers
+from rs_embed_qgis.gui.controller import GuiController
 from tests import product
+from tests.qgis.util import wait_for
 
 NAMES = [f"emb_{i:03d}" for i in range(768)]
 
@@ -67,6 +72,50 @@ def test_embedding_columns_are_hidden_in_the_table_but_kept(qgis_countries_layer
     model.loadLayer()
     assert model.columnCount() == 7 + 769  # the data is all there
     assert layer.getFeature(3)["emb_100"] == pytest.approx(float(vec[100]), rel=0, abs=0)
+    layer.rollBack()
+
+
+@pytest.fixture()
+def controller(qgis_iface, qgis_new_project, europe_dir):
+    old = settings.data_dir_setting()
+    settings.set_data_dir_setting(str(europe_dir))
+    ctl = GuiController(qgis_iface)
+    ctl.setup()
+    yield ctl
+    ctl.teardown()
+    settings.set_data_dir_setting(old)
+
+
+def test_dock_store_as_json_batch_matches_the_fields_batch(
+    controller, qgis_countries_layer, qgis_iface
+):
+    layer = qgis_countries_layer
+    QgsProject.instance().addMapLayer(layer)
+    qgis_iface.setActiveLayer(layer)
+    controller._watch_layer()  # what QGIS's currentLayerChanged does (the stub iface has none)
+    layer.selectByIds([3, 283])
+    d = controller.dock
+    wait_for(d.batch_button.isEnabled, timeout=10)
+    assert d.store_combo.currentData() == "fields"
+    QTest.mouseClick(d.batch_button, Qt.MouseButton.LeftButton)
+    task = controller.batch_task
+    assert task is not None, d.status_label.text()
+    wait_for(lambda: task not in controller.tasks)
+    assert task.outcome == "ok", task.details
+    fields_vals = {fid: np.array([layer.getFeature(fid)[n] for n in NAMES]) for fid in (3, 283)}
+    layer.rollBack()
+    d.store_combo.setCurrentIndex(d.store_combo.findData("json"))
+    assert d.store() == "json"
+    QTest.mouseClick(d.batch_button, Qt.MouseButton.LeftButton)
+    task = controller.batch_task
+    assert task is not None, d.status_label.text()
+    wait_for(lambda: task not in controller.tasks)
+    assert task.outcome == "ok", task.details
+    assert "emb_000" not in layer.fields().names()
+    for fid in (3, 283):
+        got = np.array(json.loads(layer.getFeature(fid)["emb_json"]), dtype=np.float64)
+        np.testing.assert_array_equal(got.astype(np.float32), fields_vals[fid].astype(np.float32))
+        assert 0.0 < layer.getFeature(fid)["emb_valid_frac"] <= 1.0
     layer.rollBack()
 
 
