@@ -9,9 +9,11 @@ PyQt6 wheel from PyPI (see requirements.txt). Also flagged: imports of ``PyQt5``
 from __future__ import annotations
 
 import ast
-import importlib
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -26,15 +28,58 @@ MOVED_TO_QTGUI = {
 }
 
 
-def pyqt6_module(name: str) -> ModuleType:
-    """PyQt6's counterpart of ``qgis.PyQt.<name>``; fails the test if PyQt6 is missing."""
+# PyQt6 is resolved in a child process: inside this one QGIS's import hook (QGIS >= 3.40)
+# refuses PyQt6 in a Qt5 build, and a Qt5 and a Qt6 binding should not share a process.
+_RESOLVER = r"""
+import importlib, json, sys
+moved = {tuple(m) for m in json.loads(sys.argv[1])}
+out = []
+for module, path in json.load(sys.stdin):
     try:
-        return importlib.import_module(f"PyQt6.{name}")
+        obj = importlib.import_module("PyQt6." + module)
+        if path and (module, path[0]) in moved:
+            obj = importlib.import_module("PyQt6.QtGui")
     except ImportError as exc:
+        print(json.dumps({"error": f"cannot import PyQt6.{module} ({exc})"}))
+        sys.exit(0)
+    missing = None
+    for i, part in enumerate(path):
+        if not hasattr(obj, part):
+            missing = ".".join(path[: i + 1])
+            break
+        obj = getattr(obj, part)
+    out.append(missing)
+print(json.dumps({"missing": out}))
+"""
+_cache: dict[tuple[str, tuple[str, ...]], str | None] = {}
+_pending: set[tuple[str, tuple[str, ...]]] = set()
+
+
+def _resolve_pending() -> None:
+    """Look every queued (module, path) up in PyQt6, in one child process."""
+    todo = sorted(_pending)
+    _pending.clear()
+    if not todo:
+        return
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [sys.executable, "-c", _RESOLVER, json.dumps(sorted(MOVED_TO_QTGUI))],
+        input=json.dumps([[m, list(p)] for m, p in todo]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"the PyQt6 resolver failed: {proc.stderr[-2000:]}")
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "error" in answer:
         pytest.fail(
-            f"cannot import PyQt6.{name} ({exc}); PyQt6 is in requirements.txt: "
-            "run `make setup` or `.venv/bin/python -m pip install PyQt6 -c constraints.txt`"
+            f"{answer['error']}; PyQt6 is in requirements.txt: run `make setup` or "
+            "`.venv/bin/python -m pip install PyQt6 -c constraints.txt`"
         )
+    for key, missing in zip(todo, answer["missing"], strict=True):
+        _cache[key] = missing
 
 
 def _chain(node: ast.expr) -> list[str] | None:
@@ -50,19 +95,23 @@ def _chain(node: ast.expr) -> list[str] | None:
 
 
 def _resolve(module: str, path: list[str]) -> str | None:
-    """The first part of ``path`` missing from PyQt6's ``module``, or None if all resolve."""
-    obj: object = pyqt6_module(module)
-    if path and (module, path[0]) in MOVED_TO_QTGUI:
-        obj = pyqt6_module("QtGui")
-    for i, part in enumerate(path):
-        if not hasattr(obj, part):
-            return ".".join(path[: i + 1])
-        obj = getattr(obj, part)
-    return None
+    """The first part of ``path`` missing from PyQt6's ``module``, or None (queued if unknown)."""
+    key = (module, tuple(path))
+    if key not in _cache:
+        _pending.add(key)
+        return None
+    return _cache[key]
 
 
 def qt6_violations(source: str, filename: str = "<snippet>") -> list[str]:
     """Every Qt5-only name in ``source``, as ``file:line: message``."""
+    _scan(source, filename)  # first pass queues the names to look up
+    _resolve_pending()
+    return _scan(source, filename)
+
+
+def _scan(source: str, filename: str) -> list[str]:
+    """One pass of the check; names not looked up yet are queued and pass for now."""
     tree = ast.parse(source, filename)
     found: list[tuple[int, str]] = []
     # local name -> (qgis.PyQt module, path inside it); path is empty for a module.
@@ -149,9 +198,9 @@ def test_plugin_and_tests_use_only_qt6_names() -> None:
     """No file of the plugin or the tests uses a Qt name that PyQt6 lacks."""
     files = sorted(p for d in SCANNED for p in (ROOT / d).rglob("*.py"))
     assert len(files) > 20, files
-    found = [
-        v
-        for p in files
-        for v in qt6_violations(p.read_text(encoding="utf-8"), str(p.relative_to(ROOT)))
-    ]
+    sources = [(p.read_text(encoding="utf-8"), str(p.relative_to(ROOT))) for p in files]
+    for text, name in sources:
+        _scan(text, name)
+    _resolve_pending()  # every name of every file in one child process
+    found = [v for text, name in sources for v in _scan(text, name)]
     assert found == [], "\n".join(found)
