@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := qgis python3-qgis python3-gdal qgis-providers proj-bin xvfb xauth
+APT_PACKAGES := qgis python3-qgis python3-gdal qgis-providers python3-venv proj-bin xvfb xauth
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
@@ -24,7 +24,9 @@ apt-deps:
 
 # The venv sits on Debian's Python so that PyQGIS is importable in it.
 $(STAMP): requirements.txt constraints.txt | apt-deps
-	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	@# A venv left half-built (no pip: python3-venv was missing) is made again.
+	$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); \
+		/usr/bin/python3 -m venv --system-site-packages $(VENV); }
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
 	$(PY) -W ignore -c "import qgis.core, torch, torchgeo, rasterio, pyproj, xarray, exactextract; \
 		print('environment ok: QGIS', qgis.core.Qgis.QGIS_VERSION, '| torch', torch.__version__, \

@@ -6,11 +6,11 @@
 variable, else ``~/.local/share/QGIS/QGIS3``); the plugin goes to
 ``<config>/profiles/<profile>/python/plugins/rs_embed_qgis`` and is switched on in
 ``<config>/profiles/<profile>/QGIS/QGIS3.ini`` ([PythonPlugins] rs_embed_qgis=true).
-Then, headless (Debian: call ``/usr/bin/qgis_process.bin``; the Python packages the plugin
-needs, torch and torchgeo, must be on PYTHONPATH, e.g. the venv's site-packages):
+Then, headless (Debian: call ``/usr/bin/qgis_process.bin``; the plugin needs nothing but
+QGIS itself):
 
-    QGIS_CUSTOM_CONFIG_PATH=DIR PYTHONPATH=.venv/lib/python3.11/site-packages \\
-        qgis_process run rs_embed:embed_features -- INPUT=layer.gpkg OUTPUT=out.gpkg
+    QGIS_CUSTOM_CONFIG_PATH=DIR qgis_process run rs_embed:embed_features -- \\
+        INPUT=layer.gpkg OUTPUT=out.gpkg
 
 Standard library only.
 """

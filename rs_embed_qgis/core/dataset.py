@@ -488,9 +488,18 @@ def _new_dataset(data_dir: str, download: bool) -> Any:
     except FileNotFoundError as exc:  # TorchGeo's DatasetNotFoundError
         raise DataNotFoundError(missing_data_message(data_dir, "download disabled")) from exc
     except (OSError, RuntimeError, ValueError) as exc:  # offline, HTTP error, bad checksum
-        found = find_product_file(data_dir)
-        if found is not None:
-            raise CorruptDataError(corrupt_message(found, str(exc))) from exc
+        after = find_product_file(data_dir)
+        if after is not None and found is None and download:
+            # What this failed download left (TorchGeo >= 0.10 keeps a file that failed its
+            # check under the final name): never leave it to be taken for the product.
+            for leftover in (after, Path(f"{after}.part")):
+                try:
+                    os.remove(leftover)
+                except OSError:
+                    pass
+            after = None
+        if after is not None:
+            raise CorruptDataError(corrupt_message(after, str(exc))) from exc
         raise DataNotFoundError(
             missing_data_message(data_dir, str(exc) or type(exc).__name__)
         ) from exc

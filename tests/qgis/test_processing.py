@@ -456,8 +456,11 @@ def test_embed_features_inside_a_model(provider, europe_dir):
     child.setModelOutputs({"embedded": output})
     model.addChildAlgorithm(child)
     layer = polygon_layer()
-    res = run(model, {"layer": layer, "embed:embedded": "memory:"})
-    out = res["embed:embedded"]
+    # The model's output parameter is "embed:embedded" on QGIS 3.22, "embedded" on 3.40.
+    (dest,) = [p.name() for p in model.destinationParameterDefinitions()]
+    assert dest in ("embed:embedded", "embedded")
+    res = run(model, {"layer": layer, dest: "memory:"})
+    out = res[dest]
     if isinstance(out, str):
         out = QgsProject.instance().mapLayer(out) or QgsVectorLayer(out, "o", "ogr")
     got = vectors(out, "label")
