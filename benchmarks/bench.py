@@ -39,6 +39,7 @@ STOCK_PYTHON = "/usr/bin/python3"
 FIRST_BBOX = (10.0, 50.0, 10.1, 50.1)
 GRID_BBOX = (0.125, -9.875, 60.125, 50.125)  # 60 x 60 degrees: 240 x 240 pixels
 CANCEL_BBOX = (-60.0, -40.0, 60.0, 60.0)  # 480 x 400 pixels, 9 tiles to decode
+EUROPE = (-25.0, 34.0, 45.0, 72.0)  # a Europe-sized scope (explore_child.EUROPE)
 
 
 def world_map_path() -> str:
@@ -105,8 +106,10 @@ class Runner:
         self.home.mkdir()
         self.n = 0
 
-    def stock(self, case: str, cache_dir: Path, **args: Any) -> dict[str, Any]:
-        """Run ``stock_child.py CASE`` by /usr/bin/python3 with a clean environment."""
+    def stock(
+        self, case: str, cache_dir: Path, script: str = "stock_child.py", **args: Any
+    ) -> dict[str, Any]:
+        """Run ``SCRIPT CASE`` (a child in benchmarks/) by /usr/bin/python3 with a clean env."""
         self.n += 1
         args_path = self.work / f"args_{self.n}.json"
         args = {
@@ -126,7 +129,7 @@ class Runner:
             "RS_EMBED_COP_CACHE_DIR": str(cache_dir),
         }
         out = subprocess.run(
-            [STOCK_PYTHON, str(ROOT / "benchmarks" / "stock_child.py"), case, str(args_path)],
+            [STOCK_PYTHON, str(ROOT / "benchmarks" / script), case, str(args_path)],
             capture_output=True,
             text=True,
             env=env,
@@ -145,6 +148,224 @@ class Runner:
             text=True,
         )
         return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_explore(run: Runner, cache: Path) -> dict[str, Any]:
+    """Issue 12's explore figures and issue 9's verification cost (benchmarks/explore_child.py)."""
+
+    def ex(case: str, **args: Any) -> dict[str, Any]:
+        return run.stock(case, cache, script="explore_child.py", **args)
+
+    raw: dict[str, Any] = {}
+    print("stock: explore: search index build ...", flush=True)
+    raw["x_index"] = ex("index_build")
+    print("stock: explore: whole-globe similarity map, cold and warm ...", flush=True)
+    raw["x_globe_cold"] = ex("sim_globe", cold=True)
+    raw["x_globe_warm"] = ex("sim_globe")
+    print("stock: explore: Europe, threshold ...", flush=True)
+    raw["x_europe"] = ex("sim_europe")
+    raw["x_threshold"] = ex("threshold")
+    print("stock: explore: places like this, cold; exactness against a full scan ...", flush=True)
+    raw["x_places_cold"] = ex("places", cold=True)
+    raw["x_places_exact"] = ex("places", check_exact=True)
+    print("stock: explore: k-means k=8, Europe and globe ...", flush=True)
+    raw["x_kmeans_europe"] = ex("kmeans", scope=EUROPE)
+    raw["x_kmeans_globe"] = ex("kmeans", scope=None)
+    print("stock: cache verification: first click, cold and warm ...", flush=True)
+    raw["x_verify_cold"] = ex("verify", cold=True)
+    raw["x_verify_warm"] = ex("verify")
+    gui = ROOT / "benchmarks" / "gui_bench.py"
+    if gui.exists():
+        print("stock: GUI figures (benchmarks/gui_bench.py --json) ...", flush=True)
+        out = subprocess.run(
+            [STOCK_PYTHON, str(gui), "--json"],
+            capture_output=True,
+            text=True,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "PYTHONPATH": str(ROOT),
+                "HOME": str(run.home),
+                "LANG": "C.UTF-8",
+                "QT_QPA_PLATFORM": "offscreen",
+            },
+            cwd=str(run.home),
+        )
+        try:
+            raw["gui"] = json.loads(out.stdout[out.stdout.index("{") :])
+        except ValueError:
+            raw["gui"] = {"error": (out.stderr or out.stdout).strip()[-400:]}
+    return raw
+
+
+def explore_rows(tab: Table, raw: dict[str, Any]) -> None:
+    """The explore, verification and GUI rows of the table."""
+    xi, gc, gw = raw["x_index"], raw["x_globe_cold"], raw["x_globe_warm"]
+    evicted = "embed.f32 + index files evicted by posix_fadvise(DONTNEED), only those files"
+    if gc["eviction"]["resident_mb_after"] is not None:
+        evicted += f" ({gc['eviction']['resident_mb_after']:.0f} MB resident after, fincore)"
+    tab.add(
+        "search index build (64 comp. float16), fresh process",
+        None,
+        xi["seconds_build"] + xi["seconds_save"],
+        "s",
+        None,
+        f"{xi['index_mb_on_disk']:.0f} MB on disk; peak {xi['peak_mb_above_baseline']:.0f} MB "
+        "above baseline",
+    )
+    tab.add(
+        "globe similarity map + GeoTIFF, cold, exact",
+        None,
+        gc["exact_first_s"],
+        "s",
+        3.0,
+        f"EXACT: full vectors from the cache, {evicted}; write {gc['exact_first_write_s']:.2f} s",
+    )
+    tab.add(
+        "globe similarity map + GeoTIFF, cold, index",
+        None,
+        gc["approx_first_s"],
+        "s",
+        3.0,
+        f"APPROXIMATE (index): max |error| {gc['approx_max_abs_error']:.1e}, bound "
+        f"{gc['approx_max_error_bound']:.1e}; same eviction",
+    )
+    tab.add(
+        "globe similarity map + GeoTIFF, warm, exact",
+        None,
+        gw["exact_again_s"],
+        "s",
+        1.0,
+        f"EXACT, second call in the process; first call in a fresh process (CRC verify of "
+        f"the whole cache) {gw['exact_first_s']:.2f} s; streaming the vectors alone "
+        f"{gw['stream_only_s']:.2f} s",
+    )
+    tab.add(
+        "globe similarity map + GeoTIFF, warm, index",
+        None,
+        gw["approx_again_s"],
+        "s",
+        1.0,
+        f"APPROXIMATE (index), second call; first call in a fresh process "
+        f"{gw['approx_first_s']:.2f} s",
+    )
+    eu = raw["x_europe"]
+    tab.add(
+        f"Europe similarity map ({eu['shape'][0]}x{eu['shape'][1]} px), warm",
+        None,
+        eu["median_again_s"],
+        "s",
+        0.2,
+        f"EXACT, median of 5 after a first call of {eu['first_s']:.2f} s (fresh process); "
+        f"index (approximate) {eu['approx_median_s']:.3f} s",
+    )
+    th = raw["x_threshold"]
+    tab.add(
+        "threshold change: renderer swap",
+        None,
+        th["swap_median_ms"],
+        "ms",
+        50.0,
+        f"score_renderer + setRenderer on the globe layer, offscreen QgsApplication, median "
+        f"of 10 (max {th['swap_max_ms']:.2f} ms); the redraw it triggers (1440x721 px) "
+        f"{th['redraw_median_ms']:.0f} ms",
+    )
+    pc, pe = raw["x_places_cold"], raw["x_places_exact"]
+    exact = (
+        "EXACT: same 50 pixels as a full scan, max score diff "
+        f"{pe['max_score_diff_vs_full_scan']:.1e}"
+        if pe["same_pixels_as_full_scan"]
+        else "NOT the full scan's 50 pixels"
+    )
+    tab.add(
+        "places like this: top 50, 100 km, globe, cold",
+        None,
+        pc["first_s"],
+        "s",
+        2.0,
+        f"index + {pc['candidates_rescored']} candidates re-scored on full vectors; {exact} "
+        f"(full scan {pe['full_scan_s']:.1f} s); index built separately (row above); "
+        f"{evicted.split(' (')[0]}",
+    )
+    ke, kg = raw["x_kmeans_europe"], raw["x_kmeans_globe"]
+    tab.add(
+        "k-means k=8, Europe",
+        None,
+        ke["seconds"],
+        "s",
+        3.0,
+        f"{ke['land_pixels']} land pixels, all fitted; fresh process, warm page cache",
+    )
+    tab.add(
+        "k-means k=8, all land pixels of the globe",
+        None,
+        kg["seconds"],
+        "s",
+        30.0,
+        f"{kg['land_pixels']} land pixels, fitted on {kg['fit_pixels']}, all labelled; "
+        "fresh process, warm page cache",
+    )
+    peaks = {k: v["peak_mb_above_baseline"] for k, v in raw.items() if k.startswith("x_")}
+    worst = max(peaks, key=peaks.get)
+    tab.add(
+        "peak memory, explore cases (above baseline)",
+        None,
+        peaks[worst],
+        "MB",
+        1536.0,
+        f"worst: {worst[2:]}; ru_maxrss minus RSS after importing qgis.core",
+    )
+    for key, label in (("x_verify_cold", "cold"), ("x_verify_warm", "warm")):
+        v = raw[key]
+        tab.add(
+            f"first single click, cache verified, fresh process, {label}",
+            None,
+            v["click_s"],
+            "s",
+            0.1,
+            f"{v['segments_verified_by_click']} segments of {v['segment_mb']:.2f} MB CRC-checked"
+            + ("; embed.f32 evicted" if label == "cold" else ""),
+        )
+        tab.add(
+            f"100 full rows ({v['rows_mb']:.0f} MB): first read (verify), {label}",
+            None,
+            v["rows_first_s"],
+            "s",
+            None,
+            f"second read (already verified) {v['rows_again_s']:.2f} s",
+        )
+    gui = raw.get("gui")
+    if gui is None:
+        return
+    if "error" in gui:
+        tab.add("GUI figures (gui_bench.py)", None, None, "s", None, gui["error"][:120])
+        return
+    tab.add(
+        "plugin start-up (classFactory + initGui)",
+        None,
+        gui["startup"]["startup_s"],
+        "s",
+        0.3,
+        "benchmarks/gui_bench.py",
+    )
+    for store in ("fields", "json"):
+        r = gui.get(store)
+        if not r or "error" in r:
+            continue
+        for key, label, limit in (
+            ("write_s", "write", 3.0),
+            ("save_s", "save", 3.0),
+            ("undo_s", "undo", 3.0),
+            ("table_model_s", "attribute table model", 2.0),
+            ("dual_view_s", "attribute table (dual view)", 2.0),
+        ):
+            tab.add(
+                f"{store}: {label} ({r['features']} features)",
+                None,
+                r[key],
+                "s",
+                limit,
+                "benchmarks/gui_bench.py",
+            )
 
 
 def seed_first_child(data_dir: str) -> dict[str, Any]:
@@ -245,6 +466,8 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
     check_boxes = random.Random(3).sample(boxes, 8)
     npz = work / "values.npz"
     raw["values"] = run.stock("values", cache, boxes=check_boxes, grid_bbox=GRID_BBOX, npz=str(npz))
+
+    raw.update(measure_explore(run, cache))
 
     # ---- the seed's path (TorchGeo) in this process
     from seed_path import SeedPath
@@ -426,6 +649,7 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
             r["outcome"]
             + (f", left: {r['left_in_cache_dir']}" if "left_in_cache_dir" in r else ""),
         )
+    explore_rows(tab, raw)
     tab.add(
         "max |ours - snapped TorchGeo|",
         None,
