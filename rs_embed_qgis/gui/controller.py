@@ -17,6 +17,9 @@ from typing import Any
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
     QgsGeometry,
     QgsMessageLog,
     QgsPointXY,
@@ -25,15 +28,23 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.gui import QgsRubberBand
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QAction
 
 from rs_embed_qgis import settings
 from rs_embed_qgis.core.errors import CacheError, CancelledError, RsEmbedError
-from rs_embed_qgis.core.specs import OutputSpec
+from rs_embed_qgis.core.specs import BBox, OutputSpec, Polygon
 from rs_embed_qgis.gui import layers
 from rs_embed_qgis.gui.dock import MODE_POINT, EmbedDock, human_bytes
-from rs_embed_qgis.gui.map_tools import PointBufferMapTool, RectangleMapTool
+from rs_embed_qgis.gui.explore_panel import SCOPE_MAP, ExplorePanel
+from rs_embed_qgis.gui.map_tools import (
+    PointBufferMapTool,
+    RectangleMapTool,
+    ReferenceMapTool,
+    new_marker,
+    remove_marker,
+)
 from rs_embed_qgis.gui.tasks import (
     CANCELLED,
     OK,
@@ -50,6 +61,9 @@ LOG_TAG = "rs_embed"
 MENU_NAME = "&Copernicus-Embed"
 # Task waits on unload: long enough for a read in flight to notice the cancel.
 _UNLOAD_WAIT_MS = 10_000
+# Margin (degrees) around a selected place when the canvas zooms to it: a few pixels.
+_PLACE_ZOOM_DEG = 1.0
+_WGS84 = "EPSG:4326"
 # Batches of at least this many features would build the fast cache (core's "auto").
 try:
     from rs_embed_qgis.core.cache import AUTO_PREPARE_MIN_ITEMS as CACHE_ASK_MIN_FEATURES
@@ -97,6 +111,10 @@ class GuiController:
         self.dock: EmbedDock | None = None
         self.rect_tool: RectangleMapTool | None = None
         self.point_tool: PointBufferMapTool | None = None
+        self.ref_tool: ReferenceMapTool | None = None
+        self.explore: ExplorePanel | None = None
+        self.markers: list[tuple[Any, QgsRubberBand]] = []
+        self._places: list[tuple[QgsVectorLayer, Callable[..., None]]] = []
         self.tasks: set[Any] = set()
         self.current_task: EmbedTask | None = None
         self.batch_task: BatchEmbedTask | None = None
@@ -148,6 +166,7 @@ class GuiController:
             tool.deactivated.connect(self._tool_deactivated)
         self.rect_tool.captured.connect(self.on_rectangle)
         self.point_tool.captured.connect(self.on_point)
+        self._setup_explore()
 
         d = self.dock
         d.capture_toggled.connect(self._capture_toggled)
@@ -166,8 +185,60 @@ class GuiController:
         self._watch_layer()
         self._check_startup_data_dir()
 
+    def _setup_explore(self) -> None:
+        """The Explore tab: the panel, the reference tool, markers, right-click similarity."""
+        self.explore = ExplorePanel(self.iface)
+        self.explore.setObjectName("RsEmbedExplorePanel")
+        self.dock.set_explore_panel(self.explore)
+        self.ref_tool = ReferenceMapTool(self.canvas)
+        self.ref_tool.deactivated.connect(self._ref_tool_deactivated)
+        self.ref_tool.point_captured.connect(self.add_reference_point)
+        self.ref_tool.rectangle_captured.connect(self.add_reference_rectangle)
+        for tool in (self.rect_tool, self.point_tool, self.ref_tool):
+            tool.right_clicked.connect(self.similarity_at)
+        self.dock.reference_toggled.connect(self._reference_toggled)
+        e = self.explore
+        e.references_changed.connect(self._sync_markers)
+        e.message.connect(self._explore_message)
+        e.places_layer_ready.connect(self._watch_places)
+        self.canvas.destinationCrsChanged.connect(self._redraw_markers)
+        self._sync_explore_data_dir()
+
+    def _teardown_explore(self) -> None:
+        try:
+            self.canvas.destinationCrsChanged.disconnect(self._redraw_markers)
+        except (TypeError, RuntimeError):
+            pass
+        for layer, slot in self._places:
+            try:
+                layer.selectionChanged.disconnect(slot)
+            except (TypeError, RuntimeError):  # the layer was removed meanwhile
+                pass
+        self._places.clear()
+        self._clear_markers()
+        panel = self.explore
+        if panel is not None:
+            for task in list(panel.tasks):
+                try:
+                    task.done.disconnect()  # the panel goes: no result is added after unload
+                except (TypeError, RuntimeError):
+                    pass
+            panel.cancel()
+            for task in list(panel.tasks):
+                try:
+                    task.waitForFinished(_UNLOAD_WAIT_MS)
+                except RuntimeError:  # already deleted by the task manager
+                    pass
+            panel.tasks.clear()
+            try:
+                panel.references_changed.disconnect(self._sync_markers)
+            except (TypeError, RuntimeError):
+                pass
+        self.explore = None
+
     def teardown(self) -> None:
         """Remove every action, menu entry, dock, map tool and rubber band; stop all tasks."""
+        self._teardown_explore()
         for task in list(self.tasks):
             try:
                 if isinstance(task, RsEmbedTask):
@@ -195,7 +266,7 @@ class GuiController:
                 pass
         self._unwatch()
 
-        for tool in (self.rect_tool, self.point_tool):
+        for tool in (self.rect_tool, self.point_tool, self.ref_tool):
             if tool is None:
                 continue
             if self.canvas.mapTool() is tool:
@@ -203,7 +274,7 @@ class GuiController:
             tool.cleanup()
             tool.setParent(None)
             tool.deleteLater()
-        self.rect_tool = self.point_tool = None
+        self.rect_tool = self.point_tool = self.ref_tool = None
 
         if self.action is not None:
             if self._in_menu == "raster":
@@ -365,6 +436,7 @@ class GuiController:
             self.notify(tr("Data directory set: {path}").format(path=rep.folder))
         if saved or not task.save:
             self.data_report = rep
+            self._sync_explore_data_dir()
         if self.dock is not None:
             self.dock.show_data_report(rep, saved or not task.save)
             if task.save and not rep.usable:
@@ -407,8 +479,170 @@ class GuiController:
         if self.dock is not None:
             self.dock.data_edit.setText(task.folder)
             self.dock._applied_dir = task.folder
+        self._sync_explore_data_dir()
         self.notify(tr("Downloaded {path}.").format(path=task.result), Qgis.MessageLevel.Success)
         self.refresh_data()
+
+    # ------------------------------------------------------------------ explore
+
+    def _sync_explore_data_dir(self) -> None:
+        """The panel reads the same data directory as the dock."""
+        if self.explore is not None and self.dock is not None:
+            self.explore.set_data_dir(self.dock.data_dir())
+
+    def _explore_message(self, text: str, level: Any) -> None:
+        self.notify(text, level)
+
+    def _reference_toggled(self, on: bool) -> None:
+        if self.ref_tool is None:
+            return
+        if on:
+            self.canvas.setMapTool(self.ref_tool)
+            if self.dock is not None:
+                self.dock.set_status(
+                    tr("Click a pixel or drag a rectangle: each becomes a reference.")
+                )
+        elif self.canvas.mapTool() is self.ref_tool:
+            self.canvas.unsetMapTool(self.ref_tool)
+
+    def _ref_tool_deactivated(self) -> None:
+        if self.dock is not None:
+            self.dock.set_reference_checked(False)
+
+    def _to_wgs84(self) -> QgsCoordinateTransform:
+        crs = self.canvas.mapSettings().destinationCrs()
+        return QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem(_WGS84), self._context())
+
+    def _lonlat(self, point: QgsPointXY) -> tuple[float, float]:
+        """A canvas point in EPSG:4326 (lon wrapped to -180..180)."""
+        q = self._to_wgs84().transform(point)
+        return (q.x() + 180.0) % 360.0 - 180.0, max(-90.0, min(90.0, q.y()))
+
+    @guarded
+    def add_reference_point(self, point: QgsPointXY) -> None:
+        """A clicked point (canvas CRS) becomes a reference: the product pixel under it."""
+        if self.explore is None:
+            return
+        try:
+            lon, lat = self._lonlat(point)
+        except QgsCsException:
+            self.notify(tr("That point has no longitude/latitude."), Qgis.MessageLevel.Warning)
+            return
+        self.explore.add_point_reference(lon, lat)
+
+    @guarded
+    def add_reference_rectangle(self, rect: QgsRectangle) -> None:
+        """A drawn rectangle (canvas CRS) becomes a reference: its exact area-weighted mean."""
+        from rs_embed_qgis.bridge.geometry import extent_to_spec
+
+        if self.explore is None:
+            return
+        crs = self.canvas.mapSettings().destinationCrs()
+        try:
+            spec = extent_to_spec(rect, crs, self._context())
+        except RsEmbedError as exc:
+            self.notify(error_text(exc), Qgis.MessageLevel.Warning)
+            return
+        if isinstance(spec, BBox):
+            self.explore.add_box_reference(spec.as_tuple())
+        else:  # across the antimeridian: one ring past 180
+            self.explore.add_area_reference(spec)
+
+    @guarded
+    def similarity_at(self, point: QgsPointXY) -> Any:
+        """Right-click: colour the map extent by similarity to the clicked pixel (a task)."""
+        if self.explore is None:
+            return None
+        try:
+            lon, lat = self._lonlat(point)
+        except QgsCsException:
+            self.notify(tr("That point has no longitude/latitude."), Qgis.MessageLevel.Warning)
+            return None
+        panel = self.explore
+        self._sync_explore_data_dir()
+        panel.scope_combo.setCurrentIndex(panel.scope_combo.findData(SCOPE_MAP))
+        if self.dock is not None:
+            self.dock.show_explore()
+        return panel.similarity_from_point(lon, lat)
+
+    @staticmethod
+    def _reference_geometry(ref: Any) -> QgsGeometry | None:
+        """A reference's geometry in EPSG:4326 (None for a kind without one)."""
+        if isinstance(ref, tuple) and len(ref) == 2:
+            return QgsGeometry.fromPointXY(QgsPointXY(float(ref[0]), float(ref[1])))
+        if isinstance(ref, BBox):
+            return QgsGeometry.fromRect(QgsRectangle(*ref.as_tuple()))
+        if isinstance(ref, Polygon) and ref.wkt:
+            return QgsGeometry.fromWkt(ref.wkt)
+        return None
+
+    def _marker_for(self, ref: Any) -> QgsRubberBand | None:
+        geom = self._reference_geometry(ref)
+        if geom is None or geom.isEmpty():
+            return None
+        crs = self.canvas.mapSettings().destinationCrs()
+        to_canvas = QgsCoordinateTransform(
+            QgsCoordinateReferenceSystem(_WGS84), crs, self._context()
+        )
+        try:
+            geom.transform(to_canvas)
+        except QgsCsException:  # outside the canvas CRS's area: nothing to draw
+            return None
+        return new_marker(self.canvas, geom)
+
+    def _sync_markers(self, *_args: Any) -> None:
+        """One marker per reference of the panel: new ones drawn, removed ones taken off."""
+        if self.explore is None:
+            return
+        refs = self.explore.references()
+        kept = []
+        for ref, band in self.markers:
+            if any(ref is r for r in refs):
+                kept.append((ref, band))
+            else:
+                remove_marker(self.canvas, band)
+        self.markers = kept
+        for ref in refs:
+            if not any(ref is k for k, _ in kept):
+                band = self._marker_for(ref)
+                if band is not None:
+                    self.markers.append((ref, band))
+
+    def _clear_markers(self) -> None:
+        for _ref, band in self.markers:
+            remove_marker(self.canvas, band)
+        self.markers = []
+
+    def _redraw_markers(self, *_args: Any) -> None:
+        """The canvas CRS changed: draw every marker again in the new one."""
+        self._clear_markers()
+        self._sync_markers()
+
+    def _watch_places(self, layer: QgsVectorLayer) -> None:
+        """Selecting a row of a "places like this" layer zooms the canvas there."""
+
+        def slot(*_args: Any, layer: QgsVectorLayer = layer) -> None:
+            self.zoom_to_selected(layer)
+
+        layer.selectionChanged.connect(slot)
+        self._places.append((layer, slot))
+
+    @guarded
+    def zoom_to_selected(self, layer: QgsVectorLayer) -> None:
+        """Zoom the canvas to the selected features of ``layer`` (with a margin)."""
+        if layer.selectedFeatureCount() == 0:
+            return
+        box = layer.boundingBoxOfSelected()
+        box.grow(_PLACE_ZOOM_DEG)
+        ct = QgsCoordinateTransform(
+            layer.crs(), self.canvas.mapSettings().destinationCrs(), self._context()
+        )
+        try:
+            extent = ct.transformBoundingBox(box)
+        except QgsCsException:
+            return
+        self.canvas.setExtent(extent)
+        self.canvas.refresh()
 
     # ------------------------------------------------------------------ requests
 

@@ -3,8 +3,9 @@
 The controller reads the choices (capture mode, buffer, output, expand_deg) and connects
 the dock's signals to the work; the dock shows status, progress, the data directory
 (applied on Enter, focus-out or browse, checked in a task by the controller), the
-product download and the fast cache. Everything fits a 350 px wide dock: a scroll area,
-word-wrapped labels with breakable paths.
+product download and the fast cache. A second tab, "Explore", holds the reference map
+tool's button and the ExplorePanel the controller puts there. Everything fits a 350 px
+wide dock: a scroll area per tab, word-wrapped labels with breakable paths.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from qgis.PyQt.QtWidgets import (
     QRadioButton,
     QScrollArea,
     QSizePolicy,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -95,6 +97,7 @@ class EmbedDock(QgsDockWidget):
     cancel_requested = pyqtSignal()
     open_table_requested = pyqtSignal()
     data_dir_entered = pyqtSignal(str)
+    reference_toggled = pyqtSignal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(tr("Copernicus-Embed"), parent)
@@ -130,12 +133,61 @@ class EmbedDock(QgsDockWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.scroll.setWidget(body)
-        self.setWidget(self.scroll)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("RsEmbedTabs")
+        self.tabs.addTab(self.scroll, tr("Embed"))
+        self.explore_scroll = self._build_explore()
+        self.tabs.addTab(self.explore_scroll, tr("Explore"))
+        self.setWidget(self.tabs)
         self.set_busy(False)
         self.set_progress(None)
         self.show_data_pending(self.data_edit.text(), "")
 
     # ------------------------------------------------------------------ building
+
+    def _build_explore(self) -> QScrollArea:
+        body = QWidget()
+        body.setObjectName("RsEmbedExploreBody")
+        self.explore_layout = lay = QVBoxLayout(body)
+        lay.setContentsMargins(6, 6, 6, 6)
+        self.reference_button = QPushButton(tr("Add references on the map"))
+        self.reference_button.setObjectName("RsEmbedReferenceButton")
+        self.reference_button.setCheckable(True)
+        self.reference_button.setToolTip(
+            tr("Click a pixel or drag a rectangle: each becomes a reference, marked on the map.")
+        )
+        self.reference_button.toggled.connect(self.reference_toggled)
+        lay.addWidget(self.reference_button)
+        hint = _wrapping_label()
+        hint.setText(
+            tr(
+                "Right-click the map while a Copernicus-Embed tool is active: a similarity map "
+                "of the map extent to the pixel clicked."
+            )
+        )
+        lay.addWidget(hint)
+        self.explore_panel: QWidget | None = None
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setWidget(body)
+        return scroll
+
+    def set_explore_panel(self, panel: QWidget) -> None:
+        """Put the Explore panel (built by the controller, which owns iface) in its tab."""
+        self.explore_panel = panel
+        self.explore_layout.addWidget(panel)
+
+    def show_explore(self) -> None:
+        """Bring the Explore tab to the front."""
+        self.tabs.setCurrentWidget(self.explore_scroll)
+
+    def set_reference_checked(self, checked: bool) -> None:
+        """Reflect whether the reference tool is active, without re-emitting."""
+        self.reference_button.blockSignals(True)
+        self.reference_button.setChecked(checked)
+        self.reference_button.blockSignals(False)
 
     def _build_area(self) -> QGroupBox:
         box = QGroupBox(tr("Area"))

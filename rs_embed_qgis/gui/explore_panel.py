@@ -32,6 +32,7 @@ from qgis.PyQt.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -123,7 +124,9 @@ class ExplorePanel(QWidget):
         self.remove_button.clicked.connect(self.remove_selected_references)
         self.clear_button = QPushButton(tr("Clear"))
         self.clear_button.clicked.connect(self.clear_references)
-        for b in (self.use_selection_button, self.remove_button, self.clear_button):
+        # The selection button on its own row: three buttons side by side widen the dock.
+        lay.addWidget(self.use_selection_button)
+        for b in (self.remove_button, self.clear_button):
             row.addWidget(b)
         lay.addLayout(row)
         form = QFormLayout()
@@ -140,6 +143,10 @@ class ExplorePanel(QWidget):
         self.scope_combo = QComboBox()
         self.scope_combo.addItem(tr("Map extent"), SCOPE_MAP)
         self.scope_combo.addItem(tr("Whole product"), SCOPE_ALL)
+        for combo in (self.combine_combo, self.metric_combo, self.scope_combo):
+            # Long item texts must not widen a 350 px dock: the combo takes the row's width.
+            combo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            combo.setMinimumWidth(80)
         form.addRow(tr("Combine"), self.combine_combo)
         form.addRow(tr("Metric"), self.metric_combo)
         form.addRow(tr("Scope"), self.scope_combo)
@@ -220,6 +227,11 @@ class ExplorePanel(QWidget):
         self._add(
             BBox(w, s, e, n), tr("Box {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}").format(w, s, e, n)
         )
+
+    def add_area_reference(self, spec: Any) -> None:
+        """A drawn area that is no plain box (a rectangle across the antimeridian): a Polygon."""
+        w, s, e, n = spec.bounds
+        self._add(spec, tr("Area {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}").format(w, s, e, n))
 
     def similarity_from_point(self, lon: float, lat: float) -> ExploreTask | None:
         """ "Colour by similarity to this pixel": the point becomes the only reference."""

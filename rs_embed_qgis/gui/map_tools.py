@@ -1,4 +1,7 @@
-"""Map tools: drag a rectangle, or click a point and see its buffer; both emit canvas-CRS geometry.
+"""Map tools: drag a rectangle, click a point and see its buffer, or add Explore references.
+
+Every tool emits canvas-CRS geometry, and a right-click on any of them emits
+``right_clicked`` (the dock's "colour by similarity to this pixel").
 
 The conversion to EPSG:4326 specs is not done here but in ``rs_embed_qgis.bridge.geometry``
 (called by the controller with the project's transform context), so the Processing
@@ -50,9 +53,11 @@ def remove_rubber_band(canvas: QgsMapCanvas, band: QgsRubberBand | None) -> None
 class _BandTool(QgsMapTool):
     """A map tool that owns one rubber band and removes it in ``cleanup()``."""
 
-    def __init__(self, canvas: QgsMapCanvas) -> None:
+    right_clicked = pyqtSignal(QgsPointXY)
+
+    def __init__(self, canvas: QgsMapCanvas, band: bool = True) -> None:
         super().__init__(canvas)
-        self.band: QgsRubberBand | None = new_rubber_band(canvas)
+        self.band: QgsRubberBand | None = new_rubber_band(canvas) if band else None
         self.setCursor(Qt.CursorShape.CrossCursor)
 
     def clear(self) -> None:
@@ -68,6 +73,13 @@ class _BandTool(QgsMapTool):
     def deactivate(self) -> None:
         self.clear()
         super().deactivate()
+
+    def _right_click(self, event: QgsMapMouseEvent) -> bool:
+        """Emit ``right_clicked`` for a right-button release; True when it was one."""
+        if event.button() != Qt.MouseButton.RightButton:
+            return False
+        self.right_clicked.emit(QgsPointXY(event.mapPoint()))
+        return True
 
 
 class RectangleMapTool(_BandTool):
@@ -92,6 +104,8 @@ class RectangleMapTool(_BandTool):
         self.band.setToGeometry(QgsGeometry.fromRect(rect))
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._right_click(event):
+            return
         if event.button() != Qt.MouseButton.LeftButton or self._start is None:
             return
         rect = QgsRectangle(self._start, QgsPointXY(event.mapPoint()))
@@ -202,9 +216,92 @@ class PointBufferMapTool(_BandTool):
         self._draw(QgsPointXY(event.mapPoint()))
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._right_click(event):
+            return
         if event.button() != Qt.MouseButton.LeftButton:
             return
         point = QgsPointXY(event.mapPoint())
         self.last_point = point
         self._draw(point)
         self.captured.emit(point)
+
+
+# A press and release closer than this (screen pixels) is a click, not a drag.
+_CLICK_TOLERANCE_PX = 4
+
+
+class ReferenceMapTool(_BandTool):
+    """Explore references: a click emits ``point_captured``, a drag ``rectangle_captured``."""
+
+    point_captured = pyqtSignal(QgsPointXY)
+    rectangle_captured = pyqtSignal(QgsRectangle)
+
+    def __init__(self, canvas: QgsMapCanvas) -> None:
+        # No band while idle: one is drawn only during a drag, then the marker replaces it.
+        super().__init__(canvas, band=False)
+        self._start: QgsPointXY | None = None
+        self._start_px: tuple[int, int] = (0, 0)
+
+    def clear(self) -> None:
+        """Take the drag's rubber band off the canvas."""
+        remove_rubber_band(self.canvas(), self.band)
+        self.band = None
+
+    def _is_drag(self, event: QgsMapMouseEvent) -> bool:
+        p = event.pos()
+        x0, y0 = self._start_px
+        return max(abs(p.x() - x0), abs(p.y() - y0)) >= _CLICK_TOLERANCE_PX
+
+    def canvasPressEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._start = QgsPointXY(event.mapPoint())
+        self._start_px = (event.pos().x(), event.pos().y())
+        self.clear()
+
+    def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._start is None or not self._is_drag(event):
+            return
+        if self.band is None:
+            self.band = new_rubber_band(self.canvas())
+        rect = QgsRectangle(self._start, QgsPointXY(event.mapPoint()))
+        self.band.setToGeometry(QgsGeometry.fromRect(rect))
+
+    def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._right_click(event):
+            return
+        if event.button() != Qt.MouseButton.LeftButton or self._start is None:
+            return
+        start, self._start = self._start, None
+        self.clear()  # the controller draws the reference's own marker
+        if self._is_drag(event):
+            self.rectangle_captured.emit(QgsRectangle(start, QgsPointXY(event.mapPoint())))
+        else:
+            self.point_captured.emit(QgsPointXY(event.mapPoint()))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
+        if event.key() == Qt.Key.Key_Escape:
+            self._start = None
+            self.clear()
+
+
+def new_marker(canvas: QgsMapCanvas, geometry: QgsGeometry) -> QgsRubberBand:
+    """A reference marker (canvas CRS): a circle for a point, an outline for an area."""
+    if geometry.type() == QgsWkbTypes.GeometryType.PointGeometry:
+        band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PointGeometry)
+        band.setIcon(QgsRubberBand.IconType.ICON_CIRCLE)
+        band.setIconSize(12)
+        band.setColor(_STROKE)
+        band.setWidth(3)
+    else:
+        band = new_rubber_band(canvas)
+    band.setToGeometry(geometry)
+    return band
+
+
+def remove_marker(canvas: QgsMapCanvas, band: QgsRubberBand) -> None:
+    """Take a reference marker off the canvas scene for good."""
+    band.reset(QgsWkbTypes.GeometryType.PointGeometry)
+    scene = canvas.scene()
+    if scene is not None and band.scene() is scene:
+        scene.removeItem(band)
