@@ -1,8 +1,14 @@
-"""Batches of selected features: values equal to the core's, one undo step, nothing half-written."""
+"""Batches of selected features: values equal to the core's, one undo step, nothing half-written.
+
+The questions a batch asks (overwrite, new layer, where to save) are the real dialogs,
+answered as a user would: a timer finds the visible window and clicks its button.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,21 +20,145 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProject,
+    QgsTask,
     QgsVectorFileWriter,
     QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtTest import QTest
+from qgis.PyQt.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QFileDialog,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QWidget,
 )
 
 from rs_embed_qgis import settings
 from rs_embed_qgis.bridge.geometry import features_to_specs
 from rs_embed_qgis.core import OutputSpec, TemporalSpec, get_embeddings_batch
-from rs_embed_qgis.gui import layers, tasks
+from rs_embed_qgis.gui import layers
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import CANCELLED, OK
+from tests import product
 from tests.qgis.util import wait_for
 
 # Countries entirely inside the europe_dir fixture (lat 40..60, lon -10..30).
 EUROPE_FIDS = [3, 283, 374, 353, 312, 4509]  # Germany .. Luxembourg
 NAMES = [f"emb_{i:03d}" for i in range(768)]
+OVERWRITE = "Overwrite embeddings?"
+OTHER_ROUTE = "Write embeddings to a new layer?"
+SAVE_AS = "Save embeddings as"
+CACHE_QUESTION = "Prepare the fast cache?"
+
+
+# --------------------------------------------------------------------------- real dialogs
+
+Answer = Callable[[QWidget], None]
+
+
+class Dialogs:
+    """Answers the real dialogs in order, as a user would, and records what each one said.
+
+    A timer polls the visible top-level windows (a modal dialog runs its own event loop,
+    so the timer fires while ``exec()`` blocks). Each expected dialog is matched by its
+    window title and answered by ``answer(widget)``; any other dialog is recorded in
+    ``unexpected`` and rejected, so a wrong question fails the test instead of hanging it.
+    """
+
+    def __init__(self) -> None:
+        self.expected: list[tuple[str, Answer]] = []
+        self.seen: list[dict] = []
+        self.unexpected: list[str] = []
+        self.timer = QTimer()
+        self.timer.timeout.connect(self._poll)
+        self.timer.start(20)
+
+    def expect(self, title: str, answer: Answer) -> None:
+        self.expected.append((title, answer))
+
+    def _poll(self) -> None:
+        # An exception escaping a Qt slot aborts the interpreter (PyQt): record it, close.
+        try:
+            self._answer_visible()
+        except Exception as exc:  # noqa: BLE001
+            self.unexpected.append(f"{type(exc).__name__}: {exc}")
+            for w in QApplication.topLevelWidgets():
+                if isinstance(w, (QMessageBox, QFileDialog)) and w.isVisible():
+                    w.reject()
+
+    def _answer_visible(self) -> None:
+        for w in QApplication.topLevelWidgets():
+            if not isinstance(w, (QMessageBox, QFileDialog)) or not w.isVisible():
+                continue
+            if self.expected and w.windowTitle() == self.expected[0][0]:
+                title, answer = self.expected.pop(0)
+                seen = {"title": title}
+                if isinstance(w, QMessageBox):
+                    seen.update(text=w.text(), informative=w.informativeText())
+                    seen["buttons"] = [_plain(b.text()) for b in w.buttons()]
+                else:
+                    seen["suggested"] = w.selectedFiles()
+                self.seen.append(seen)
+                answer(w)
+            else:
+                self.unexpected.append(w.windowTitle())
+                w.reject()
+            return
+
+    def texts(self) -> list[str]:
+        return [d.get("text", "") for d in self.seen]
+
+
+def _plain(text: str) -> str:
+    return text.replace("&", "")
+
+
+def click_standard(button: QMessageBox.StandardButton) -> Answer:
+    return lambda box: box.button(button).click()
+
+
+def click_text(text: str) -> Answer:
+    """Click the push button whose text (mnemonic removed) is ``text``."""
+
+    def answer(box: QWidget) -> None:
+        matches = [b for b in box.findChildren(QPushButton) if _plain(b.text()) == text]
+        assert len(matches) == 1, [b.text() for b in box.findChildren(QPushButton)]
+        matches[0].click()
+
+    return answer
+
+
+def click_named(name: str) -> Answer:
+    return lambda box: box.findChild(QPushButton, name).click()
+
+
+def save_as(path: Path) -> Answer:
+    """Choose ``path`` in the (Qt, non-native) save dialog and click its Save button."""
+
+    def answer(dialog: QWidget) -> None:
+        # Type the path in the file name field (selectFile() leaves the field alone once it
+        # has the focus, which the dialog gives it at some point after showing).
+        edit = dialog.findChild(QLineEdit, "fileNameEdit")
+        edit.setFocus()
+        edit.setText(str(path))
+        assert edit.text() == str(path)
+        # accept() is protected on a dialog made by getSaveFileName (C++): click as a user.
+        box = dialog.findChild(QDialogButtonBox, "buttonBox")
+        box.button(QDialogButtonBox.StandardButton.Save).click()
+
+    return answer
+
+
+@pytest.fixture(autouse=True)
+def dialogs():
+    """In every test: a dialog nobody expected is rejected and fails the test (never hangs)."""
+    d = Dialogs()
+    yield d
+    d.timer.stop()
+    assert not d.unexpected, d.unexpected
 
 
 @pytest.fixture()
@@ -131,26 +261,59 @@ def test_batch_keeps_pending_edits(controller, countries, europe_dir):
     countries.rollBack()
 
 
-def test_cancel_leaves_the_layer_unchanged(controller, countries, monkeypatch):
-    real = tasks.embed_features
+@pytest.fixture(scope="module")
+def full_dir(tmp_path_factory) -> Path:
+    """A data directory holding the full-size synthetic product (generated once, cached)."""
+    d = tmp_path_factory.mktemp("full_layers")
+    (d / product.PRODUCT_NAME).symlink_to(product.cached_full_product())
+    return d
 
-    def wait_for_cancel(*args, **kwargs):
-        t0 = time.monotonic()
-        while not kwargs["cancel"]() and time.monotonic() - t0 < 30:
-            time.sleep(0.01)
-        return real(*args, **kwargs)  # sees the cancel and raises CancelledError
 
-    monkeypatch.setattr(tasks, "embed_features", wait_for_cancel)
+def _type_folder(ctl, path: str) -> None:
+    """Type the data directory into the dock as a user does, press Enter, wait for the check."""
+    edit = ctl.dock.data_edit
+    edit.setFocus()
+    edit.clear()
+    QTest.keyClicks(edit, path)
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    wait_for(lambda: ctl.data_task is None and ctl.dock.data_dir() == path, timeout=60)
+
+
+def test_cancel_button_stops_a_long_batch_and_leaves_the_layer_unchanged(
+    controller, countries, full_dir, dialogs
+):
+    from rs_embed_qgis.core.cache import clear_cache
+
+    clear_cache(str(full_dir / product.PRODUCT_NAME))  # uncached: every feature is a slow read
+    d = controller.dock
+    d.show()
+    _type_folder(controller, str(full_dir))
+    rep = controller.data_report
+    assert rep.usable and Path(rep.file).resolve() == product.cached_full_product().resolve()
+    assert not rep.cache["ready"]
+    countries.selectAll()  # every country of the world, Russia and Canada included
+    n = countries.selectedFeatureCount()
+    assert n > 100
     before = snapshot(countries)
+    dialogs.expect(CACHE_QUESTION, click_named("RsEmbedReadDirectly"))
     task = controller.embed_selected()
-    controller.cancel_all()
-    wait_for(lambda: task not in controller.tasks)
-    assert task.outcome == CANCELLED
+    assert task is not None and task.prepare_cache is False
+    assert f"{n} features" in dialogs.texts()[0]
+    wait_for(lambda: task.progress() > 0, timeout=60)
+    assert task in controller.tasks  # still running when the user clicks
+    assert d.cancel_button.isEnabled()
+    t0 = time.monotonic()
+    QTest.mouseClick(d.cancel_button, Qt.MouseButton.LeftButton)
+    wait_for(lambda: task not in controller.tasks, timeout=60)
+    took = time.monotonic() - t0
+    assert took < 2.0, took
+    assert task.outcome == CANCELLED, task.details
     # QGIS's own task manager sees a terminated task, not a finished one.
-    assert task.status() == task.TaskStatus.Terminated
+    assert task.status() == QgsTask.TaskStatus.Terminated
     assert snapshot(countries) == before
     assert countries.fields().count() == 7
-    assert "nothing was changed" in controller.dock.status_label.text()
+    assert "nothing was changed" in d.status_label.text()
+    assert not d.cancel_button.isEnabled()
 
 
 def test_error_while_writing_leaves_the_layer_as_it_was(countries):
@@ -171,21 +334,28 @@ def test_error_while_writing_leaves_the_layer_as_it_was(countries):
 
 
 def test_existing_fields_are_overwritten_only_when_agreed(
-    controller, countries, europe_dir, monkeypatch
+    controller, countries, europe_dir, dialogs
 ):
     assert run_batch(controller).outcome == OK
+    assert not dialogs.seen  # new fields: nothing to ask
     assert countries.commitChanges()
     mean = layer_vectors(countries, EUROPE_FIDS)
     controller.dock.pooling_combo.setCurrentIndex(controller.dock.pooling_combo.findData("max"))
-    asked = []
-    monkeypatch.setattr(layers, "ask_overwrite", lambda p, lyr, ex: asked.append(ex) or False)
+    dialogs.expect(OVERWRITE, click_standard(QMessageBox.StandardButton.No))
     assert controller.embed_selected() is None
-    assert len(asked[0]) == 769
+    assert not dialogs.expected
+    told = dialogs.seen[0]
+    assert sorted(told["buttons"]) == ["No", "Yes"]
+    assert told["text"].startswith(f"{countries.name()} already has 769 embedding fields (emb_000")
     assert not countries.isEditable()
+    assert controller.dock.status_label.text() == (
+        "Nothing was written: the existing embeddings were kept."
+    )
     np.testing.assert_array_equal(layer_vectors(countries, EUROPE_FIDS)[3], mean[3])
 
-    monkeypatch.setattr(layers, "ask_overwrite", lambda p, lyr, ex: True)
+    dialogs.expect(OVERWRITE, click_standard(QMessageBox.StandardButton.Yes))
     assert run_batch(controller).outcome == OK
+    assert len(dialogs.seen) == 2 and dialogs.seen[1]["text"] == told["text"]
     expected = core_vectors(countries, EUROPE_FIDS, europe_dir, pooling="max")
     got = layer_vectors(countries, EUROPE_FIDS)
     for fid in EUROPE_FIDS:
@@ -209,21 +379,25 @@ def _shapefile(layer, fids, path) -> QgsVectorLayer:
 
 
 def test_shapefile_gets_a_new_memory_layer(
-    controller, countries, europe_dir, tmp_path, qgis_iface, monkeypatch
+    controller, countries, europe_dir, tmp_path, qgis_iface, dialogs
 ):
     shp = _shapefile(countries, [3, 283, 353], tmp_path / "few.shp")
     QgsProject.instance().addMapLayer(shp)
     qgis_iface.setActiveLayer(shp)
     shp.selectAll()
-    reasons = []
-    monkeypatch.setattr(
-        layers, "ask_other_route", lambda p, lyr, why: reasons.append(why) or layers.ROUTE_MEMORY
-    )
+    dialogs.expect(OTHER_ROUTE, click_text("New memory layer"))
     assert "255" in layers.capacity_problem(shp, NAMES)
     before = snapshot(shp)
     task = run_batch(controller)
     assert task.outcome == OK, task.details
-    assert "255" in reasons[0]
+    # What the user was told: which layer, why it cannot hold the fields, and the choices.
+    (told,) = dialogs.seen
+    assert told["text"] == (
+        "few countries cannot hold 768 more fields: ESRI Shapefile holds at most 255 fields; "
+        f"the layer has {shp.fields().count()} and needs 769 more."
+    )
+    assert told["buttons"][:2] == ["New memory layer", "New GeoPackage..."]
+    assert "Cancel" in told["buttons"]
     assert snapshot(shp) == before  # the shapefile is untouched
     out = [
         lyr
@@ -244,16 +418,23 @@ def test_shapefile_gets_a_new_memory_layer(
 
 
 def test_read_only_layer_gets_a_new_geopackage(
-    controller, countries, europe_dir, tmp_path, monkeypatch
+    controller, countries, europe_dir, tmp_path, dialogs
 ):
     countries.setReadOnly(True)
-    monkeypatch.setattr(layers, "ask_other_route", lambda p, lyr, why: layers.ROUTE_GPKG)
     target = tmp_path / "out.gpkg"
-    monkeypatch.setattr(layers, "ask_gpkg_path", lambda p, s: str(target))
+    dialogs.expect(OTHER_ROUTE, click_text("New GeoPackage..."))
+    dialogs.expect(SAVE_AS, save_as(target))
     assert layers.capacity_problem(countries, NAMES) == "The layer is read-only."
     before = snapshot(countries)
     task = run_batch(controller)
     assert task.outcome == OK, task.details
+    route, save = dialogs.seen
+    assert task.plan.path == str(target)  # the path typed in the save dialog
+    assert route["text"] == (
+        f"{countries.name()} cannot hold 768 more fields: The layer is read-only."
+    )
+    # The save dialog suggested "<layer name>_embeddings.gpkg".
+    assert [Path(p).name for p in save["suggested"]] == [f"{countries.name()}_embeddings.gpkg"]
     assert snapshot(countries) == before
     gpkg = QgsVectorLayer(f"{target}|layername=Natural Earth Countries embeddings", "x", "ogr")
     assert gpkg.isValid()
@@ -269,11 +450,12 @@ def test_read_only_layer_gets_a_new_geopackage(
     assert len(added) == 1
 
 
-def test_cancelled_dialog_writes_nothing(controller, countries, monkeypatch):
+def test_cancelled_dialog_writes_nothing(controller, countries, dialogs):
     countries.setReadOnly(True)
-    monkeypatch.setattr(layers, "ask_other_route", lambda p, lyr, why: None)
+    dialogs.expect(OTHER_ROUTE, click_standard(QMessageBox.StandardButton.Cancel))
     n = len(QgsProject.instance().mapLayers())
     assert controller.embed_selected() is None
+    assert len(dialogs.seen) == 1 and "read-only" in dialogs.texts()[0]
     assert len(QgsProject.instance().mapLayers()) == n
     assert controller.dock.status_label.text() == "Nothing was written."
 
