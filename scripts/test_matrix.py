@@ -21,6 +21,7 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -196,6 +197,28 @@ def describe(root: Path) -> tuple[str, str]:
     return qgis, python
 
 
+def failure_summary(node: ET.Element) -> str:
+    """One line for a failure: pytest's ``assert`` line (a negative exit code named as its
+    signal) and the first non-empty line of the message before it (often the process's
+    stderr), since that first line alone may be empty or a warning."""
+    lines = [ln.strip() for ln in (node.get("message") or "").splitlines()]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return node.tag
+    check = next((ln for ln in lines if ln.startswith("assert ")), "")
+    m = re.match(r"assert (-\d+) == 0\b", check)
+    if m:
+        try:
+            check += f" ({signal.Signals(-int(m.group(1))).name})"
+        except ValueError:
+            pass
+    head = re.sub(r"^AssertionError:\s*", "", lines[0])
+    parts = [check] if check else []
+    if head and not head.startswith("assert "):
+        parts.append(f"output: {head[:120]}" if check else head)
+    return " | ".join(parts) or lines[0]
+
+
 def junit_counts(path: Path) -> tuple[int, int, int, list[str]]:
     """passed, failed (failures + errors), skipped, and the failing test ids with messages."""
     if not path.is_file():
@@ -206,8 +229,7 @@ def junit_counts(path: Path) -> tuple[int, int, int, list[str]]:
         bad = [c for c in case if c.tag in ("failure", "error")]
         if bad:
             failed += 1
-            msg = (bad[0].get("message") or "").splitlines()
-            failures.append(f"{case.get('name')}: {msg[0] if msg else bad[0].tag}")
+            failures.append(f"{case.get('name')}: {failure_summary(bad[0])}")
         elif any(c.tag == "skipped" for c in case):
             skipped += 1
         else:
