@@ -291,7 +291,6 @@ class GdalReader:
         """``fast=False`` forces GDAL's ``ReadRaster`` even where the fast path applies."""
         self.info = info
         self._lock = threading.Lock()
-        self._idle: list[Any] = []
         self._closed = False
         self._fh: Any = None
         self._fh_lock = threading.Lock()
@@ -303,15 +302,14 @@ class GdalReader:
     # ---- GDAL handles
 
     def _acquire(self) -> Any:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
         return gdal_open(self.info.path)
 
     def _release(self, ds: Any) -> None:
-        with self._lock:
-            if not self._closed and len(self._idle) < 8:
-                self._idle.append(ds)
+        # Not kept between calls: a GDAL dataset that outlives the call may be freed after
+        # the host shut GDAL down (qgis_process unloads plugins after that, and pytest-qgis
+        # exits QGIS before Python's last collection), which crashes the process. Opening
+        # costs milliseconds beside a tile decode; the fast path needs no handle at all.
+        del ds
 
     @contextlib.contextmanager
     def _dataset(self) -> Iterator[Any]:
@@ -503,10 +501,9 @@ class GdalReader:
                 pass
 
     def close(self) -> None:
-        """Drop the GDAL handles, the file handle and the decoded tiles of this file."""
+        """Drop the file handle and the decoded tiles of this file (no GDAL handle is kept)."""
         with self._lock:
             self._closed = True
-            self._idle.clear()
         with self._fh_lock:
             if self._fh is not None:
                 self._fh.close()
