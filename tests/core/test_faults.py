@@ -347,11 +347,24 @@ def test_unreadable_file_and_folder_are_permission_errors(europe_dir: Path) -> N
         cache = base / "cache"
         cache.mkdir()
         cache.chmod(0o777)
-        env = _env(RS_EMBED_COP_CACHE_DIR=str(cache), HOME=str(base))
+        # A copy of the package where nobody can read it (the checkout may sit in a private
+        # folder such as /root), run by the system's Python (the venv may be private too).
+        src = base / "src"
+        shutil.copytree(
+            ROOT / "rs_embed_qgis",
+            src / "rs_embed_qgis",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for dirpath, _dirnames, filenames in os.walk(src):
+            os.chmod(dirpath, 0o755)
+            for f in filenames:
+                os.chmod(os.path.join(dirpath, f), 0o644)
+        env = {**_env(RS_EMBED_COP_CACHE_DIR=str(cache), HOME=str(base)), "PYTHONPATH": str(src)}
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
         def run() -> tuple[str, str]:
             out = subprocess.run(
-                [*prefix, sys.executable, "-c", _AS_NOBODY, str(data)],
+                [*prefix, python, "-c", _AS_NOBODY, str(data)],
                 env=env,
                 capture_output=True,
                 text=True,
