@@ -5,7 +5,9 @@ installed and enabled, a synthetic product over Europe (tests/product.py, the re
 file format), and starts ``/usr/bin/qgis --code scripts/screenshot.py`` under
 ``xvfb-run``. Run by QGIS (``--code``), the same file drives the dock like a user: it
 draws a rectangle with the map tool for a grid, clicks points for pooled samples, opens
-the samples table, and saves ``docs/screenshot.png``; then QGIS quits.
+the samples table, and saves ``docs/screenshot.png``; then it clears those layers,
+right-clicks a pixel (the dock's "colour by similarity to this pixel"), sets a threshold,
+adds the areas above it and saves ``docs/explore.png``; then QGIS quits.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ import time
 from pathlib import Path
 
 OUT_ENV = "RS_EMBED_SCREENSHOT_OUT"
+EXPLORE_OUT_ENV = "RS_EMBED_SCREENSHOT_EXPLORE_OUT"
+# The pixel whose similarity the Explore picture shows (lon, lat), and the share of land
+# pixels shown above the threshold.
+EXPLORE_PIXEL = (2.35, 48.85)
+EXPLORE_ABOVE = 0.3
 REPO = Path(__file__).resolve().parent.parent if "__file__" in globals() else Path.cwd()
 # The product window written for the picture: lat 65..30, lon -20..45 (pixel centres).
 WINDOW = (100, 241, 640, 901)
@@ -56,9 +63,11 @@ def main() -> int:
     from tests import product
 
     out = REPO / "docs" / "screenshot.png"
+    explore_out = REPO / "docs" / "explore.png"
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        out.unlink()
+    for path in (out, explore_out):
+        if path.exists():
+            path.unlink()
     work = Path(tempfile.mkdtemp(prefix="rs_embed_screenshot_"))
     try:
         prepare_profile(work)
@@ -71,6 +80,7 @@ def main() -> int:
         env.update(
             {
                 OUT_ENV: str(out),
+                EXPLORE_OUT_ENV: str(explore_out),
                 "RS_EMBED_COP_DIR": str(data),
                 "RS_EMBED_COP_CACHE_DIR": str(work / "cache"),
                 "XDG_RUNTIME_DIR": str(work / "xdg"),
@@ -99,10 +109,12 @@ def main() -> int:
             os.killpg(proc.pid, signal.SIGTERM)  # QGIS and the Xvfb that xvfb-run started
             proc.wait()
             print(f"QGIS did not finish within {TIMEOUT_S} s", file=sys.stderr)
-        if not out.exists():
-            print(f"QGIS exited with {proc.returncode} and wrote no screenshot", file=sys.stderr)
+        missing = [p for p in (out, explore_out) if not p.exists()]
+        if missing:
+            print(f"QGIS exited with {proc.returncode}; not written: {missing}", file=sys.stderr)
             return 1
-        print(f"wrote {out}")
+        for path in (out, explore_out):
+            print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -133,6 +145,7 @@ def run_in_qgis() -> None:
     iface = qgis.utils.iface
     out = os.environ[OUT_ENV]
     keep: list = []  # references Python must not collect while QGIS runs
+    kept_ids: list = []
 
     def log(msg: str) -> None:
         sys.stderr.write(f"[screenshot] {msg}\n")
@@ -197,6 +210,7 @@ def run_in_qgis() -> None:
         sym.symbolLayer(0).setStrokeColor(QColor(120, 120, 120))
         project.addMapLayer(countries)
         keep.append(countries)
+        kept_ids.append(countries.id())  # the one layer the Explore picture keeps
         mw = iface.mainWindow()
         mw.setGeometry(0, 0, *SIZE)  # no window manager under Xvfb: maximise by hand
         for dock in mw.findChildren(QDockWidget):
@@ -278,15 +292,79 @@ def run_in_qgis() -> None:
         else:
             next_step(800)
 
-    def grab() -> None:
+    def save(path: str) -> bool:
         iface.messageBar().clearWidgets()  # QGIS's "Task complete" notes cover the map
         QgsApplication.processEvents()
-        mw = iface.mainWindow()
-        ok = mw.grab().save(out, "PNG")
-        log(f"saved {out}: {ok}")
+        ok = iface.mainWindow().grab().save(path, "PNG")
+        log(f"saved {path}: {ok}")
+        return ok
+
+    def grab() -> None:
+        if not save(out):
+            quit_qgis(1)
+            return
+        next_step(300)
+
+    def wait_explore_then_next() -> None:
+        g = gui()
+        if g.explore.tasks or QgsApplication.taskManager().countActiveTasks():
+            QTimer.singleShot(200, wait_explore_then_next)
+        else:
+            next_step(300)
+
+    def similarity() -> None:
+        # The first picture's layers go (their attribute table closes with them).
+        project = QgsProject.instance()
+        project.removeMapLayers([lid for lid in project.mapLayers() if lid not in kept_ids])
+        root = project.layerTreeRoot()
+        for group in root.findGroups():
+            root.removeChildNode(group)
+        g = gui()
+        g.dock.show_explore()
+        g.dock.capture_button.setChecked(True)  # a dock tool is active: right-click works
+        canvas = iface.mapCanvas()
+        x, y = pixel(canvas, *EXPLORE_PIXEL)
+        tool = canvas.mapTool()
+        click(tool, canvas, QEvent.MouseButtonPress, x, y, Qt.RightButton)
+        click(tool, canvas, QEvent.MouseButtonRelease, x, y, Qt.RightButton)
+        log("similarity requested")
+        wait_explore_then_next()
+
+    def areas() -> None:
+        import numpy as np
+
+        g = gui()
+        panel = g.explore
+        layer = panel.similarity_layer
+        layer.setOpacity(0.85)
+        scores = panel.similarity_result.scores
+        panel.set_threshold(float(np.nanquantile(scores, 1.0 - EXPLORE_ABOVE)))
+        panel.areas_above_threshold()
+        log(f"areas above {panel.threshold():.3f} requested")
+        wait_explore_then_next()
+
+    def style_areas() -> None:
+        from qgis.core import QgsFillSymbol
+
+        project = QgsProject.instance()
+        for layer in project.mapLayers().values():
+            if isinstance(layer, QgsVectorLayer) and "area_km2" in layer.fields().names():
+                sym = QgsFillSymbol.createSimple(
+                    {"color": "0,0,0,0", "outline_color": "20,20,90,255", "outline_width": "0.6"}
+                )
+                layer.renderer().setSymbol(sym)
+                layer.triggerRepaint()
+                iface.setActiveLayer(layer)
+        next_step(1500)
+
+    def grab_explore() -> None:
+        ok = save(os.environ[EXPLORE_OUT_ENV])
         quit_qgis(0 if ok else 1)
 
-    steps.extend([setup, view, grid, samples, table, wait_render, grab])
+    steps.extend(
+        [setup, view, grid, samples, table, wait_render, grab]
+        + [similarity, areas, style_areas, wait_render, grab_explore]
+    )
     keep.append(steps)
     globals()["_rs_embed_keep"] = keep
     next_step(2000)
