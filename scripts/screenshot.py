@@ -53,6 +53,8 @@ def prepare_profile(profiles: Path) -> Path:
             "askToSaveMemoryLayers=false\n"
             "\n[core]\nNewsFeed\\httpsfeedqgisorg\\disabled=true\n"
             "\n[app]\nprojections\\promptWhenMultipleTransformsExist=false\n"
+            # QGIS 3.22 reads this one under [app]: no "save memory layers?" dialog at exit.
+            "askToSaveMemoryLayers=false\n"
         )
     return target
 
