@@ -762,8 +762,15 @@ def _fill_cache(
                 if k % 32 == 0 and stopped():
                     return
                 row = np.ascontiguousarray(pixels[k])
-                data.write(row, (r0 + k) * row_bytes + c0 * _ITEM)
                 crcs[r0 + k, t] = zlib.crc32(row)
+                # Only the span from the first to the last pixel with data is written: the
+                # file was made at full size, so what is not written (ocean, about 70 % of
+                # the globe) reads back as zeros and costs the disk nothing where holes
+                # are supported.
+                land = np.flatnonzero(row.any(axis=1))
+                if land.size:
+                    a, b = int(land[0]), int(land[-1]) + 1
+                    data.write(row[a:b], (r0 + k) * row_bytes + (c0 + a) * _ITEM)
         except CancelledError:
             return
         except BaseException:
