@@ -15,8 +15,10 @@ from typing import Any
 
 from qgis.core import Qgis
 from qgis.gui import QgsDockWidget, QgsDoubleSpinBox
-from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, QEvent, QObject, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
     QButtonGroup,
     QComboBox,
     QFileDialog,
@@ -139,6 +141,8 @@ class EmbedDock(QgsDockWidget):
         self.explore_scroll = self._build_explore()
         self.tabs.addTab(self.explore_scroll, tr("Explore"))
         self.setWidget(self.tabs)
+        self._wheel_guard = WheelGuard(self)
+        self._wheel_guard.guard(self.tabs)
         self.set_busy(False)
         self.set_progress(None)
         self.show_data_pending(self.data_edit.text(), "")
@@ -178,6 +182,7 @@ class EmbedDock(QgsDockWidget):
         """Put the Explore panel (built by the controller, which owns iface) in its tab."""
         self.explore_panel = panel
         self.explore_layout.addWidget(panel)
+        self._wheel_guard.guard(panel)
 
     def show_explore(self) -> None:
         """Bring the Explore tab to the front."""
@@ -577,7 +582,8 @@ class EmbedDock(QgsDockWidget):
         if not saved:
             text += " " + tr("The setting was not changed.")
         self.data_source_label.setText(text)
-        if not rep.file and rep.writable:
+        if not rep.file and rep.writable and rep.exists:
+            # Only into a folder that exists: a mistyped path is refused, not downloaded to.
             self.download_folder = rep.folder
             size = getattr(constants, "PRODUCT_SIZE", None)
             label = (
@@ -636,6 +642,30 @@ def _wrapping_label() -> QLabel:
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
     label.setMinimumWidth(50)
     return label
+
+
+class WheelGuard(QObject):
+    """Lets the mouse wheel scroll the dock instead of changing the box under the pointer.
+
+    Combo and spin boxes of a scroll area take wheel events without focus, so scrolling
+    the dock silently changed settings; they now react to the wheel only once clicked.
+    """
+
+    def guard(self, root: QWidget) -> None:
+        """Guard every combo and spin box under ``root``."""
+        for w in root.findChildren(QComboBox) + root.findChildren(QAbstractSpinBox):
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            w.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
+            area = obj.parentWidget()
+            while area is not None and not isinstance(area, QAbstractScrollArea):
+                area = area.parentWidget()
+            if area is not None:
+                QCoreApplication.sendEvent(area.verticalScrollBar(), event)
+            return True  # the box under the pointer keeps its value
+        return False
 
 
 class WrappingButton(QPushButton):

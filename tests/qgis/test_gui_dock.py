@@ -263,3 +263,50 @@ def test_cancel_button_stops_cache_preparation_within_2_s(controller, full_dir):
     assert took < 2.0
     assert task.outcome == "cancelled" and task.status() == QgsTask.TaskStatus.Terminated
     assert not cache_status(str(path))["ready"]
+
+
+def _wheel(widget) -> None:
+    """One notch of the mouse wheel over ``widget``, as a person scrolling the dock."""
+    from qgis.PyQt.QtCore import QPoint, QPointF
+    from qgis.PyQt.QtGui import QWheelEvent
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_scrolling_the_dock_never_changes_a_setting(controller):
+    d = controller.dock
+    d.show()
+    combo, spin = d.pooling_combo, d.expand_spin
+    before = (combo.currentIndex(), spin.value())
+    for w in (combo, spin):
+        assert not w.hasFocus()
+        _wheel(w)
+    QApplication.processEvents()
+    assert (combo.currentIndex(), spin.value()) == before
+    # Once the user has clicked into a box, the wheel is theirs to change it with.
+    combo.setFocus()
+    QApplication.processEvents()
+    if combo.hasFocus():  # focus needs an active window, which offscreen may not give
+        _wheel(combo)
+        assert combo.currentIndex() != before[0]
+
+
+def test_a_refused_missing_folder_is_not_offered_for_the_download(controller, tmp_path):
+    missing = tmp_path / "no_such_folder"
+    _type_folder(controller, str(missing))
+    wait_for(lambda: controller.data_task is None)
+    d = controller.dock
+    assert "does not exist" in d.data_source_label.text()
+    assert settings.data_dir_setting() == ""
+    assert not d.download_button.isVisibleTo(d)
