@@ -31,6 +31,7 @@ from rs_embed_qgis.core.errors import (
     DataNotFoundError,
     RsEmbedError,
 )
+from rs_embed_qgis.i18n import tr
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -44,11 +45,6 @@ PROGRESS_EVERY_S = 0.25
 SPEED_WINDOW_S = 5.0
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 _CONTENT_RANGE_416 = re.compile(r"bytes\s+\*/(\d+)", re.IGNORECASE)
-
-
-def tr(text: str) -> str:
-    """Translate a download message."""
-    return QCoreApplication.translate("RsEmbedDownload", text)
 
 
 def format_bytes(n: float) -> str:

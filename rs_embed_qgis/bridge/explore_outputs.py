@@ -38,11 +38,11 @@ from rs_embed_qgis.bridge.geometry import (
     to_wgs84_transform,
 )
 from rs_embed_qgis.bridge.outputs import (
-    OutputError,
     _create,
     _metadata_tags,
     field_type,
     remove_partial,
+    write_band,
 )
 from rs_embed_qgis.core.constants import PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
@@ -147,9 +147,7 @@ def _write(
                 band.SetRasterColorInterpretation(gdal.GCI_PaletteIndex)
             if categories:
                 band.SetRasterCategoryNames(categories)
-            err = band.WriteRaster(0, 0, w, h, np.ascontiguousarray(arr).tobytes(), w, h, gdal_type)
-            if err != gdal.CE_None:
-                raise OutputError(f"Cannot write {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
+            write_band(band, arr, gdal_type, path)
         ds.FlushCache()
     except BaseException:
         ds = None

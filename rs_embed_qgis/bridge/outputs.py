@@ -246,18 +246,20 @@ def remove_partial(path: str) -> None:
             pass
 
 
-def _write_bands(ds: Any, arr: np.ndarray, path: str) -> None:
-    """Write a (bands, H, W) array band by band with raw bytes (no gdal_array, any NumPy)."""
+def write_band(band: Any, arr: np.ndarray, gdal_type: int, path: str) -> None:
+    """Write one (H, W) array into a GDAL band with raw bytes (no gdal_array, any NumPy)."""
     from osgeo import gdal
 
-    _, h, w = arr.shape
+    h, w = arr.shape
+    err = band.WriteRaster(0, 0, w, h, np.ascontiguousarray(arr).tobytes(), w, h, gdal_type)
+    if err != gdal.CE_None:
+        raise OutputError(f"Cannot write {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
+
+
+def _write_bands(ds: Any, arr: np.ndarray, path: str) -> None:
+    """Write a (bands, H, W) array band by band."""
     for i in range(arr.shape[0]):
-        band = np.ascontiguousarray(arr[i])
-        err = ds.GetRasterBand(i + 1).WriteRaster(
-            0, 0, w, h, band.tobytes(), w, h, _GDAL_TYPES[band.dtype.str[1:]]
-        )
-        if err != gdal.CE_None:
-            raise OutputError(f"Cannot write {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
+        write_band(ds.GetRasterBand(i + 1), arr[i], _GDAL_TYPES[arr.dtype.str[1:]], path)
     ds.FlushCache()
 
 
