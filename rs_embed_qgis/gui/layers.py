@@ -347,6 +347,29 @@ def _rows(
     return out
 
 
+def _current_values(
+    layer: QgsVectorLayer, rows: Mapping[int, Any], idx: Sequence[int], added: set
+) -> dict[int, dict[int, Any]]:
+    """fid -> {field index: value before the write}, read in one request.
+
+    Handing QGIS the old values keeps its undo fast: without them, undoing each of the
+    240 x 769 changes clones the layer to look the old value up (25 s for 240 countries).
+    Fields added by this write were NULL before; existing ones are read from the layer.
+    """
+    fields = layer.fields()
+    new_idx = [i for i in idx if fields.at(i).name() in added]
+    old_idx = [i for i in idx if fields.at(i).name() not in added]
+    out = {int(fid): dict.fromkeys(new_idx, NULL) for fid in rows}
+    if old_idx and rows:
+        request = QgsFeatureRequest().setFilterFids([int(f) for f in rows])
+        request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        request.setSubsetOfAttributes(old_idx)
+        for feat in layer.getFeatures(request):
+            attrs = feat.attributes()
+            out[feat.id()].update({i: attrs[i] for i in old_idx})
+    return out
+
+
 def _names(names: Sequence[str] | None, valid_fracs: Any, store: str) -> list[str]:
     if names:
         return list(names)
@@ -395,12 +418,18 @@ def write_embeddings_to_layer(
         raise OSError(tr("{name} cannot be edited.").format(name=layer.name()))
     layer.beginEditCommand(tr("Copernicus-Embed: write {n} embeddings").format(n=len(vectors)))
     try:
+        added = set()
         for name in names:
-            if layer.fields().indexOf(name) < 0 and not layer.addAttribute(_field_for(name)):
-                raise OSError(tr("Could not add the field {field}.").format(field=name))
+            if layer.fields().indexOf(name) < 0:
+                if not layer.addAttribute(_field_for(name)):
+                    raise OSError(tr("Could not add the field {field}.").format(field=name))
+                added.add(name)
         idx = [layer.fields().indexOf(n) for n in names]
+        before = _current_values(layer, rows, idx, added)
         for fid, row in rows.items():
-            if not layer.changeAttributeValues(fid, dict(zip(idx, row, strict=True))):
+            if not layer.changeAttributeValues(
+                fid, dict(zip(idx, row, strict=True)), before.get(fid, {})
+            ):
                 raise OSError(tr("Could not write feature {fid}.").format(fid=fid))
     except BaseException:
         layer.destroyEditCommand()

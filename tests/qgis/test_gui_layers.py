@@ -364,6 +364,32 @@ def test_existing_fields_are_overwritten_only_when_agreed(
     countries.rollBack()
 
 
+def test_undo_of_an_overwrite_restores_saved_and_pending_values(countries):
+    """The old values handed to QGIS (for a fast undo) are the saved and pending ones."""
+    fids = [3, 283, 374]
+    saved = {fid: np.full(768, fid, dtype=np.float32) + np.arange(768) / 1024 for fid in fids}
+    layers.write_embeddings_to_layer(countries, saved)
+    saved[374] = None  # written as NULLs
+    layers.write_embeddings_to_layer(countries, {374: None})
+    assert countries.commitChanges()
+    countries.startEditing()
+    i7 = countries.fields().indexOf("emb_007")
+    countries.changeAttributeValue(283, i7, -7.5)  # a pending edit the user made
+    newer = {fid: np.full(768, -1.0, dtype=np.float32) for fid in fids}
+    layers.write_embeddings_to_layer(countries, newer)
+    assert layer_vectors(countries, fids)[374][0] == -1.0
+    countries.undoStack().undo()  # our write only
+    got = layer_vectors(countries, [3, 283])
+    np.testing.assert_array_equal(got[3], saved[3])
+    expected_283 = saved[283].astype(float)
+    expected_283[7] = -7.5
+    np.testing.assert_array_equal(got[283], expected_283)
+    assert countries.getFeature(374)["emb_000"] == NULL
+    countries.undoStack().undo()  # the user's edit
+    assert countries.getFeature(283)["emb_007"] == pytest.approx(saved[283][7])
+    countries.rollBack()
+
+
 def _shapefile(layer, fids, path) -> QgsVectorLayer:
     opts = QgsVectorFileWriter.SaveVectorOptions()
     opts.driverName = "ESRI Shapefile"
