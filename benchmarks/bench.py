@@ -355,6 +355,7 @@ def explore_rows(tab: Table, raw: dict[str, Any]) -> None:
             ("write_s", "write", 3.0),
             ("save_s", "save", 3.0),
             ("undo_s", "undo", 3.0),
+            ("rollback_s", "discard edits (roll back)", 3.0),
             ("table_model_s", "attribute table model", 2.0),
             ("dual_view_s", "attribute table (dual view)", 2.0),
         ):

@@ -131,7 +131,6 @@ def _case(case: str, args: dict[str, Any], data_dir: str, work: Path) -> dict[st
         load_index,
         save_index,
         similar_places_indexed,
-        similarity_map_indexed,
     )
 
     res: dict[str, Any] = {}
@@ -156,12 +155,10 @@ def _case(case: str, args: dict[str, Any], data_dir: str, work: Path) -> dict[st
             t = time.perf_counter()
             src = open_source(data_dir)
             index = load_index(src.info)
-            refs = explore.reference_vectors(src.reader, [REF])
-            window = explore.scope_window(src.info, None)
-            a, bound = similarity_map_indexed(index, refs, window)
-            write_score_geotiff(a, window, str(work / f"approx_{n}.tif"))
-            res["approx_max_error_bound"] = bound
-            res["_approx"] = a
+            sim = explore.similarity_map(src.reader, [REF], None, index=index)
+            write_score_geotiff(sim.scores, sim.window, str(work / f"approx_{n}.tif"))
+            res["approx_max_error_bound"] = sim.max_error
+            res["_approx"] = sim.scores
             return time.perf_counter() - t
 
         def exact_map(n: int) -> tuple[float, float]:
@@ -204,11 +201,10 @@ def _case(case: str, args: dict[str, Any], data_dir: str, work: Path) -> dict[st
         res["shape"] = list(sim.scores.shape)
         index = load_index(src.info)
         refs = explore.reference_vectors(src.reader, [REF])
-        window = explore.scope_window(src.info, EUROPE)
         ta = []
         for _ in range(6):
             t = time.perf_counter()
-            similarity_map_indexed(index, refs, window)
+            explore.similarity_map(src.reader, refs, EUROPE, index=index)
             ta.append(time.perf_counter() - t)
         res["approx_median_s"] = statistics.median(ta[1:])
         return res

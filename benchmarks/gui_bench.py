@@ -31,6 +31,7 @@ TARGETS = {
     "write_s": 3.0,
     "save_s": 3.0,
     "undo_s": 3.0,
+    "rollback_s": 3.0,
     "table_model_s": 2.0,
     "dual_view_s": 2.0,
     "startup_s": 0.3,
@@ -144,6 +145,11 @@ def bench_fields(folder: str, store: str = "fields") -> dict[str, Any]:
     out["fields_after_undo"] = layer2.fields().count()
     out["restored"] = layer2.fields().count() == n_before
     layer2.rollBack()
+    # Discard: a third copy, written and rolled back ("Stop editing" -> "Discard").
+    layer3 = countries_copy(folder)
+    layers.write_embeddings_to_layer(layer3, vecs, valid_fracs=fracs, **kw)
+    out["rollback_s"], _ = _timed(layer3.rollBack)
+    out["restored"] = out["restored"] and layer3.fields().count() == n_before
     return out
 
 
@@ -247,6 +253,7 @@ def main() -> int:
             ("write_s", "write"),
             ("save_s", "save"),
             ("undo_s", "undo"),
+            ("rollback_s", "discard edits (roll back)"),
             ("table_model_s", "attribute table model"),
             ("dual_view_s", "attribute table (dual view)"),
         ):

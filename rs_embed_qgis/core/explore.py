@@ -356,11 +356,25 @@ class SimilarityResult:
     combine: str
     references: np.ndarray
     valid_pixels: int
+    # 0 for exact scores; from the search index, the largest error bound of a score.
+    max_error: float = 0.0
+
+    @property
+    def approximate(self) -> bool:
+        """True when the scores come from the search index (within ``max_error``)."""
+        return self.max_error > 0
 
     @property
     def bounds(self) -> LonLatBox:
         """Pixel-edge bounds of the map (longitudes unwrapped)."""
         return self.window.bounds
+
+
+def _no_land(window: Window) -> NoCoverageError:
+    return NoCoverageError(
+        f"The scope {tuple(round(v, 4) for v in window.bounds)} holds no land pixel "
+        "(all ocean or outside the product)."
+    )
 
 
 def _check_metric(metric: str, combine: str | None = None) -> None:
@@ -395,6 +409,7 @@ def similarity_map(
     metric: str = "cosine",
     max_bytes: int = DEFAULT_MAX_BYTES,
     block_bytes: int = BLOCK_BYTES,
+    index: Any = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> SimilarityResult:
@@ -402,6 +417,9 @@ def similarity_map(
 
     ``references``: points/boxes/polygons (see ``reference_vectors``) or an (m, 768)
     array of vectors. ``scope``: a lon/lat box, a Window, or None for the whole file.
+    With a search index (``core.index``) and the cosine metric the scores are
+    approximate, read from the index instead of the full vectors, each within the
+    result's ``max_error`` (a guaranteed bound); otherwise they are exact.
     Raises NoCoverageError when the scope holds no land pixel.
     """
     _check_metric(metric, combine)
@@ -417,6 +435,16 @@ def similarity_map(
     window = scope_window(reader.info, scope)
     check_scope(window, max_bytes, per_pixel=4)
     use = combine_references(refs, combine, metric)
+    if index is not None and metric == "cosine":
+        _check_cancel(cancel)
+        report(0.5, "Scoring pixels on the search index")
+        approx, bound = index.cosine_bounds(use, window)
+        n_valid = int(np.count_nonzero(~np.isnan(approx)))
+        if n_valid == 0:
+            raise _no_land(window)
+        report(1.0, "Done")
+        max_error = max(float(np.nanmax(bound)), np.finfo(np.float32).tiny)
+        return SimilarityResult(approx, window, metric, combine, use, n_valid, max_error)
     out = np.full(window.shape, np.nan, dtype=np.float32)
     n_valid = 0
     report(0.0, "Scoring pixels")
@@ -427,10 +455,7 @@ def similarity_map(
             n_valid += int(valid.sum())
         _put(out, window, blk, vals)
     if n_valid == 0:
-        raise NoCoverageError(
-            f"The scope {tuple(round(v, 4) for v in window.bounds)} holds no land pixel "
-            "(all ocean or outside the product)."
-        )
+        raise _no_land(window)
     return SimilarityResult(out, window, metric, combine, use, n_valid)
 
 

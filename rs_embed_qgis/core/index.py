@@ -206,16 +206,6 @@ def load_index(info: Any) -> SearchIndex | None:
         return None
 
 
-def similarity_map_indexed(
-    index: SearchIndex,
-    refs: np.ndarray,
-    scope: Window,
-) -> tuple[np.ndarray, float]:
-    """An approximate cosine map of the scope from the index, and its largest error bound."""
-    a, b = index.cosine_bounds(refs, scope)
-    return a, float(np.nanmax(b)) if np.isfinite(b).any() else 0.0
-
-
 def similar_places_indexed(
     reader: Any,
     index: SearchIndex,

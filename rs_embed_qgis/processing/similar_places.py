@@ -9,7 +9,6 @@ from qgis.core import (
     QgsFeatureSink,
     QgsProcessingContext,
     QgsProcessingFeedback,
-    QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
     QgsWkbTypes,
@@ -18,7 +17,6 @@ from qgis.core import (
 from rs_embed_qgis.bridge.explore_outputs import place_feature, places_fields
 from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.constants import PRODUCT_CRS
-from rs_embed_qgis.core.index import build_index, load_index, save_index
 from rs_embed_qgis.processing.similarity_map import (
     GRID_HELP,
     REFERENCE_HELP,
@@ -32,8 +30,6 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
 
     K = "K"
     MIN_DISTANCE_KM = "MIN_DISTANCE_KM"
-    USE_INDEX = "USE_INDEX"
-    BUILD_INDEX = "BUILD_INDEX"
     OUTPUT = "OUTPUT"
 
     def name(self) -> str:
@@ -88,16 +84,7 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
             )
         )
         self.add_scope_parameter()
-        self.addParameter(
-            QgsProcessingParameterBoolean(
-                self.USE_INDEX, self.tr("Use the search index when there is one"), True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterBoolean(
-                self.BUILD_INDEX, self.tr("Build the search index if it is missing"), False
-            )
-        )
+        self.add_index_parameters(self.tr("Use the search index when there is one"), True)
         self.add_data_dir_parameter()
         self.addParameter(
             QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Places like this"))
@@ -115,22 +102,7 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
         refs = self.references(parameters, context, feedback)
         scope = self.scope_box(parameters, context, feedback)
         source = self.open_product(parameters, context, feedback)
-        index = None
-        if metric == "cosine" and self.parameterAsBool(parameters, self.USE_INDEX, context):
-            index = load_index(source.info)
-            if index is None and self.parameterAsBool(parameters, self.BUILD_INDEX, context):
-                feedback.pushInfo(self.tr("Building the search index (one pass)"))
-                index = build_index(
-                    source.reader,
-                    progress=self.progress_to(feedback, 0.0, 60.0),
-                    cancel=feedback.isCanceled,
-                )
-                save_index(index, source.info)
-            feedback.pushInfo(
-                self.tr("Search index: {0}").format(
-                    self.tr("used") if index is not None else self.tr("none")
-                )
-            )
+        index = self.search_index(parameters, context, feedback, source, metric)
         places = explore.similar_places(
             source.reader,
             refs,

@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
     QgsProcessingFeedback,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSink,
@@ -60,6 +61,8 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
     COMBINE = "COMBINE"
     METRIC = "METRIC"
     SCOPE = "SCOPE"
+    USE_INDEX = "USE_INDEX"
+    BUILD_INDEX = "BUILD_INDEX"
 
     def add_reference_parameters(self) -> None:
         """REFERENCES (points/polygons), REFERENCE_EXTENT, COMBINE and METRIC."""
@@ -104,6 +107,39 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
                 self.SCOPE, self.tr("Scope (empty = whole product)"), optional=True
             )
         )
+
+    def add_index_parameters(self, use_label: str, use_default: bool) -> None:
+        """USE_INDEX and BUILD_INDEX: the compact search index (cosine only)."""
+        self.addParameter(QgsProcessingParameterBoolean(self.USE_INDEX, use_label, use_default))
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.BUILD_INDEX, self.tr("Build the search index if it is missing"), False
+            )
+        )
+
+    def search_index(
+        self, parameters: dict, context: Any, feedback: Any, source: Source, metric: str
+    ) -> Any:
+        """The product's search index when asked for (built once if asked), else None."""
+        if metric != "cosine" or not self.parameterAsBool(parameters, self.USE_INDEX, context):
+            return None
+        from rs_embed_qgis.core.index import build_index, load_index, save_index
+
+        index = load_index(source.info)
+        if index is None and self.parameterAsBool(parameters, self.BUILD_INDEX, context):
+            feedback.pushInfo(self.tr("Building the search index (one pass)"))
+            index = build_index(
+                source.reader,
+                progress=self.progress_to(feedback, 0.0, 60.0),
+                cancel=feedback.isCanceled,
+            )
+            save_index(index, source.info)
+        feedback.pushInfo(
+            self.tr("Search index: {0}").format(
+                self.tr("used") if index is not None else self.tr("none")
+            )
+        )
+        return index
 
     def open_product(self, parameters: dict, context: Any, feedback: Any) -> Source:
         """The product file (no download inside QGIS) and its reader."""
@@ -187,6 +223,14 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
             "pixels scoring at or above the threshold, as polygons (EPSG:4326) with their "
             "exact area on the WGS84 ellipsoid in km² and their pixel count.<br><br>"
             + GRID_HELP
+            + "<br><b>Search index</b> (cosine only, off by default): with it the scores "
+            "are read from a compact copy of the product (64 components per pixel, float16, "
+            "about 140 MB for the globe, kept beside the cache) instead of the full vectors: "
+            "much faster on large scopes when the product is not in memory, but "
+            "<i>approximate</i>, each score within a guaranteed error bound that the log "
+            "states (about 5e-4) and the raster's metadata keeps. Off, every score is "
+            "exact.<br><br>"
+            + GRID_HELP
             + "<br><br><b>Limits</b>: the whole globe (721 x 1440 pixels, 4 MB of scores) "
             "is allowed; the product file is read in full for it (3.2 GB, faster once the "
             "plugin's cache is prepared)."
@@ -203,6 +247,9 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
                 defaultValue=0.9,
                 optional=True,
             )
+        )
+        self.add_index_parameters(
+            self.tr("Approximate scores from the search index (faster; cosine only)"), False
         )
         self.add_data_dir_parameter()
         self.addParameter(
@@ -229,13 +276,15 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
         scope = self.scope_box(parameters, context, feedback)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         source = self.open_product(parameters, context, feedback)
+        index = self.search_index(parameters, context, feedback, source, metric)
         sim = explore.similarity_map(
             source.reader,
             refs,
             scope,
             combine=combine,
             metric=metric,
-            progress=self.progress_to(feedback, 5.0, 90.0),
+            index=index,
+            progress=self.progress_to(feedback, 60.0 if index is not None else 5.0, 90.0),
             cancel=feedback.isCanceled,
         )
         feedback.pushInfo(
@@ -243,6 +292,12 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
                 sim.valid_pixels, metric, float(np.nanmin(sim.scores)), float(np.nanmax(sim.scores))
             )
         )
+        if sim.approximate:
+            feedback.pushInfo(
+                self.tr("Scores from the search index: approximate, each within {0:.3g}").format(
+                    sim.max_error
+                )
+            )
         meta = {
             "title": "Copernicus-Embed similarity",
             "file": source.info.path,
@@ -251,6 +306,7 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
             "combine": combine,
             "references": len(refs),
             "bbox_4326": sim.bounds,
+            "scores": f"approximate, max error {sim.max_error:.3g}" if sim.approximate else "exact",
         }
         write_score_geotiff(sim.scores, sim.window, self.will_write(out_path), meta, metric)
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_AREAS: None}

@@ -550,6 +550,20 @@ def test_search_index_bounds_and_exact_places(reader, truth, tmp_path, monkeypat
     assert n_cand < land.sum()
     via = ex.similar_places(reader, refs, k=10, min_distance_km=120.0, combine="max", index=idx)
     assert [(p.row, p.col) for p in via] == [(p.row, p.col) for p in want]
+    # A similarity map from the index: approximate, each score within the stated bound.
+    fast = ex.similarity_map(reader, refs, combine="max", index=idx)
+    assert fast.approximate and 0 < fast.max_error == pytest.approx(float(np.nanmax(bound)))
+    assert np.array_equal(np.isnan(fast.scores), ~land) and fast.valid_pixels == land.sum()
+    assert (np.abs(fast.scores[land] - exact) <= fast.max_error + 1e-7).all()
+    assert not sim.approximate and sim.max_error == 0
+    # Euclidean has no index: exact scores even when an index is given.
+    euc = ex.similarity_map(reader, refs[:1], metric="euclidean", index=idx)
+    assert not euc.approximate
+    np.testing.assert_allclose(
+        euc.scores[land],
+        -np.linalg.norm(vals[land] - refs[0].astype(np.float64), axis=1),
+        rtol=1e-5,
+    )
     # Saved and loaded (memory-mapped); a changed file makes it stale.
     info = reader.info
     assert ix.save_index(idx, info).parent.parent == tmp_path

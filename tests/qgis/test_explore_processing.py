@@ -330,6 +330,44 @@ def test_similar_places_builds_and_uses_the_index(
     assert sorted(rows(built)) == sorted(rows(plain))
 
 
+def test_similarity_map_from_the_index_is_approximate_within_its_stated_bound(
+    provider, europe_dir, tmp_path, monkeypatch
+) -> None:
+    from rs_embed_qgis.core import cache
+
+    monkeypatch.setattr(cache, "_root_override", str(tmp_path))
+    vals, land = truth()
+    ref = vals[160 - 120, 760 - 680]
+    x = vals[land]
+    exact = x @ ref / (np.linalg.norm(x, axis=1) * np.linalg.norm(ref))
+    params = {
+        "REFERENCES": points_layer([(160, 760)]),
+        "DATA_DIR": str(europe_dir),
+        "BUILD_INDEX": True,
+    }
+
+    def tags(path: str) -> str:
+        with rasterio.open(path) as src:
+            return repr(src.tags())
+
+    # Off by default: exact scores, whatever BUILD_INDEX says.
+    out = str(tmp_path / "exact.tif")
+    run("rs_embed:similarity_map", {**params, "OUTPUT": out})
+    np.testing.assert_allclose(read(out)[0][land], exact, atol=2e-6)
+    assert "exact" in tags(out) and "approximate" not in tags(out)
+    fb = CancellingFeedback()
+    out = str(tmp_path / "approx.tif")
+    run("rs_embed:similarity_map", {**params, "USE_INDEX": True, "OUTPUT": out}, fb)
+    said = [t for t in fb.infos if t.startswith("Scores from the search index")]
+    assert len(said) == 1, fb.infos
+    bound = float(said[0].rsplit(" ", 1)[1])
+    assert 0 < bound < 0.01
+    got = read(out)[0]
+    assert np.array_equal(np.isnan(got), ~land)
+    assert np.abs(got[land] - exact).max() <= bound * 1.01 + 1e-7
+    assert "approximate" in tags(out)
+
+
 REGIONS = {
     "belt": (range(120, 140, 3), range(805, 840, 3)),
     "west": (range(145, 175, 3), range(680, 715, 3)),
