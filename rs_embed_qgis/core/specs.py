@@ -6,7 +6,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rs_embed_qgis.core.constants import (
     OUTPUT_MODES,
@@ -14,15 +14,12 @@ from rs_embed_qgis.core.constants import (
     PRODUCT_CRS,
     SUPPORTED_YEARS,
 )
-from rs_embed_qgis.core.coverage import (
-    Parts,
-    as_parts,
-    bounds_of,
-    format_wkt,
-    parse_wkt,
-    parts_from_geometry,
-)
 from rs_embed_qgis.core.errors import InvalidGeometryError, SpecError, UnsupportedYearError
+
+if TYPE_CHECKING:
+    from rs_embed_qgis.core.coverage import Parts
+# core.coverage (NumPy) is imported where a Polygon is made: the dock imports these specs
+# at QGIS start, before anything needs NumPy.
 
 _CRS_4326 = {"EPSG:4326", "OGC:CRS84", "CRS84", "WGS84"}
 
@@ -134,6 +131,8 @@ class Polygon:
     parts: Parts = field(default=(), init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        from rs_embed_qgis.core.coverage import format_wkt, parse_wkt, parts_from_geometry
+
         if self.wkt is not None:
             parts = parse_wkt(self.wkt)
         elif self.geometry is not None:
@@ -151,6 +150,8 @@ class Polygon:
     @classmethod
     def from_rings(cls, parts: Sequence[Sequence[Any]], crs: str = PRODUCT_CRS) -> Polygon:
         """A Polygon from polygons, each a sequence of (n, 2) lon/lat rings, exterior first."""
+        from rs_embed_qgis.core.coverage import as_parts, format_wkt
+
         rings = as_parts(parts)
         obj = cls.__new__(cls)
         object.__setattr__(obj, "wkt", None)
@@ -169,6 +170,8 @@ class Polygon:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(minx, miny, maxx, maxy) in degrees; minx/maxx may lie past +-180."""
+        from rs_embed_qgis.core.coverage import bounds_of
+
         return bounds_of(self.parts)
 
     def validate(self) -> None:
