@@ -511,7 +511,9 @@ def confusion_lines(names: Sequence[str], cv: CrossValidation) -> list[str]:
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line for a message bar."""
+    """One line for a message bar (the first line of the message, never a traceback)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    text = lines[0] if lines else ""
     if isinstance(exc, RsEmbedError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
