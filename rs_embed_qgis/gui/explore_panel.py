@@ -276,7 +276,8 @@ class ExplorePanel(QWidget):
         self.training_combo.setFilters(_LAYER_FILTER.PointLayer | _LAYER_FILTER.PolygonLayer)
         self.training_combo.setAllowEmptyLayer(True)
         self.class_field_combo = QgsFieldComboBox()
-        self.training_combo.layerChanged.connect(self._training_changed)
+        # layerChanged follows the user's picks only; currentIndexChanged also programmatic ones.
+        self.training_combo.currentIndexChanged.connect(self._training_changed)
         self.classifier_combo = QComboBox()
         for name in explore.CLASSIFIERS:
             if name == "random_forest" and not explore.sklearn_available():
@@ -296,10 +297,11 @@ class ExplorePanel(QWidget):
         form.addRow(tr("Classifier"), self.classifier_combo)
         form.addRow(tr("Cross-validation folds"), self.folds_spin)
         form.addRow(self.classify_button)
-        self._training_changed(self.training_combo.currentLayer())
+        self._training_changed()
         return box
 
-    def _training_changed(self, layer: Any) -> None:
+    def _training_changed(self, *_: Any) -> None:
+        layer = self.training_combo.currentLayer()
         self.class_field_combo.setLayer(layer if isinstance(layer, QgsVectorLayer) else None)
 
     # ------------------------------------------------------------------ references
