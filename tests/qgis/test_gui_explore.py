@@ -27,6 +27,7 @@ from qgis.PyQt.QtTest import QTest
 
 from rs_embed_qgis import settings
 from rs_embed_qgis.bridge.geometry import extent_to_spec
+from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.specs import BBox
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.explore_panel import SCOPE_ALL, SCOPE_MAP, ExplorePanel
@@ -463,6 +464,11 @@ def test_classification_from_the_dock_over_a_layers_extent(controller):
     assert panel.training_combo.findText("training") >= 0
     _choose(panel.training_combo, "training")
     _choose(panel.class_field_combo, "cls")
+    # The random forest is offered only where scikit-learn can be imported.
+    offered = [panel.classifier_combo.itemData(i) for i in range(panel.classifier_combo.count())]
+    assert offered == ["nearest_centroid", "logistic"] + (
+        ["random_forest"] if explore.sklearn_available() else []
+    )
     _choose_data(panel.classifier_combo, "nearest_centroid")
     panel.folds_spin.setValue(4)
     _use_layer_scope(panel, area)
@@ -583,8 +589,10 @@ def test_cancelled_classification_leaves_no_output(controller):
     panel.message.connect(lambda text, level: messages.append(text))
     _press(panel.classify_button)
     task = panel.tasks[0]
-    # Cancel once the classifier runs over the scope (the last phase, before any write).
-    task.progressChanged.connect(lambda p: task.cancel() if p >= 40 else None)
+    # Cancel in the worker, as soon as the cross-validation starts (10 %), before any write.
+    task.progressChanged.connect(
+        lambda p: task.cancel() if p >= 10 else None, Qt.ConnectionType.DirectConnection
+    )
     wait_for(lambda: not panel.tasks)
     assert messages[-1] == "Cancelled."
     assert set(QgsProject.instance().mapLayers()) == before
