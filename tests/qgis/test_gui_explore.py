@@ -736,3 +736,27 @@ def test_cancel_after_the_rasters_were_written_removes_them(controller, monkeypa
     assert not any(os.path.exists(p) for p in written)
     assert set(QgsProject.instance().mapLayers()) == before
     assert _files(panel) == []
+
+
+def test_a_layers_extent_of_one_point_or_of_nothing(controller):
+    """One point: its extent is a single product pixel. An empty layer: one line, no task."""
+    panel = controller.explore
+    r, c = 150, 770  # lon 12.5, lat 52.5
+    point = _training_layer({"x": ([r], [c])}, "one point")
+    empty = QgsVectorLayer("Polygon?crs=EPSG:3857", "empty", "memory")
+    QgsProject.instance().addMapLayer(empty)
+    panel.add_point_reference(*_lonlat_of(r, c))
+    sims: list = []
+    panel.similarity_layer_ready.connect(sims.append)
+    _use_layer_scope(panel, point)
+    _press(panel.similarity_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(sims) == 1, panel.status.text()
+    arr, r0, c0 = _read(sims[0].source())
+    assert (r0, c0, arr.shape) == (r, c, (1, 1))
+    assert arr[0, 0] == pytest.approx(1.0, abs=1e-6)
+
+    _use_layer_scope(panel, empty)
+    _press(panel.similarity_button)
+    assert not panel.tasks
+    assert panel.status.text() == "The layer 'empty' has no extent to use as the scope."
