@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from qgis.core import (
+    NULL,
     QgsColorRampShader,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransformContext,
@@ -21,6 +22,8 @@ from qgis.core import (
     QgsField,
     QgsFields,
     QgsGeometry,
+    QgsMapLayer,
+    QgsPalettedRasterRenderer,
     QgsPointXY,
     QgsProject,
     QgsRasterLayer,
@@ -28,6 +31,7 @@ from qgis.core import (
     QgsRectangle,
     QgsSingleBandPseudoColorRenderer,
     QgsStyle,
+    QgsVectorLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtGui import QColor
@@ -46,8 +50,15 @@ from rs_embed_qgis.bridge.outputs import (
 )
 from rs_embed_qgis.core.constants import PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
-from rs_embed_qgis.core.explore import Area, Place, Reference
+from rs_embed_qgis.core.explore import (
+    Area,
+    ClassificationResult,
+    CrossValidation,
+    Place,
+    Reference,
+)
 from rs_embed_qgis.core.grid import LonLatBox, Window
+from rs_embed_qgis.i18n import tr
 
 _OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]
 SCORE_RAMP = "Viridis"
@@ -99,6 +110,62 @@ def extent_scope(
     if not crs.isValid():
         crs = QgsCoordinateReferenceSystem("EPSG:4326")
     return extent_to_lonlat_box(rect, crs, context)
+
+
+def layer_scope(
+    layer: QgsMapLayer, context: QgsCoordinateTransformContext | None = None
+) -> LonLatBox:
+    """A layer's extent (in its own CRS) -> the EPSG:4326 box of the scope.
+
+    Raises SpecError for a layer without an extent (an empty or geometry-less layer).
+    """
+    rect = QgsRectangle(layer.extent())
+    vals = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+    if rect.isNull() or not all(math.isfinite(v) for v in vals):
+        raise SpecError(f"The layer {layer.name()!r} has no extent to use as the scope.")
+    if rect.isEmpty():  # a single point: the product pixel under it
+        rect.grow(1e-6 if layer.crs().isGeographic() else 0.1)
+    box = extent_scope(rect, layer.crs(), context)
+    if box is None:
+        raise SpecError(f"The layer {layer.name()!r} has no extent to use as the scope.")
+    return box
+
+
+def plain_value(value: Any) -> Any:
+    """A QVariant-free attribute value (None for NULL); whole floats become ints."""
+    if value is None or value == NULL:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (int, float, str)):
+        return value
+    return str(value)
+
+
+def labelled_samples(
+    features: Iterable[QgsFeature],
+    field_name: str,
+    fields: QgsFields,
+    crs: QgsCoordinateReferenceSystem,
+    context: QgsCoordinateTransformContext | None = None,
+) -> tuple[list[tuple[Reference, Any]], int]:
+    """Training samples (reference, class label) of point/polygon features, and how many
+    features were skipped for having no class (NULL).
+
+    Raises SpecError when ``fields`` has no ``field_name``, InvalidGeometryError for a line
+    or an empty geometry (see ``features_to_references``).
+    """
+    if not field_name or fields.indexOf(field_name) < 0:
+        raise SpecError(f"The training layer has no field {field_name!r}.")
+    samples: list[tuple[Reference, Any]] = []
+    skipped = 0
+    for feat in features:
+        label = plain_value(feat[field_name])
+        if label is None:
+            skipped += 1
+            continue
+        samples += [(r, label) for r in features_to_references([feat], crs, context)]
+    return samples, skipped
 
 
 # --------------------------------------------------------------------------- rasters
@@ -230,7 +297,57 @@ def write_class_geotiff(
     )
 
 
+def write_classification(
+    res: ClassificationResult, path: str, confidence_path: str | None, file: str
+) -> tuple[list[int], list[str]]:
+    """The class raster (and the confidence raster when a path is given) of a classification.
+
+    Returns the raster value and the name of each class. ``file`` is the product file read.
+    """
+    names = [str(c) for c in res.classes]
+    values, nodata = class_values(res.classes)
+    meta = {
+        "title": "Copernicus-Embed classes",
+        "file": file,
+        "year": 2021,
+        "classifier": res.classifier,
+        "classes": names,
+        "values": values,
+        "cv_accuracy": None if res.cv is None else res.cv.accuracy,
+        "bbox_4326": res.window.bounds,
+    }
+    write_class_geotiff(res.labels, res.window, path, names, values, nodata, meta, "class")
+    if confidence_path:
+        try:
+            write_score_geotiff(res.confidence, res.window, confidence_path, meta, "confidence")
+        except BaseException:
+            remove_partial(path)  # both rasters or neither
+            raise
+    return values, names
+
+
 # --------------------------------------------------------------------------- styles
+
+
+def class_renderer(
+    layer: QgsRasterLayer, values: Sequence[int], names: Sequence[Any]
+) -> QgsPalettedRasterRenderer:
+    """A paletted renderer of exactly the classes (value -> name), in ``palette`` colours.
+
+    The default renderer of a UInt16 colour table lists every value up to 65535 in the
+    legend; this one lists the classes only.
+    """
+    classes = [
+        QgsPalettedRasterRenderer.Class(float(v), QColor(*rgb), str(n))
+        for v, n, rgb in zip(values, names, palette(len(values)), strict=True)
+    ]
+    return QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes)
+
+
+def style_class_layer(layer: QgsRasterLayer, values: Sequence[int], names: Sequence[Any]) -> None:
+    """Give a class or cluster raster its legend: one entry per class, named."""
+    layer.setRenderer(class_renderer(layer, values, names))
+    layer.triggerRepaint()
 
 
 def score_renderer(
@@ -351,8 +468,52 @@ def cluster_table_rows(sizes: np.ndarray, distances: np.ndarray) -> list[list[An
     return rows
 
 
+def table_layer(name: str, fields: QgsFields, rows: Iterable[Sequence[Any]]) -> QgsVectorLayer:
+    """A geometry-less memory layer holding ``rows`` (for the dock's result tables)."""
+    layer = QgsVectorLayer("None", name, "memory")
+    layer.dataProvider().addAttributes(fields.toList())
+    layer.updateFields()
+    feats = []
+    for row in rows:
+        feat = QgsFeature(layer.fields())
+        feat.setAttributes(list(row))
+        feats.append(feat)
+    layer.dataProvider().addFeatures(feats)
+    return layer
+
+
+def confusion_fields(names: Sequence[str]) -> QgsFields:
+    """Fields of the confusion matrix table: true_class, then pred_<class> per class."""
+    fields = QgsFields()
+    fields.append(QgsField("true_class", field_type("String")))
+    for n in names:
+        fields.append(QgsField(f"pred_{n}"[:63], field_type("Int")))
+    return fields
+
+
+def confusion_rows(names: Sequence[str], confusion: np.ndarray) -> list[list[Any]]:
+    """One row per true class: its name, then the pixel counts predicted as each class."""
+    return [[n, *(int(v) for v in row)] for n, row in zip(names, confusion, strict=True)]
+
+
+def confusion_lines(names: Sequence[str], cv: CrossValidation) -> list[str]:
+    """The cross-validated accuracy and the confusion matrix as lines of text (for logs)."""
+    lines = [
+        tr("{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}").format(
+            cv.folds, cv.by, cv.accuracy
+        ),
+        tr("Confusion matrix (rows = true, columns = predicted):"),
+        "\t" + "\t".join(names),
+    ]
+    for name, row in zip(names, cv.confusion, strict=True):
+        lines.append(name + "\t" + "\t".join(str(int(v)) for v in row))
+    return lines
+
+
 def describe_error(exc: BaseException) -> str:
-    """One line for a message bar."""
+    """One line for a message bar (the first line of the message, never a traceback)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    text = lines[0] if lines else ""
     if isinstance(exc, RsEmbedError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

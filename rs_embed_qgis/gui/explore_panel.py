@@ -1,10 +1,12 @@
-"""The dock's "Explore" panel: references, similarity map with a live threshold, places, k-means.
+"""The dock's "Explore" panel: references, similarity map with a live threshold, places, k-means,
+classification; each over a scope (the map extent, a layer's extent or the whole product).
 
 The panel owns no map tool: whoever wires it into the dock calls ``add_point_reference``
 and ``add_box_reference`` from its map tools (EPSG:4326 coordinates). Work runs in
 QgsTasks (``run()`` reads and writes files, never touches widgets or the project);
-``finished`` adds the layer to the project on the main thread. The threshold slider only
-swaps the similarity layer's renderer: nothing is recomputed.
+``finished`` adds the layer to the project on the main thread; a cancelled or failed task
+leaves no file behind. The threshold slider only swaps the similarity layer's renderer:
+nothing is recomputed; it lets go of a similarity layer removed from the project.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ from qgis.core import (
     Qgis,
     QgsApplication,
     QgsCoordinateReferenceSystem,
+    QgsMapLayerProxyModel,
+    QgsMessageLog,
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
+    QgsVectorLayerFeatureSource,
 )
+from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -42,17 +48,31 @@ from qgis.PyQt.QtWidgets import (
 from rs_embed_qgis.bridge.explore_outputs import (
     area_feature,
     area_fields,
+    cluster_table_fields,
+    cluster_table_rows,
+    confusion_fields,
+    confusion_lines,
+    confusion_rows,
+    describe_error,
     extent_scope,
     features_to_references,
+    labelled_samples,
+    layer_scope,
     place_feature,
     places_fields,
     score_renderer,
+    style_class_layer,
+    style_score_layer,
+    table_layer,
     write_class_geotiff,
+    write_classification,
     write_score_geotiff,
 )
+from rs_embed_qgis.bridge.outputs import remove_partial
 from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.adapter import open_source
 from rs_embed_qgis.core.constants import PRODUCT_CRS
+from rs_embed_qgis.core.errors import RsEmbedError, SpecError
 from rs_embed_qgis.core.grid import LonLatBox
 from rs_embed_qgis.core.specs import BBox
 from rs_embed_qgis.gui.tasks import OK, RsEmbedTask
@@ -60,16 +80,28 @@ from rs_embed_qgis.i18n import tr
 from rs_embed_qgis.settings import effective_data_dir
 
 SCOPE_MAP = "map"
+SCOPE_LAYER = "layer"
 SCOPE_ALL = "all"
 SLIDER_STEPS = 1000
+LOG_TAG = "rs_embed"
+CLASSIFIER_LABELS = {
+    "nearest_centroid": "Nearest centroid (cosine)",
+    "logistic": "Logistic regression",
+    "random_forest": "Random forest (scikit-learn)",
+}
+# QGIS >= 3.34 moved the layer filters to Qgis.LayerFilter (the only spelling in QGIS 4).
+_LAYER_FILTER: Any = getattr(Qgis, "LayerFilter", None) or QgsMapLayerProxyModel.Filter
 
 
 class ExploreTask(RsEmbedTask):
     """Run ``job(report, cancel)`` in the worker thread; its return value is ``result``."""
 
-    def __init__(self, description: str, job: Callable[[Any, Any], Any]) -> None:
+    def __init__(
+        self, description: str, job: Callable[[Any, Any], Any], outputs: list[str] | None = None
+    ) -> None:
         super().__init__(description)
         self.job = job
+        self.outputs = list(outputs or [])  # files the job writes: removed unless it succeeds
 
     def work(self) -> Any:
         """The job, with this task's progress and cancel."""
@@ -85,6 +117,10 @@ class ExplorePanel(QWidget):
     places_layer_ready = pyqtSignal(object)
     cluster_layer_ready = pyqtSignal(object)
     areas_layer_ready = pyqtSignal(object)
+    cluster_table_ready = pyqtSignal(object)
+    class_layer_ready = pyqtSignal(object)
+    confidence_layer_ready = pyqtSignal(object)
+    confusion_layer_ready = pyqtSignal(object)
     message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
 
     def __init__(self, iface: Any, parent: QWidget | None = None) -> None:
@@ -93,23 +129,56 @@ class ExplorePanel(QWidget):
         self._refs: list[Any] = []
         self.tasks: list[ExploreTask] = []
         self.similarity_layer: QgsRasterLayer | None = None
+        self._similarity_id: str | None = None
         self.similarity_result: explore.SimilarityResult | None = None
         self._range: tuple[float, float] = (0.0, 1.0)
         self._folder: str | None = None
+        self._n_out = 0
         self._data_dir: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._build_scope())
         layout.addWidget(self._build_references())
         layout.addWidget(self._build_similarity())
         layout.addWidget(self._build_places())
         layout.addWidget(self._build_cluster())
+        layout.addWidget(self._build_classify())
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         layout.addStretch(1)
+        # A similarity layer removed from the project lets go of the slider.
+        QgsProject.instance().layersRemoved.connect(self._layers_removed)
         self._update_buttons()
 
     # ------------------------------------------------------------------ widgets
+
+    @staticmethod
+    def _narrow(widget: QWidget) -> None:
+        """Long item texts must not widen a 350 px dock: the widget takes the row's width."""
+        widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        widget.setMinimumWidth(80)
+
+    def _build_scope(self) -> QGroupBox:
+        box = QGroupBox(tr("Scope"))
+        form = QFormLayout(box)
+        self.scope_combo = QComboBox()
+        self.scope_combo.addItem(tr("Map extent"), SCOPE_MAP)
+        self.scope_combo.addItem(tr("A layer's extent"), SCOPE_LAYER)
+        self.scope_combo.addItem(tr("Whole globe (the product file)"), SCOPE_ALL)
+        self.scope_layer_combo = QgsMapLayerComboBox()
+        self.scope_layer_combo.setFilters(_LAYER_FILTER.HasGeometry | _LAYER_FILTER.RasterLayer)
+        self.scope_layer_combo.setAllowEmptyLayer(True)
+        for w in (self.scope_combo, self.scope_layer_combo):
+            self._narrow(w)
+        self.scope_combo.currentIndexChanged.connect(self._scope_changed)
+        form.addRow(tr("Explore"), self.scope_combo)
+        form.addRow(tr("Layer"), self.scope_layer_combo)
+        self._scope_changed()
+        return box
+
+    def _scope_changed(self, *_: Any) -> None:
+        self.scope_layer_combo.setEnabled(self.scope_combo.currentData() == SCOPE_LAYER)
 
     def _build_references(self) -> QGroupBox:
         box = QGroupBox(tr("References"))
@@ -140,16 +209,10 @@ class ExplorePanel(QWidget):
         self.metric_combo = QComboBox()
         self.metric_combo.addItem(tr("Cosine"), "cosine")
         self.metric_combo.addItem(tr("Euclidean (minus distance)"), "euclidean")
-        self.scope_combo = QComboBox()
-        self.scope_combo.addItem(tr("Map extent"), SCOPE_MAP)
-        self.scope_combo.addItem(tr("Whole product"), SCOPE_ALL)
-        for combo in (self.combine_combo, self.metric_combo, self.scope_combo):
-            # Long item texts must not widen a 350 px dock: the combo takes the row's width.
-            combo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-            combo.setMinimumWidth(80)
+        for combo in (self.combine_combo, self.metric_combo):
+            self._narrow(combo)
         form.addRow(tr("Combine"), self.combine_combo)
         form.addRow(tr("Metric"), self.metric_combo)
-        form.addRow(tr("Scope"), self.scope_combo)
         lay.addLayout(form)
         return box
 
@@ -205,6 +268,41 @@ class ExplorePanel(QWidget):
         form.addRow(tr("Clusters"), self.cluster_k)
         form.addRow(self.cluster_button)
         return box
+
+    def _build_classify(self) -> QGroupBox:
+        box = QGroupBox(tr("Classification"))
+        form = QFormLayout(box)
+        self.training_combo = QgsMapLayerComboBox()
+        self.training_combo.setFilters(_LAYER_FILTER.PointLayer | _LAYER_FILTER.PolygonLayer)
+        self.training_combo.setAllowEmptyLayer(True)
+        self.class_field_combo = QgsFieldComboBox()
+        # layerChanged follows the user's picks only; currentIndexChanged also programmatic ones.
+        self.training_combo.currentIndexChanged.connect(self._training_changed)
+        self.classifier_combo = QComboBox()
+        for name in explore.CLASSIFIERS:
+            if name == "random_forest" and not explore.sklearn_available():
+                continue  # offered only where scikit-learn can be imported
+            self.classifier_combo.addItem(tr(CLASSIFIER_LABELS[name]), name)
+        self.classifier_combo.setCurrentIndex(self.classifier_combo.findData("logistic"))
+        for w in (self.training_combo, self.class_field_combo, self.classifier_combo):
+            self._narrow(w)
+        self.folds_spin = QSpinBox()
+        self.folds_spin.setRange(0, 20)
+        self.folds_spin.setValue(5)
+        self.folds_spin.setSpecialValueText(tr("none"))
+        self.classify_button = QPushButton(tr("Classify the scope"))
+        self.classify_button.clicked.connect(self.run_classification)
+        form.addRow(tr("Training layer"), self.training_combo)
+        form.addRow(tr("Class field"), self.class_field_combo)
+        form.addRow(tr("Classifier"), self.classifier_combo)
+        form.addRow(tr("Cross-validation folds"), self.folds_spin)
+        form.addRow(self.classify_button)
+        self._training_changed()
+        return box
+
+    def _training_changed(self, *_: Any) -> None:
+        layer = self.training_combo.currentLayer()
+        self.class_field_combo.setLayer(layer if isinstance(layer, QgsVectorLayer) else None)
 
     # ------------------------------------------------------------------ references
 
@@ -299,8 +397,17 @@ class ExplorePanel(QWidget):
         return self._data_dir or effective_data_dir(None)[0]
 
     def scope_box(self) -> LonLatBox | None:
-        """The scope: the map canvas extent in EPSG:4326, or None for the whole product."""
-        if self.scope_combo.currentData() == SCOPE_ALL or self.iface is None:
+        """The scope in EPSG:4326: the map canvas extent or a layer's extent; None for the
+        whole product. Raises SpecError when the chosen layer is missing or has no extent."""
+        kind = self.scope_combo.currentData()
+        if kind == SCOPE_ALL:
+            return None
+        if kind == SCOPE_LAYER:
+            layer = self.scope_layer_combo.currentLayer()
+            if layer is None:
+                raise SpecError(tr("Choose the layer whose extent is the scope."))
+            return layer_scope(layer, QgsProject.instance().transformContext())
+        if self.iface is None:
             return None
         canvas = self.iface.mapCanvas()
         crs = canvas.mapSettings().destinationCrs()
@@ -309,22 +416,43 @@ class ExplorePanel(QWidget):
         return extent_scope(canvas.extent(), crs, QgsProject.instance().transformContext())
 
     def _out_path(self, stem: str) -> str:
+        """A new file name in the panel's temporary folder (unique: tasks may run together)."""
         if self._folder is None:
             self._folder = tempfile.mkdtemp(prefix="rs_embed_explore_")
-        n = len(os.listdir(self._folder))
-        return os.path.join(self._folder, f"{stem}_{n + 1}.tif")
+        self._n_out += 1
+        return os.path.join(self._folder, f"{stem}_{self._n_out}.tif")
 
-    def _start(self, description: str, job: Callable, on_ok: Callable[[Any], None]) -> ExploreTask:
-        task = ExploreTask(description, job)
+    def _scope_or_say(self) -> tuple[bool, LonLatBox | None]:
+        """(True, scope) or, with the reason said in the panel, (False, None)."""
+        try:
+            return True, self.scope_box()
+        except RsEmbedError as exc:
+            self._say(describe_error(exc), Qgis.MessageLevel.Warning)
+            return False, None
+
+    def _start(
+        self,
+        description: str,
+        job: Callable,
+        on_ok: Callable[[Any], None],
+        outputs: list[str] | None = None,
+    ) -> ExploreTask:
+        task = ExploreTask(description, job, outputs)
         self.tasks.append(task)
 
         def done(t: ExploreTask) -> None:
             if t in self.tasks:
                 self.tasks.remove(t)
             if t.outcome == OK:
-                on_ok(t.result)
-            elif t.exception is not None:
-                self._say(str(t.exception), Qgis.MessageLevel.Critical)
+                try:
+                    on_ok(t.result)
+                except Exception as exc:  # shown, not raised: the dock stays usable
+                    self._say(describe_error(exc), Qgis.MessageLevel.Critical)
+                return
+            for path in t.outputs:  # cancelled or failed: no partial output stays
+                remove_partial(path)
+            if t.exception is not None:
+                self._say(describe_error(t.exception), Qgis.MessageLevel.Critical)
             else:
                 self._say(tr("Cancelled."), Qgis.MessageLevel.Info)
 
@@ -343,7 +471,10 @@ class ExplorePanel(QWidget):
         if not self._refs:
             self._say(tr("Add at least one reference first."), Qgis.MessageLevel.Warning)
             return None
-        refs, scope = self.references(), self.scope_box()
+        ok_scope, scope = self._scope_or_say()
+        if not ok_scope:
+            return None
+        refs = self.references()
         combine = self.combine_combo.currentData()
         metric = self.metric_combo.currentData()
         data_dir = self.data_dir()
@@ -378,14 +509,17 @@ class ExplorePanel(QWidget):
                 Qgis.MessageLevel.Success,
             )
 
-        return self._start(tr("Computing the similarity map"), job, ok)
+        return self._start(tr("Computing the similarity map"), job, ok, [path])
 
     def find_places(self) -> ExploreTask | None:
         """Start "places like this" (a task); the result is a point layer."""
         if not self._refs:
             self._say(tr("Add at least one reference first."), Qgis.MessageLevel.Warning)
             return None
-        refs, scope = self.references(), self.scope_box()
+        ok_scope, scope = self._scope_or_say()
+        if not ok_scope:
+            return None
+        refs = self.references()
         combine = self.combine_combo.currentData()
         metric = self.metric_combo.currentData()
         k, km = self.places_k.value(), float(self.places_km.value())
@@ -417,27 +551,127 @@ class ExplorePanel(QWidget):
 
         return self._start(tr("Finding places like this"), job, ok)
 
-    def run_clustering(self) -> ExploreTask:
-        """Start k-means over the scope (a task); the result is a categorical raster."""
-        scope, k = self.scope_box(), self.cluster_k.value()
+    def run_clustering(self) -> ExploreTask | None:
+        """Start k-means over the scope (a task): a categorical raster with a named palette
+        and a table of the cluster sizes and the distances between centroids."""
+        ok_scope, scope = self._scope_or_say()
+        if not ok_scope:
+            return None
+        k = self.cluster_k.value()
         data_dir = self.data_dir()
         path = self._out_path("clusters")
 
-        def job(report: Any, cancel: Any) -> tuple[str, int]:
+        def job(report: Any, cancel: Any) -> tuple[str, int, list[list[Any]]]:
             src = open_source(data_dir, download=False)
             res = explore.cluster(src.reader, scope, k=k, progress=report, cancel=cancel)
             names = [f"Cluster {i + 1}" for i in range(res.k)]
-            write_class_geotiff(res.labels, res.window, path, names, meta={"k": res.k})
-            return path, res.k
+            meta = {"k": res.k, "seed": res.seed, "inertia": res.inertia}
+            write_class_geotiff(res.labels, res.window, path, names, meta=meta)
+            return path, res.k, cluster_table_rows(res.sizes, res.centroid_distances())
 
-        def ok(result: tuple[str, int]) -> None:
-            out, kk = result
+        def ok(result: tuple[str, int, list[list[Any]]]) -> None:
+            out, kk, rows = result
             layer = QgsRasterLayer(out, tr("Clusters (k = {0})").format(kk))
+            numbers = list(range(1, kk + 1))
+            style_class_layer(layer, numbers, [tr("Cluster {0}").format(i) for i in numbers])
             QgsProject.instance().addMapLayer(layer)
+            table = table_layer(
+                tr("Cluster sizes (k = {0})").format(kk), cluster_table_fields(), rows
+            )
+            QgsProject.instance().addMapLayer(table)
             self.cluster_layer_ready.emit(layer)
-            self._say(tr("{0} clusters").format(kk), Qgis.MessageLevel.Success)
+            self.cluster_table_ready.emit(table)
+            self._say(
+                tr("{0} clusters; their sizes and distances are in the table {1!r}").format(
+                    kk, table.name()
+                ),
+                Qgis.MessageLevel.Success,
+            )
 
-        return self._start(tr("Clustering"), job, ok)
+        return self._start(tr("Clustering"), job, ok, [path])
+
+    def run_classification(self) -> ExploreTask | None:
+        """Start the classification of the scope from the training layer (a task): a class
+        raster named by the class field's values, a confidence raster, and the
+        cross-validated accuracy with its confusion matrix (a table layer and the log)."""
+        layer = self.training_combo.currentLayer()
+        if not isinstance(layer, QgsVectorLayer):
+            self._say(
+                tr("Choose a training layer: points or polygons with a class field."),
+                Qgis.MessageLevel.Warning,
+            )
+            return None
+        field = self.class_field_combo.currentField()
+        if not field or layer.fields().indexOf(field) < 0:
+            self._say(
+                tr("Choose the class field of the training layer."), Qgis.MessageLevel.Warning
+            )
+            return None
+        ok_scope, scope = self._scope_or_say()
+        if not ok_scope:
+            return None
+        # Features are read in the task from a copy of the layer's source (thread-safe).
+        source = QgsVectorLayerFeatureSource(layer)
+        fields, crs = layer.fields(), layer.crs()
+        context = QgsProject.instance().transformContext()
+        classifier = self.classifier_combo.currentData()
+        folds = self.folds_spin.value()
+        data_dir = self.data_dir()
+        path, conf_path = self._out_path("classes"), self._out_path("confidence")
+
+        def job(report: Any, cancel: Any) -> tuple[Any, list[int], list[str], int]:
+            samples, skipped = labelled_samples(source.getFeatures(), field, fields, crs, context)
+            if not samples:
+                raise SpecError(f"No training feature has a class in the field {field!r}.")
+            src = open_source(data_dir, download=False)
+            res = explore.classify(
+                src.reader,
+                samples,
+                scope,
+                classifier=classifier,
+                folds=folds,
+                progress=report,
+                cancel=cancel,
+            )
+            values, names = write_classification(res, path, conf_path, src.info.path)
+            return res, values, names, skipped
+
+        def ok(result: tuple[Any, list[int], list[str], int]) -> None:
+            res, values, names, skipped = result
+            project = QgsProject.instance()
+            classes = QgsRasterLayer(path, tr("Classes ({0})").format(field))
+            style_class_layer(classes, values, names)
+            confidence = QgsRasterLayer(conf_path, tr("Confidence ({0})").format(field))
+            style_score_layer(confidence)
+            project.addMapLayer(confidence)
+            project.addMapLayer(classes)
+            self.confidence_layer_ready.emit(confidence)
+            self.class_layer_ready.emit(classes)
+            text = tr("{0} classes from {1} training pixels").format(len(names), res.n_training)
+            if skipped:
+                text += tr("; {0} feature(s) without a class skipped").format(skipped)
+            if res.cv is None:
+                self._say(text + ".", Qgis.MessageLevel.Success)
+                return
+            for line in confusion_lines(names, res.cv):
+                QgsMessageLog.logMessage(line, LOG_TAG, Qgis.MessageLevel.Info)
+            table = table_layer(
+                tr("Confusion matrix ({0}, accuracy {1:.1%})").format(field, res.cv.accuracy),
+                confusion_fields(names),
+                confusion_rows(names, res.cv.confusion),
+            )
+            project.addMapLayer(table)
+            self.confusion_layer_ready.emit(table)
+            self._say(
+                text
+                + tr(
+                    "; {0}-fold cross-validated accuracy {1:.1%} (confusion matrix: table "
+                    "{2!r} and the log)"
+                ).format(res.cv.folds, res.cv.accuracy, table.name()),
+                Qgis.MessageLevel.Success,
+            )
+
+        return self._start(tr("Classifying"), job, ok, [path, conf_path])
 
     def areas_above_threshold(self) -> ExploreTask | None:
         """Polygons of the last similarity map at or above the threshold, with km² (a task)."""
@@ -481,6 +715,7 @@ class ExplorePanel(QWidget):
     ) -> None:
         """The layer the slider acts on, and its score range (read from it when not given)."""
         self.similarity_layer = layer
+        self._similarity_id = layer.id() if layer is not None else None
         if layer is not None:
             if minimum is None or maximum is None:
                 from rs_embed_qgis.bridge.explore_outputs import score_range
@@ -489,6 +724,19 @@ class ExplorePanel(QWidget):
             self._range = (float(minimum), float(maximum))
             self._apply()
         self._update_buttons()
+
+    def _layers_removed(self, layer_ids: list[str]) -> None:
+        """The similarity layer left the project: the slider lets go of it."""
+        if self._similarity_id is None or self._similarity_id not in layer_ids:
+            return
+        self.similarity_layer = None
+        self.similarity_result = None
+        self._similarity_id = None
+        self._update_buttons()
+        self._say(
+            tr("The similarity layer was removed: compute a new one to use the threshold."),
+            Qgis.MessageLevel.Info,
+        )
 
     def threshold(self) -> float | None:
         """The threshold in score units, or None when pixels below are shown."""

@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from qgis.core import (
-    NULL,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsProcessing,
     QgsProcessingContext,
     QgsProcessingFeedback,
@@ -24,26 +21,15 @@ from qgis.core import (
 )
 
 from rs_embed_qgis.bridge.explore_outputs import (
-    class_values,
-    features_to_references,
-    write_class_geotiff,
-    write_score_geotiff,
+    confusion_fields,
+    confusion_lines,
+    confusion_rows,
+    labelled_samples,
+    write_classification,
 )
-from rs_embed_qgis.bridge.outputs import field_type
 from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.errors import SpecError
 from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
-
-
-def _plain(value: Any) -> Any:
-    """A QVariant-free attribute value (None for NULL); whole floats become ints."""
-    if value is None or value == NULL:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, (int, float, str)):
-        return value
-    return str(value)
 
 
 class ClassifyAlgorithm(ExploreAlgorithm):
@@ -148,17 +134,13 @@ class ClassifyAlgorithm(ExploreAlgorithm):
         if source is None:
             raise SpecError("No training layer.")
         name = self.parameterAsString(parameters, self.CLASS_FIELD, context)
-        if source.fields().indexOf(name) < 0:
-            raise SpecError(f"The training layer has no field {name!r}.")
-        samples: list[tuple[Any, Any]] = []
-        skipped = 0
-        for feat in source.getFeatures():
-            label = _plain(feat[name])
-            if label is None:
-                skipped += 1
-                continue
-            refs = features_to_references([feat], source.sourceCrs(), context.transformContext())
-            samples += [(r, label) for r in refs]
+        samples, skipped = labelled_samples(
+            source.getFeatures(),
+            name,
+            source.fields(),
+            source.sourceCrs(),
+            context.transformContext(),
+        )
         if skipped:
             feedback.pushWarning(
                 self.tr("{0} training feature(s) without a class were skipped").format(skipped)
@@ -194,51 +176,21 @@ class ClassifyAlgorithm(ExploreAlgorithm):
             )
         )
         if res.cv is not None:
-            feedback.pushInfo(
-                self.tr("{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}").format(
-                    res.cv.folds, res.cv.by, res.cv.accuracy
-                )
-            )
-            feedback.pushInfo(self.tr("Confusion matrix (rows = true, columns = predicted):"))
-            feedback.pushInfo("\t" + "\t".join(names))
-            for name, row in zip(names, res.cv.confusion, strict=True):
-                feedback.pushInfo(name + "\t" + "\t".join(str(int(v)) for v in row))
-        values, nodata = class_values(res.classes)
-        meta = {
-            "title": "Copernicus-Embed classes",
-            "file": source.info.path,
-            "year": 2021,
-            "classifier": classifier,
-            "classes": names,
-            "values": values,
-            "cv_accuracy": None if res.cv is None else res.cv.accuracy,
-            "bbox_4326": res.window.bounds,
-        }
-        write_class_geotiff(
-            res.labels,
-            res.window,
+            for line in confusion_lines(names, res.cv):
+                feedback.pushInfo(line)
+        write_classification(
+            res,
             self.will_write(out_path),
-            names,
-            values,
-            nodata,
-            meta,
-            "class",
+            self.will_write(conf_path),
+            source.info.path,
         )
         results: dict[str, Any] = {
             self.OUTPUT: out_path,
-            self.OUTPUT_CONFIDENCE: None,
+            self.OUTPUT_CONFIDENCE: conf_path or None,
             self.OUTPUT_CONFUSION: None,
         }
-        if conf_path:
-            write_score_geotiff(
-                res.confidence, res.window, self.will_write(conf_path), meta, "confidence"
-            )
-            results[self.OUTPUT_CONFIDENCE] = conf_path
         if res.cv is not None:
-            fields = QgsFields()
-            fields.append(QgsField("true_class", field_type("String")))
-            for n in names:
-                fields.append(QgsField(f"pred_{n}"[:63], field_type("Int")))
+            fields = confusion_fields(names)
             sink, dest = self.parameterAsSink(
                 parameters,
                 self.OUTPUT_CONFUSION,
@@ -248,9 +200,9 @@ class ClassifyAlgorithm(ExploreAlgorithm):
                 QgsCoordinateReferenceSystem(),
             )
             if sink is not None:
-                for n, row in zip(names, res.cv.confusion, strict=True):
+                for row in confusion_rows(names, res.cv.confusion):
                     feat = QgsFeature(fields)
-                    feat.setAttributes([n, *(int(v) for v in row)])
+                    feat.setAttributes(row)
                     sink.addFeature(feat, QgsFeatureSink.FastInsert)
                 results[self.OUTPUT_CONFUSION] = dest
         feedback.setProgress(100.0)

@@ -1,12 +1,17 @@
-"""The dock's Explore tab through real map-tool events: references drawn as markers,
-right-click similarity of the map extent, threshold areas, places that zoom, clusters, unload."""
+"""The dock's Explore tab through real map-tool events and widgets: references drawn as
+markers, right-click similarity of the map extent, threshold areas, places that zoom,
+clusters with their table, classification, a layer's extent as the scope, unload."""
 
 from __future__ import annotations
+
+import os
+import sys
 
 import numpy as np
 import pytest
 import rasterio
 from qgis.core import (
+    QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
@@ -18,12 +23,14 @@ from qgis.core import (
 )
 from qgis.gui import QgsMapMouseEvent, QgsRubberBand
 from qgis.PyQt.QtCore import QCoreApplication, QEvent, QPoint, Qt
+from qgis.PyQt.QtTest import QTest
 
 from rs_embed_qgis import settings
 from rs_embed_qgis.bridge.geometry import extent_to_spec
+from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.specs import BBox
 from rs_embed_qgis.gui.controller import GuiController
-from rs_embed_qgis.gui.explore_panel import SCOPE_MAP, ExplorePanel
+from rs_embed_qgis.gui.explore_panel import SCOPE_ALL, SCOPE_MAP, ExplorePanel
 from tests import product
 from tests.qgis.util import wait_for
 
@@ -205,7 +212,7 @@ def test_clicks_and_drags_become_references_with_markers(controller, canvas):
 
 def test_right_click_colours_the_map_extent_by_similarity(controller, canvas):
     panel = controller.explore
-    panel.scope_combo.setCurrentIndex(1)  # whole product: the right-click sets the map extent
+    _choose_data(panel.scope_combo, SCOPE_ALL)  # the right-click sets the map extent
     controller.dock.capture_button.click()  # the dock's rectangle tool
     tool = controller.rect_tool
     assert canvas.mapTool() is tool
@@ -258,7 +265,7 @@ def test_places_zoom_on_selection_and_clusters_have_a_palette(controller, canvas
     controller.dock.reference_button.click()
     _click(controller.ref_tool, canvas, 400, 300)
     r, c = _pixel(*_lonlat(canvas, 400, 300))
-    panel.scope_combo.setCurrentIndex(1)  # the whole fixture
+    _choose_data(panel.scope_combo, SCOPE_ALL)  # the whole fixture
     panel.places_k.setValue(3)
     panel.places_km.setValue(300)
     places: list = []
@@ -311,3 +318,445 @@ def test_unload_removes_markers_tools_and_the_panel(qgis_iface, canvas, controll
     assert controller.markers == [] and controller.explore is None
     assert main.findChildren(ExplorePanel) == []
     assert canvas.mapTool() is None
+
+
+# --------------------------------------------------------------------------- scope, classes
+
+
+MERC = QgsCoordinateReferenceSystem("EPSG:3857")
+
+
+def _lonlat_of(row: int, col: int) -> tuple[float, float]:
+    """Centre of a product pixel."""
+    return -180.0 + 0.25 * col, 90.0 - 0.25 * row
+
+
+def _to_merc(lon: float, lat: float) -> QgsPointXY:
+    return QgsCoordinateTransform(WGS84, MERC, QgsProject.instance()).transform(
+        QgsPointXY(lon, lat)
+    )
+
+
+def _area_layer(name: str, box: tuple[float, float, float, float]) -> QgsVectorLayer:
+    """A polygon layer in EPSG:3857 holding one rectangle of the lon/lat box (in the project)."""
+    layer = QgsVectorLayer("Polygon?crs=EPSG:3857", name, "memory")
+    lo, hi = _to_merc(box[0], box[1]), _to_merc(box[2], box[3])
+    f = QgsFeature()
+    f.setGeometry(QgsGeometry.fromRect(QgsRectangle(lo, hi)))
+    layer.dataProvider().addFeatures([f])
+    layer.updateExtents()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def _expected_window(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """(row0, row1, col0, col1) of the pixels whose cells meet the lon/lat box."""
+    w, s, e, n = box
+    return (
+        int(np.floor((90.125 - n) / 0.25)),
+        int(np.ceil((90.125 - s) / 0.25)),
+        int(np.floor((w + 180.125) / 0.25)),
+        int(np.ceil((e + 180.125) / 0.25)),
+    )
+
+
+def _choose(combo, text: str) -> None:
+    """Pick an entry of a combo box by its text, as a user would."""
+    i = combo.findText(text)
+    assert i >= 0, (text, [combo.itemText(j) for j in range(combo.count())])
+    combo.setCurrentIndex(i)
+
+
+def _choose_data(combo, data) -> None:
+    i = combo.findData(data)
+    assert i >= 0, data
+    combo.setCurrentIndex(i)
+
+
+def _press(button) -> None:
+    assert button.isEnabled()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _use_layer_scope(panel, layer) -> None:
+    _choose(panel.scope_combo, "A layer's extent")
+    assert panel.scope_layer_combo.isEnabled()
+    _choose(panel.scope_layer_combo, layer.name())
+
+
+def _files(panel) -> list[str]:
+    return sorted(os.listdir(panel._folder)) if panel._folder else []
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+SCOPE_BOX = (1.1, 47.1, 24.9, 58.9)  # Europe and the south of the belt; edges inside pixels
+REGIONS = {
+    "belt": (range(120, 140, 5), range(805, 840, 6)),
+    "west": (range(145, 175, 6), range(680, 715, 6)),
+    "east": (range(145, 175, 6), range(800, 840, 6)),
+}
+
+
+def _training_layer(regions=REGIONS, name: str = "training") -> QgsVectorLayer:
+    """Points in EPSG:3857 at pixel centres, class field "cls" (text), in the project."""
+    layer = QgsVectorLayer("Point?crs=EPSG:3857&field=cls:string(20)", name, "memory")
+    feats = []
+    for label, (rows, cols) in regions.items():
+        for r in rows:
+            for c in cols:
+                f = QgsFeature(layer.fields())
+                f.setGeometry(QgsGeometry.fromPointXY(_to_merc(*_lonlat_of(r, c))))
+                f.setAttributes([label])
+                feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    layer.updateExtents()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def _training_pixels(regions=REGIONS) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Vectors and class index of each training point, in the layer's order; sorted classes."""
+    classes = sorted(regions)
+    xs, ys = [], []
+    for label, (rows, cols) in regions.items():
+        rr, cc = np.meshgrid(np.array(rows), np.array(cols), indexing="ij")
+        assert product.land_mask(rr, cc).all()
+        xs.append(product.pixel_values(rr.ravel(), cc.ravel()))
+        ys += [classes.index(label)] * rr.size
+    return np.concatenate(xs).astype(np.float64), np.array(ys), classes
+
+
+def _centroids(x: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    return _unit(np.stack([_unit(x[y == j]).mean(axis=0) for j in range(n)]))
+
+
+def _cv_confusion(x: np.ndarray, y: np.ndarray, n: int, folds: int) -> np.ndarray:
+    """Nearest-centroid cross-validation with whole features held out (one pixel each):
+    per class, a permutation of its features (NumPy's generator, seed 0) dealt to folds."""
+    rng = np.random.default_rng(0)
+    fold = np.empty(y.size, dtype=int)
+    for j in range(n):
+        idx = np.nonzero(y == j)[0]  # each point is its own feature, in the layer's order
+        for i, g in enumerate(rng.permutation(idx)):
+            fold[g] = i % folds
+    m = np.zeros((n, n), dtype=int)
+    for f in range(folds):
+        test = fold == f
+        cent = _centroids(x[~test], y[~test], n)
+        pred = np.argmax(_unit(x[test]) @ cent.T, axis=1)
+        np.add.at(m, (y[test], pred), 1)
+    return m
+
+
+def test_classification_from_the_dock_over_a_layers_extent(controller):
+    panel = controller.explore
+    controller.dock.show_explore()
+    _training_layer()
+    area = _area_layer("area", SCOPE_BOX)
+    # The training combo offers point and polygon layers only.
+    line = QgsVectorLayer("LineString?crs=EPSG:4326&field=cls:string", "a line", "memory")
+    QgsProject.instance().addMapLayer(line)
+    assert panel.training_combo.findText("a line") < 0
+    assert panel.training_combo.findText("training") >= 0
+    _choose(panel.training_combo, "training")
+    _choose(panel.class_field_combo, "cls")
+    # The random forest is offered only where scikit-learn can be imported.
+    offered = [panel.classifier_combo.itemData(i) for i in range(panel.classifier_combo.count())]
+    assert offered == ["nearest_centroid", "logistic"] + (
+        ["random_forest"] if explore.sklearn_available() else []
+    )
+    _choose_data(panel.classifier_combo, "nearest_centroid")
+    panel.folds_spin.setValue(4)
+    _use_layer_scope(panel, area)
+    logged: list = []
+    log = QgsApplication.messageLog()
+    log.messageReceived.connect(lambda text, tag, level: logged.append((tag, text)))
+    got: dict = {}
+    panel.class_layer_ready.connect(lambda layer: got.setdefault("classes", layer))
+    panel.confidence_layer_ready.connect(lambda layer: got.setdefault("confidence", layer))
+    panel.confusion_layer_ready.connect(lambda layer: got.setdefault("confusion", layer))
+    _press(panel.classify_button)
+    assert panel.tasks
+    wait_for(lambda: not panel.tasks)
+    assert set(got) == {"classes", "confidence", "confusion"}, panel.status.text()
+
+    # The class raster covers the layer's extent, snapped outward to whole pixels.
+    row0, row1, col0, col1 = _expected_window(SCOPE_BOX)
+    arr, r0, c0 = _read(got["classes"].source())
+    assert (r0, c0, r0 + arr.shape[0], c0 + arr.shape[1]) == (row0, col0, row1, col1)
+    # Nearest centroid, computed here from the fixture's pixels: classes 1..3 in sorted order.
+    x, y, classes = _training_pixels()
+    cent = _centroids(x, y, len(classes))
+    rr, cc = np.meshgrid(np.arange(row0, row1), np.arange(col0, col1), indexing="ij")
+    land = product.land_mask(rr, cc)
+    cos = _unit(product.pixel_values(rr, cc)) @ cent.T
+    expected = np.where(land, np.argmax(cos, axis=-1) + 1, 0)
+    top2 = np.sort(cos, axis=-1)
+    clear = land & (top2[..., -1] - top2[..., -2] > 1e-4)  # no float tie between two classes
+    assert land.any() and clear.sum() > 0.99 * land.sum()
+    assert np.array_equal(arr[clear], expected[clear])
+    assert np.array_equal(arr == 0, ~land)
+    assert set(np.unique(arr)) == {0, 1, 2, 3}
+    conf, _, _ = _read(got["confidence"].source())
+    assert np.array_equal(np.isnan(conf), ~land)
+    assert conf[land] == pytest.approx(np.clip(cos.max(axis=-1), 0, 1)[land], abs=2e-5)
+
+    # Its legend: the values of the class field, one entry per class.
+    renderer = got["classes"].renderer()
+    assert renderer.type() == "paletted"
+    assert [(c.value, c.label) for c in renderer.classes()] == [
+        (1.0, "belt"),
+        (2.0, "east"),
+        (3.0, "west"),
+    ]
+    for layer in got.values():
+        assert layer.id() in QgsProject.instance().mapLayers()
+
+    # The confusion matrix, computed here: in a table layer, the log and the status line.
+    matrix = _cv_confusion(x, y, len(classes), 4)
+    table = got["confusion"]
+    rows = {f["true_class"]: [f[f"pred_{n}"] for n in classes] for f in table.getFeatures()}
+    assert rows == {n: matrix[i].tolist() for i, n in enumerate(classes)}
+    accuracy = np.trace(matrix) / matrix.sum()
+    assert f"{accuracy:.1%}" in table.name() and f"{accuracy:.1%}" in panel.status.text()
+    texts = [t for tag, t in logged if tag == "rs_embed"]
+    assert any("accuracy" in t and f"{accuracy:.1%}" in t for t in texts), texts
+    assert "belt\t" + "\t".join(str(v) for v in matrix[0]) in texts
+
+
+def test_classification_bad_input_is_one_line_in_the_panel(controller):
+    panel = controller.explore
+    controller.dock.show_explore()
+    messages: list = []
+    panel.message.connect(lambda text, level: messages.append(text))
+    before = set(QgsProject.instance().mapLayers())
+
+    # No training layer.
+    panel.training_combo.setLayer(None)
+    _press(panel.classify_button)
+    assert not panel.tasks and "training layer" in messages[-1]
+
+    # A class with a single training point.
+    one = {"belt": (range(120, 130, 3), range(805, 815, 3)), "lone": ([160], [760])}
+    _training_layer(one, "one sample")
+    _choose(panel.training_combo, "one sample")
+    _choose(panel.class_field_combo, "cls")
+    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _press(panel.classify_button)
+    wait_for(lambda: not panel.tasks)
+    assert "lone" in messages[-1] and "only one training pixel" in messages[-1]
+
+    # A layer's extent chosen as the scope, but no layer.
+    _choose(panel.scope_combo, "A layer's extent")
+    panel.scope_layer_combo.setLayer(None)
+    _press(panel.classify_button)
+    assert not panel.tasks and "layer whose extent" in messages[-1]
+
+    # Every class NULL: said so, not "over ocean".
+    empty = QgsVectorLayer("Point?crs=EPSG:4326&field=cls:string(20)", "no class", "memory")
+    f = QgsFeature(empty.fields())
+    f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(10.0, 50.0)))
+    empty.dataProvider().addFeatures([f])
+    QgsProject.instance().addMapLayer(empty)
+    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _choose(panel.training_combo, "no class")
+    _choose(panel.class_field_combo, "cls")
+    _press(panel.classify_button)
+    wait_for(lambda: not panel.tasks)
+    assert "No training feature has a class" in messages[-1]
+
+    for text in messages:
+        assert "\n" not in text and "Traceback" not in text
+    added = set(QgsProject.instance().mapLayers()) - before
+    names = {QgsProject.instance().mapLayer(i).name() for i in added}
+    assert names == {"one sample", "no class"}  # no result layer
+    assert _files(panel) == []
+
+
+def test_cancelled_classification_leaves_no_output(controller):
+    panel = controller.explore
+    controller.dock.show_explore()
+    _training_layer()
+    _choose(panel.training_combo, "training")
+    _choose(panel.class_field_combo, "cls")
+    _choose(panel.scope_combo, "Whole globe (the product file)")
+    before = set(QgsProject.instance().mapLayers())
+    messages: list = []
+    panel.message.connect(lambda text, level: messages.append(text))
+    _press(panel.classify_button)
+    task = panel.tasks[0]
+    # Cancel in the worker, as soon as the cross-validation starts (10 %), before any write.
+    task.progressChanged.connect(
+        lambda p: task.cancel() if p >= 10 else None, Qt.ConnectionType.DirectConnection
+    )
+    wait_for(lambda: not panel.tasks)
+    assert messages[-1] == "Cancelled."
+    assert set(QgsProject.instance().mapLayers()) == before
+    assert _files(panel) == []
+
+
+def test_similarity_places_and_clusters_over_a_layers_extent(controller):
+    panel = controller.explore
+    controller.dock.show_explore()
+    box = (4.1, 46.1, 15.9, 53.9)
+    area = _area_layer("area", box)
+    _use_layer_scope(panel, area)
+    row0, row1, col0, col1 = _expected_window(box)
+    r, c = 160, 760  # lon 10, lat 50
+    panel.add_point_reference(*_lonlat_of(r, c))
+    sims: list = []
+    places: list = []
+    clusters: list = []
+    tables: list = []
+    panel.similarity_layer_ready.connect(sims.append)
+    panel.places_layer_ready.connect(places.append)
+    panel.cluster_layer_ready.connect(clusters.append)
+    panel.cluster_table_ready.connect(tables.append)
+    panel.places_k.setValue(5)
+    panel.places_km.setValue(0)
+    panel.cluster_k.setValue(3)
+    _press(panel.similarity_button)
+    _press(panel.places_button)
+    _press(panel.cluster_button)
+    wait_for(lambda: not panel.tasks)
+    assert (len(sims), len(places), len(clusters), len(tables)) == (1, 1, 1, 1), panel.status.text()
+
+    # Similarity: exactly the window of the layer's extent, cosine values of the fixture.
+    arr, r0, c0 = _read(sims[0].source())
+    assert (r0, c0, r0 + arr.shape[0], c0 + arr.shape[1]) == (row0, col0, row1, col1)
+    ref = product.pixel_values(np.array(r), np.array(c))
+    assert arr[r - row0, c - col0] == pytest.approx(1.0, abs=1e-6)
+    for r2, c2 in ((row0, col0), (row1 - 1, col1 - 1), (r + 7, c - 9)):
+        other = product.pixel_values(np.array(r2), np.array(c2))
+        assert arr[r2 - row0, c2 - col0] == pytest.approx(_cos(ref, other), abs=2e-6)
+
+    # Places: the best ones inside the scope, in order of the cosine computed here.
+    rr, cc = np.meshgrid(np.arange(row0, row1), np.arange(col0, col1), indexing="ij")
+    cos = _unit(product.pixel_values(rr, cc)) @ _unit(ref)
+    best = np.sort(cos.ravel())[::-1][:5]
+    feats = sorted(places[0].getFeatures(), key=lambda f: f["rank"])
+    assert [f["similarity"] for f in feats] == pytest.approx(best.tolist(), abs=2e-6)
+    assert all(row0 <= f["row"] < row1 and col0 <= f["col"] < col1 for f in feats)
+
+    # Clusters: the same window; a named palette of k entries; the table of sizes and of
+    # distances between centroids (the mean vector of each cluster, computed here).
+    lab, r0, c0 = _read(clusters[0].source())
+    assert (r0, c0, r0 + lab.shape[0], c0 + lab.shape[1]) == (row0, col0, row1, col1)
+    renderer = clusters[0].renderer()
+    assert renderer.type() == "paletted"
+    assert [(c.value, c.label) for c in renderer.classes()] == [
+        (1.0, "Cluster 1"),
+        (2.0, "Cluster 2"),
+        (3.0, "Cluster 3"),
+    ]
+    vals = product.pixel_values(rr, cc).astype(np.float64)
+    sizes = np.array([(lab == k).sum() for k in (1, 2, 3)])
+    means = np.stack([vals[lab == k].mean(axis=0) for k in (1, 2, 3)])
+    dist = np.linalg.norm(means[:, None] - means[None], axis=-1)
+    table = tables[0]
+    assert table.id() in QgsProject.instance().mapLayers()
+    rows = sorted(
+        (f["cluster"], f["pixels"], f["share"], f["nearest"], f["nearest_dist"])
+        for f in table.getFeatures()
+    )
+    assert [row[:2] for row in rows] == [(k, int(sizes[k - 1])) for k in (1, 2, 3)]
+    for k, _n, share, nearest, d in rows:
+        others = [j for j in (1, 2, 3) if j != k]
+        j = min(others, key=lambda j: dist[k - 1, j - 1])
+        assert share == pytest.approx(sizes[k - 1] / sizes.sum())
+        assert nearest == j
+        assert d == pytest.approx(dist[k - 1, j - 1], rel=1e-3)
+
+
+def test_a_removed_similarity_layer_lets_go_of_the_slider(controller, monkeypatch):
+    panel = controller.explore
+    controller.dock.show_explore()
+    _choose(panel.scope_combo, "Whole globe (the product file)")
+    panel.add_point_reference(*_lonlat_of(160, 760))
+    sims: list = []
+    panel.similarity_layer_ready.connect(sims.append)
+    _press(panel.similarity_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(sims) == 1, panel.status.text()
+    assert panel.threshold_slider.isEnabled() and panel.areas_button.isEnabled()
+    errors: list = []
+    monkeypatch.setattr(sys, "excepthook", lambda *exc: errors.append(exc))
+
+    QgsProject.instance().removeMapLayer(sims[0].id())
+    QCoreApplication.processEvents()
+    assert panel.similarity_layer is None
+    assert not panel.threshold_slider.isEnabled()
+    assert not panel.threshold_check.isEnabled()
+    assert not panel.areas_button.isEnabled()
+    assert "removed" in panel.status.text()
+    # The slider no longer reaches the deleted layer's renderer.
+    panel.threshold_slider.setValue(100)
+    panel.set_threshold(0.9)
+    panel.threshold_check.setChecked(False)
+    QCoreApplication.processEvents()
+    assert errors == []
+    assert panel.areas_above_threshold() is None
+
+    # A new similarity map takes the slider again.
+    _press(panel.similarity_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(sims) == 2 and panel.similarity_layer is sims[1]
+    assert panel.threshold_slider.isEnabled()
+    panel.set_threshold(0.99)
+    assert sims[1].renderer().classificationMin() == pytest.approx(panel.threshold(), abs=1e-6)
+
+
+def test_cancel_after_the_rasters_were_written_removes_them(controller, monkeypatch):
+    """A cancel that arrives once the job has written its files: they are removed too."""
+    from rs_embed_qgis.gui import explore_panel
+
+    panel = controller.explore
+    _training_layer()
+    _choose(panel.training_combo, "training")
+    _choose(panel.class_field_combo, "cls")
+    _choose(panel.scope_combo, "Whole globe (the product file)")
+    written: list = []
+    real = explore_panel.write_classification
+
+    def write_then_cancel(res, path, conf_path, file):
+        out = real(res, path, conf_path, file)
+        written.extend(p for p in (path, conf_path) if os.path.exists(p))
+        panel.tasks[0].cancel()  # the user's cancel, just after the write
+        return out
+
+    monkeypatch.setattr(explore_panel, "write_classification", write_then_cancel)
+    before = set(QgsProject.instance().mapLayers())
+    _press(panel.classify_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(written) == 2 and panel.status.text() == "Cancelled."
+    assert not any(os.path.exists(p) for p in written)
+    assert set(QgsProject.instance().mapLayers()) == before
+    assert _files(panel) == []
+
+
+def test_a_layers_extent_of_one_point_or_of_nothing(controller):
+    """One point: its extent is a single product pixel. An empty layer: one line, no task."""
+    panel = controller.explore
+    r, c = 150, 770  # lon 12.5, lat 52.5
+    point = _training_layer({"x": ([r], [c])}, "one point")
+    empty = QgsVectorLayer("Polygon?crs=EPSG:3857", "empty", "memory")
+    QgsProject.instance().addMapLayer(empty)
+    panel.add_point_reference(*_lonlat_of(r, c))
+    sims: list = []
+    panel.similarity_layer_ready.connect(sims.append)
+    _use_layer_scope(panel, point)
+    _press(panel.similarity_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(sims) == 1, panel.status.text()
+    arr, r0, c0 = _read(sims[0].source())
+    assert (r0, c0, arr.shape) == (r, c, (1, 1))
+    assert arr[0, 0] == pytest.approx(1.0, abs=1e-6)
+
+    _use_layer_scope(panel, empty)
+    _press(panel.similarity_button)
+    assert not panel.tasks
+    assert panel.status.text() == "The layer 'empty' has no extent to use as the scope."
