@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
 )
@@ -24,6 +25,33 @@ from rs_embed_qgis.i18n import plugin_icon, tr
 from rs_embed_qgis.settings import effective_data_dir
 
 HELP_URL = "https://github.com/rs-embed/rs_embed_qgis#processing"
+
+
+class ClassLegend(QgsProcessingLayerPostProcessorInterface):
+    """Gives a class/cluster raster loaded on completion a legend of its classes only.
+
+    Without it QGIS shows the GeoTIFF's colour table: 65536 entries for a UInt16 band.
+    """
+
+    _alive: list[ClassLegend] = []  # QGIS holds post-processors by pointer only
+
+    def __init__(self, values: list[int], names: list[str]) -> None:
+        super().__init__()
+        self.values = values
+        self.names = names
+        ClassLegend._alive = [*ClassLegend._alive[-15:], self]
+
+    def postProcessLayer(self, layer: Any, context: Any, feedback: Any) -> None:  # noqa: N802
+        from rs_embed_qgis.bridge.explore_outputs import style_class_layer
+
+        style_class_layer(layer, self.values, self.names)
+
+    @staticmethod
+    def attach(context: Any, path: str, values: list[int], names: list[str]) -> None:
+        """When ``path`` is loaded into the project after the run, style it."""
+        if context.willLoadLayerOnCompletion(path):
+            details = context.layerToLoadOnCompletionDetails(path)
+            details.setPostProcessor(ClassLegend(list(values), [str(n) for n in names]))
 
 
 class RsEmbedAlgorithm(QgsProcessingAlgorithm):

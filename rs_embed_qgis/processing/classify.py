@@ -29,6 +29,7 @@ from rs_embed_qgis.bridge.explore_outputs import (
 )
 from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.errors import SpecError
+from rs_embed_qgis.processing.base import ClassLegend
 from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
 
 
@@ -178,12 +179,13 @@ class ClassifyAlgorithm(ExploreAlgorithm):
         if res.cv is not None:
             for line in confusion_lines(names, res.cv):
                 feedback.pushInfo(line)
-        write_classification(
+        values, _names = write_classification(
             res,
             self.will_write(out_path),
             self.will_write(conf_path),
             source.info.path,
         )
+        ClassLegend.attach(context, out_path, values, names)
         results: dict[str, Any] = {
             self.OUTPUT: out_path,
             self.OUTPUT_CONFIDENCE: conf_path or None,

@@ -22,6 +22,7 @@ from rs_embed_qgis.bridge.explore_outputs import (
     write_class_geotiff,
 )
 from rs_embed_qgis.core import explore
+from rs_embed_qgis.processing.base import ClassLegend
 from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
 
 
@@ -137,6 +138,7 @@ class ClusterAlgorithm(ExploreAlgorithm):
             meta=meta,
             description="cluster",
         )
+        ClassLegend.attach(context, out_path, list(range(1, len(names) + 1)), names)
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_TABLE: None}
         fields = cluster_table_fields()
         sink, dest = self.parameterAsSink(

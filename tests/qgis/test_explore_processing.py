@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import rasterio
@@ -265,6 +267,40 @@ def test_cluster_raster_and_table(provider, europe_dir, tmp_path) -> None:
     layer = QgsRasterLayer(out, "clusters")
     assert layer.isValid()
     assert layer.renderer().type() == "paletted"
+
+
+def test_loaded_cluster_and_class_rasters_list_only_their_classes(
+    provider, europe_dir, tmp_path, qgis_iface, qgis_new_project
+) -> None:
+    """Loaded by Processing (as the toolbox does), the legend names the k classes, not 65536."""
+    import processing
+    from qgis.core import QgsPalettedRasterRenderer, QgsProject
+
+    processing.runAndLoadResults(
+        "rs_embed:cluster",
+        {"K": 3, "SEED": 1, "DATA_DIR": str(europe_dir), "OUTPUT": str(tmp_path / "k3.tif")},
+    )
+    processing.runAndLoadResults(
+        "rs_embed:classify",
+        {
+            "TRAINING": training_layer(),
+            "CLASS_FIELD": "cls",
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": str(tmp_path / "classes.tif"),
+        },
+    )
+    loaded = {
+        Path(lyr.source()).name: lyr
+        for lyr in QgsProject.instance().mapLayers().values()
+        if isinstance(lyr, QgsRasterLayer)
+    }
+    for name, labels in (
+        ("k3.tif", ["Cluster 1", "Cluster 2", "Cluster 3"]),
+        ("classes.tif", sorted(REGIONS)),
+    ):
+        renderer = loaded[name].renderer()
+        assert isinstance(renderer, QgsPalettedRasterRenderer), name
+        assert sorted(c.label for c in renderer.classes()) == sorted(labels)
 
 
 def test_similar_places_points(provider, europe_dir) -> None:
