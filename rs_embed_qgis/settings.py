@@ -45,7 +45,7 @@ def set_cache_dir_setting(path: str | None) -> None:
 
 def apply_cache_dir() -> None:
     """Tell the core which cache folder to use (the setting, else its own default)."""
-    from rs_embed_qgis.core.cache import set_cache_root
+    from rs_embed_qgis.core.cache_paths import set_cache_root
 
     set_cache_root(cache_dir_setting() or None)
 

@@ -28,14 +28,10 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from rs_embed_qgis.core.constants import PRODUCT_CRS
+from rs_embed_qgis.core.constants import PRODUCT_CRS, REGION_POLYGON, REGIONS
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
 from rs_embed_qgis.core.grid import LonLatBox, expand_box
 from rs_embed_qgis.core.specs import BBox, PointBuffer, Polygon, SpatialSpec
-
-REGION_POLYGON = "polygon"
-REGION_BBOX = "bbox"
-REGIONS = (REGION_POLYGON, REGION_BBOX)
 
 # Longest edge (metres) left after densifying a projected geometry: well under a product
 # pixel (~28 km), so the transformed outline is right at the product's scale.

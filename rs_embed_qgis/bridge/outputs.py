@@ -10,9 +10,14 @@ import numpy as np
 from qgis.core import Qgis, QgsField, QgsFields, QgsLayerMetadata, QgsMapLayer
 from qgis.PyQt.QtCore import QMetaType, QVariant
 
-from rs_embed_qgis.core.constants import MODEL_ID, PRODUCT_BANDS, PRODUCT_CRS, PRODUCT_RES
+from rs_embed_qgis.core.constants import (
+    DEFAULT_PREFIX,
+    MODEL_ID,
+    PRODUCT_BANDS,
+    PRODUCT_CRS,
+    PRODUCT_RES,
+)
 
-DEFAULT_PREFIX = "emb_"
 VALID_FRACTION_SUFFIX = "valid_frac"
 KEYWORD_VOCABULARY = "rs_embed"
 # Pixels used to fit the PCA (evenly strided); projecting uses every pixel.

@@ -30,7 +30,7 @@ _WHERE = {
     "SpecError": "rs_embed_qgis.core.errors",
     "TemporalSpec": "rs_embed_qgis.core.specs",
     "UnsupportedYearError": "rs_embed_qgis.core.errors",
-    "cache_root": "rs_embed_qgis.core.cache",
+    "cache_root": "rs_embed_qgis.core.cache_paths",
     "cache_status": "rs_embed_qgis.core.cache",
     "cleanup_cache": "rs_embed_qgis.core.cache",
     "clear_cache": "rs_embed_qgis.core.cache",
@@ -39,7 +39,7 @@ _WHERE = {
     "get_embeddings_batch": "rs_embed_qgis.core.adapter",
     "open_source": "rs_embed_qgis.core.adapter",
     "prepare_cache": "rs_embed_qgis.core.cache",
-    "set_cache_root": "rs_embed_qgis.core.cache",
+    "set_cache_root": "rs_embed_qgis.core.cache_paths",
 }
 
 __all__ = sorted(_WHERE)

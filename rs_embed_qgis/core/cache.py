@@ -42,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from rs_embed_qgis.core.constants import ENV_CACHE_DIR, PRODUCT_BANDS
+from rs_embed_qgis.core.cache_paths import cache_root, set_cache_root  # noqa: F401 (API)
+from rs_embed_qgis.core.constants import PRODUCT_BANDS
 from rs_embed_qgis.core.dataset import ProductInfo, inspect_product_file
 from rs_embed_qgis.core.errors import (
     CacheError,
@@ -69,26 +70,8 @@ _TMP_RE = re.compile(r"^\.([0-9a-f]{16})\.tmp-(\d+)-([0-9a-f]+)$")
 _DAY = 86400.0
 CHECKSUM = "crc32"  # 10x faster than blake2b here (3.8 vs 0.37 GiB/s on 16 MiB)
 
-_root_override: str | None = None
 _lock = threading.Lock()
 _readers: dict[tuple[Any, ...], CacheReader] = {}
-
-
-def set_cache_root(path: str | os.PathLike | None) -> None:
-    """Set the cache folder for this process (the plugin's setting); None restores the default."""
-    global _root_override
-    _root_override = os.fspath(path) if path else None
-
-
-def cache_root() -> Path:
-    """Cache folder: set_cache_root() > $RS_EMBED_COP_CACHE_DIR > $XDG_CACHE_HOME/rs_embed_qgis."""
-    if _root_override:
-        return Path(_root_override)
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rs_embed_qgis" / "copernicus_embed"
 
 
 def _key(path: str) -> str:

@@ -47,3 +47,19 @@ PRODUCT_DTYPE = "float32"
 # Geodesy (WGS84), for metres <-> degrees and cell areas.
 WGS84_A = 6378137.0
 WGS84_F = 1 / 298.257223563
+
+
+# Explore (core/explore.py); here so that the Processing algorithms can describe their
+# parameters at QGIS start without importing NumPy.
+METRICS = ("cosine", "euclidean")
+COMBINES = ("mean", "medoid", "max")
+CLASSIFIERS = ("nearest_centroid", "logistic", "random_forest")
+KMEANS_FIT_PIXELS = 150_000  # k-means fits on at most this many pixels (mini-batch above)
+SILHOUETTE_PIXELS = 3_000  # pixels scored by the silhouette when k is "auto"
+AUTO_K_RANGE = (2, 10)
+DEFAULT_SEED = 0
+# How polygons are pooled (bridge/geometry.py) and the embedding fields' prefix.
+REGION_POLYGON = "polygon"
+REGION_BBOX = "bbox"
+REGIONS = (REGION_POLYGON, REGION_BBOX)
+DEFAULT_PREFIX = "emb_"

@@ -22,13 +22,20 @@ from typing import Any
 
 import numpy as np
 
-from rs_embed_qgis.core.constants import (
+from rs_embed_qgis.core.constants import (  # noqa: F401 (explore.X names kept)
+    AUTO_K_RANGE,
+    CLASSIFIERS,
+    COMBINES,
+    DEFAULT_SEED,
+    KMEANS_FIT_PIXELS,
+    METRICS,
     PRODUCT_BANDS,
     PRODUCT_HEIGHT,
     PRODUCT_RES,
     PRODUCT_WIDTH,
     PRODUCT_X0,
     PRODUCT_Y0,
+    SILHOUETTE_PIXELS,
 )
 from rs_embed_qgis.core.errors import (
     CancelledError,
@@ -43,25 +50,18 @@ from rs_embed_qgis.core.specs import BBox, PointBuffer, Polygon
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
-METRICS = ("cosine", "euclidean")
-COMBINES = ("mean", "medoid", "max")
-CLASSIFIERS = ("nearest_centroid", "logistic", "random_forest")
 
 # Pixels are streamed in blocks of at most this many bytes of vectors.
 BLOCK_BYTES = 256 * 1024**2
 # Default ceiling for what one call keeps in memory (results, samples, one block).
 DEFAULT_MAX_BYTES = 1536 * 1024**2
-# k-means is fitted on at most this many pixels (a fixed-seed sample); every pixel of the
-# scope is then assigned to its nearest centroid.
-KMEANS_FIT_PIXELS = 150_000
+# k-means is fitted on at most KMEANS_FIT_PIXELS (a fixed-seed sample, core/constants.py);
+# every pixel of the scope is then assigned to its nearest centroid.
 # k-means++ restarts (the lowest inertia wins): up to 10 on small fits, where they are
 # cheap; about KMEANS_INIT_BUDGET / n of them, at least one, on larger ones.
 KMEANS_N_INIT = 10
 KMEANS_INIT_BUDGET = 30_000
-SILHOUETTE_PIXELS = 3_000
 AUTO_K_FIT_PIXELS = 20_000
-AUTO_K_RANGE = (2, 10)
-DEFAULT_SEED = 0
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), for great-circle distances
 
 # A point reference: (lon, lat) in EPSG:4326, meaning the product pixel under it.

@@ -20,14 +20,6 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from rs_embed_qgis.bridge.explore_outputs import (
-    confusion_fields,
-    confusion_lines,
-    confusion_rows,
-    labelled_samples,
-    write_classification,
-)
-from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.errors import SpecError
 from rs_embed_qgis.processing.base import ClassLegend
 from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
@@ -131,6 +123,8 @@ class ClassifyAlgorithm(ExploreAlgorithm):
         )
 
     def _samples(self, parameters: dict, context: Any, feedback: Any) -> list[tuple[Any, Any]]:
+        from rs_embed_qgis.bridge.explore_outputs import labelled_samples
+
         source = self.parameterAsSource(parameters, self.TRAINING, context)
         if source is None:
             raise SpecError("No training layer.")
@@ -154,6 +148,14 @@ class ClassifyAlgorithm(ExploreAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
+        from rs_embed_qgis.bridge.explore_outputs import (
+            confusion_fields,
+            confusion_lines,
+            confusion_rows,
+            write_classification,
+        )
+        from rs_embed_qgis.core import explore
+
         classifier = explore.CLASSIFIERS[self.parameterAsEnum(parameters, self.CLASSIFIER, context)]
         folds = self.parameterAsInt(parameters, self.FOLDS, context)
         samples = self._samples(parameters, context, feedback)

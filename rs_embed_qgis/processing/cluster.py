@@ -16,12 +16,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from rs_embed_qgis.bridge.explore_outputs import (
-    cluster_table_fields,
-    cluster_table_rows,
-    write_class_geotiff,
-)
-from rs_embed_qgis.core import explore
+from rs_embed_qgis.core import constants
 from rs_embed_qgis.processing.base import ClassLegend
 from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
 
@@ -41,7 +36,7 @@ class ClusterAlgorithm(ExploreAlgorithm):
         return self.tr("Cluster embeddings (k-means, Copernicus-Embed)")
 
     def shortHelpString(self) -> str:
-        lo, hi = explore.AUTO_K_RANGE
+        lo, hi = constants.AUTO_K_RANGE
         return self.tr(
             "Groups the land pixels of the scope into k clusters of similar 768-d vectors "
             "(k-means with k-means++ seeding and a fixed random seed, Euclidean distance) "
@@ -52,7 +47,7 @@ class ClusterAlgorithm(ExploreAlgorithm):
             "<b>Seed</b>: the same seed gives the same clusters.<br>"
             "<b>Cluster table</b> (optional): pixels and share of each cluster, and its "
             "nearest other cluster with the distance between centroids.<br>"
-        ).format(lo, hi, explore.SILHOUETTE_PIXELS) + self.tr(
+        ).format(lo, hi, constants.SILHOUETTE_PIXELS) + self.tr(
             SCOPE_HELP
             + "<br><br>"
             + GRID_HELP
@@ -60,9 +55,10 @@ class ClusterAlgorithm(ExploreAlgorithm):
             "sample of that many pixels (about 0.5 degrees apart on average over the whole "
             "globe); every pixel is then assigned to its nearest centroid. k larger than "
             "the land pixels is refused."
-        ).format(explore.KMEANS_FIT_PIXELS)
+        ).format(constants.KMEANS_FIT_PIXELS)
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
+
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.K,
@@ -79,7 +75,7 @@ class ClusterAlgorithm(ExploreAlgorithm):
                 self.SEED,
                 self.tr("Random seed"),
                 QgsProcessingParameterNumber.Integer,
-                defaultValue=explore.DEFAULT_SEED,
+                defaultValue=constants.DEFAULT_SEED,
                 minValue=0,
             )
         )
@@ -100,6 +96,13 @@ class ClusterAlgorithm(ExploreAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
+        from rs_embed_qgis.bridge.explore_outputs import (
+            cluster_table_fields,
+            cluster_table_rows,
+            write_class_geotiff,
+        )
+        from rs_embed_qgis.core import explore
+
         k = self.parameterAsInt(parameters, self.K, context)
         seed = self.parameterAsInt(parameters, self.SEED, context)
         scope = self.scope_box(parameters, context, feedback)

@@ -12,11 +12,8 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from rs_embed_qgis.bridge.jobs import embed_area, extent_request
-from rs_embed_qgis.bridge.outputs import write_grid_geotiff, write_rgb_geotiff
 from rs_embed_qgis.core.constants import PRODUCT_CRS
 from rs_embed_qgis.core.errors import CancelledError
-from rs_embed_qgis.core.specs import OutputSpec
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
 
 
@@ -77,6 +74,10 @@ class EmbedExtentAlgorithm(RsEmbedAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
+        from rs_embed_qgis.bridge.jobs import embed_area, extent_request
+        from rs_embed_qgis.bridge.outputs import write_grid_geotiff, write_rgb_geotiff
+        from rs_embed_qgis.core.specs import OutputSpec
+
         rect = self.parameterAsExtent(parameters, self.EXTENT, context)
         crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
         if not crs.isValid():

@@ -23,22 +23,15 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from rs_embed_qgis.bridge.geometry import REGIONS
-from rs_embed_qgis.bridge.jobs import embed_features
-from rs_embed_qgis.bridge.outputs import (
-    DEFAULT_PREFIX,
-    embedding_fields,
-    embedding_values,
-    valid_fraction_value,
-)
 from rs_embed_qgis.core.constants import (
     DEFAULT_BUFFER_M,
+    DEFAULT_PREFIX,
     POOLINGS,
     PRODUCT_BANDS,
+    REGIONS,
     SUPPORTED_YEARS,
 )
 from rs_embed_qgis.core.errors import CancelledError
-from rs_embed_qgis.core.specs import OutputSpec
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
 
 _PREFIX_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,20}$")
@@ -91,6 +84,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
         )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
+
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.INPUT,
@@ -149,6 +143,14 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
+        from rs_embed_qgis.bridge.jobs import embed_features
+        from rs_embed_qgis.bridge.outputs import (
+            embedding_fields,
+            embedding_values,
+            valid_fraction_value,
+        )
+        from rs_embed_qgis.core.specs import OutputSpec
+
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))

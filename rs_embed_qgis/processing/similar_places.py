@@ -14,8 +14,6 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from rs_embed_qgis.bridge.explore_outputs import place_feature, places_fields
-from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.constants import PRODUCT_CRS
 from rs_embed_qgis.processing.similarity_map import (
     GRID_HELP,
@@ -96,6 +94,9 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
+        from rs_embed_qgis.bridge.explore_outputs import place_feature, places_fields
+        from rs_embed_qgis.core import explore
+
         combine, metric = self.combine_metric(parameters, context)
         k = self.parameterAsInt(parameters, self.K, context)
         min_km = self.parameterAsDouble(parameters, self.MIN_DISTANCE_KM, context)

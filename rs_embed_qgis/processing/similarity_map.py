@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
@@ -22,20 +21,15 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from rs_embed_qgis.bridge.explore_outputs import (
-    area_feature,
-    area_fields,
-    extent_scope,
-    features_to_references,
-    write_score_geotiff,
-)
-from rs_embed_qgis.bridge.geometry import extent_to_lonlat_box, lonlat_box_to_spec
-from rs_embed_qgis.core import explore
-from rs_embed_qgis.core.adapter import Source, open_source
+from rs_embed_qgis.core import constants
 from rs_embed_qgis.core.constants import PRODUCT_CRS
 from rs_embed_qgis.core.errors import SpecError
-from rs_embed_qgis.core.grid import LonLatBox
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
+
+if TYPE_CHECKING:
+    from rs_embed_qgis.core.adapter import Source
+    from rs_embed_qgis.core.grid import LonLatBox
+# The algorithms import the core and NumPy when they run: QGIS loads them at start.
 
 GRID_HELP = (
     "Results lie on the product's own grid: EPSG:4326, 0.25° pixels (about 28 km at the "
@@ -143,6 +137,8 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
 
     def open_product(self, parameters: dict, context: Any, feedback: Any) -> Source:
         """The product file (no download inside QGIS) and its reader."""
+        from rs_embed_qgis.core.adapter import open_source
+
         data_dir = self.data_dir(self.parameterAsFile(parameters, self.DATA_DIR, context), feedback)
         source = open_source(data_dir, download=False)
         feedback.pushInfo(
@@ -154,6 +150,8 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
 
     def scope_box(self, parameters: dict, context: Any, feedback: Any) -> LonLatBox | None:
         """The scope as an EPSG:4326 box, or None for the whole file."""
+        from rs_embed_qgis.bridge.explore_outputs import extent_scope
+
         if parameters.get(self.SCOPE) in (None, ""):
             feedback.pushInfo(self.tr("Scope: the whole product file"))
             return None
@@ -168,6 +166,9 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
 
     def references(self, parameters: dict, context: Any, feedback: Any) -> list[Any]:
         """Point/polygon features and the reference extent as core references."""
+        from rs_embed_qgis.bridge.explore_outputs import features_to_references
+        from rs_embed_qgis.bridge.geometry import extent_to_lonlat_box, lonlat_box_to_spec
+
         refs: list[Any] = []
         source = self.parameterAsSource(parameters, self.REFERENCES, context)
         if source is not None:
@@ -190,8 +191,8 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
 
     def combine_metric(self, parameters: dict, context: Any) -> tuple[str, str]:
         """The chosen combine and metric as core names."""
-        combine = explore.COMBINES[self.parameterAsEnum(parameters, self.COMBINE, context)]
-        metric = explore.METRICS[self.parameterAsEnum(parameters, self.METRIC, context)]
+        combine = constants.COMBINES[self.parameterAsEnum(parameters, self.COMBINE, context)]
+        metric = constants.METRICS[self.parameterAsEnum(parameters, self.METRIC, context)]
         return combine, metric
 
 
@@ -271,6 +272,15 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict[str, Any]:
+        import numpy as np
+
+        from rs_embed_qgis.bridge.explore_outputs import (
+            area_feature,
+            area_fields,
+            write_score_geotiff,
+        )
+        from rs_embed_qgis.core import explore
+
         combine, metric = self.combine_metric(parameters, context)
         refs = self.references(parameters, context, feedback)
         scope = self.scope_box(parameters, context, feedback)

@@ -525,10 +525,10 @@ def test_threshold_areas_are_exact_ellipsoidal_pixel_areas(reader) -> None:
 
 
 def test_search_index_bounds_and_exact_places(reader, truth, tmp_path, monkeypatch) -> None:
-    from rs_embed_qgis.core import cache
+    from rs_embed_qgis.core import cache_paths
     from rs_embed_qgis.core import index as ix
 
-    monkeypatch.setattr(cache, "_root_override", str(tmp_path))  # the index: out of the way
+    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))  # the index: out of the way
 
     vals, land = truth
     idx = ix.build_index(reader, n_components=16)

@@ -337,10 +337,10 @@ def test_similar_places_points(provider, europe_dir) -> None:
 def test_similar_places_builds_and_uses_the_index(
     provider, europe_dir, tmp_path, monkeypatch
 ) -> None:
-    from rs_embed_qgis.core import cache
+    from rs_embed_qgis.core import cache_paths
     from rs_embed_qgis.core.index import index_dir, load_index
 
-    monkeypatch.setattr(cache, "_root_override", str(tmp_path))
+    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))
 
     info = open_source(str(europe_dir), download=False).reader.info
     params = {
@@ -369,9 +369,9 @@ def test_similar_places_builds_and_uses_the_index(
 def test_similarity_map_from_the_index_is_approximate_within_its_stated_bound(
     provider, europe_dir, tmp_path, monkeypatch
 ) -> None:
-    from rs_embed_qgis.core import cache
+    from rs_embed_qgis.core import cache_paths
 
-    monkeypatch.setattr(cache, "_root_override", str(tmp_path))
+    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))
     vals, land = truth()
     ref = vals[160 - 120, 760 - 680]
     x = vals[land]

@@ -518,12 +518,12 @@ def test_failures_are_one_line_without_traceback(provider, europe_dir, tmp_path,
         words = ("embed_map_310k.tif",)
     else:
         data = europe_dir
-        from rs_embed_qgis.processing import embed_extent
+        from rs_embed_qgis.bridge import jobs
 
         def boom(*args, **kwargs):
             raise ZeroDivisionError("synthetic bug")
 
-        monkeypatch.setattr(embed_extent, "embed_area", boom)
+        monkeypatch.setattr(jobs, "embed_area", boom)  # looked up when the algorithm runs
         words = ("ZeroDivisionError", "synthetic bug", "log")
     out = tmp_path / "grid.tif"
     with pytest.raises(QgsProcessingException) as ei:
