@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qgis.core import (
     Qgis,
@@ -45,36 +45,8 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from rs_embed_qgis.bridge.explore_outputs import (
-    area_feature,
-    area_fields,
-    cluster_table_fields,
-    cluster_table_rows,
-    confusion_fields,
-    confusion_lines,
-    confusion_rows,
-    describe_error,
-    extent_scope,
-    features_to_references,
-    labelled_samples,
-    layer_scope,
-    place_feature,
-    places_fields,
-    score_renderer,
-    style_class_layer,
-    style_score_layer,
-    table_layer,
-    write_class_geotiff,
-    write_classification,
-    write_score_geotiff,
-)
-from rs_embed_qgis.bridge.outputs import remove_partial
-from rs_embed_qgis.core import explore
-from rs_embed_qgis.core.adapter import open_source
 from rs_embed_qgis.core.constants import PRODUCT_CRS
 from rs_embed_qgis.core.errors import RsEmbedError, SpecError
-from rs_embed_qgis.core.grid import LonLatBox
-from rs_embed_qgis.core.specs import BBox
 from rs_embed_qgis.gui.tasks import OK, RsEmbedTask
 from rs_embed_qgis.i18n import tr
 from rs_embed_qgis.settings import effective_data_dir
@@ -91,6 +63,10 @@ CLASSIFIER_LABELS = {
 }
 # QGIS >= 3.34 moved the layer filters to Qgis.LayerFilter (the only spelling in QGIS 4).
 _LAYER_FILTER: Any = getattr(Qgis, "LayerFilter", None) or QgsMapLayerProxyModel.Filter
+
+if TYPE_CHECKING:
+    from rs_embed_qgis.core.grid import LonLatBox
+# The core and NumPy are imported when a task runs, not when QGIS starts.
 
 
 class ExploreTask(RsEmbedTask):
@@ -124,6 +100,8 @@ class ExplorePanel(QWidget):
     message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
 
     def __init__(self, iface: Any, parent: QWidget | None = None) -> None:
+        from rs_embed_qgis.core import explore
+
         super().__init__(parent)
         self.iface = iface
         self._refs: list[Any] = []
@@ -181,6 +159,8 @@ class ExplorePanel(QWidget):
         self.scope_layer_combo.setEnabled(self.scope_combo.currentData() == SCOPE_LAYER)
 
     def _build_references(self) -> QGroupBox:
+        from rs_embed_qgis.core import explore
+
         box = QGroupBox(tr("References"))
         lay = QVBoxLayout(box)
         self.ref_list = QListWidget()
@@ -270,6 +250,8 @@ class ExplorePanel(QWidget):
         return box
 
     def _build_classify(self) -> QGroupBox:
+        from rs_embed_qgis.core import explore
+
         box = QGroupBox(tr("Classification"))
         form = QFormLayout(box)
         self.training_combo = QgsMapLayerComboBox()
@@ -321,6 +303,8 @@ class ExplorePanel(QWidget):
 
     def add_box_reference(self, box: LonLatBox) -> None:
         """A drawn rectangle (EPSG:4326 box): its exact area-weighted mean."""
+        from rs_embed_qgis.core.specs import BBox
+
         w, s, e, n = (float(v) for v in box)
         self._add(
             BBox(w, s, e, n), tr("Box {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}").format(w, s, e, n)
@@ -339,6 +323,8 @@ class ExplorePanel(QWidget):
 
     def use_selected_features(self) -> int:
         """Add the selected point/polygon features of the active layer; returns how many."""
+        from rs_embed_qgis.bridge.explore_outputs import features_to_references
+
         layer = self.iface.activeLayer() if self.iface is not None else None
         if not isinstance(layer, QgsVectorLayer) or layer.selectedFeatureCount() == 0:
             self._say(
@@ -399,6 +385,8 @@ class ExplorePanel(QWidget):
     def scope_box(self) -> LonLatBox | None:
         """The scope in EPSG:4326: the map canvas extent or a layer's extent; None for the
         whole product. Raises SpecError when the chosen layer is missing or has no extent."""
+        from rs_embed_qgis.bridge.explore_outputs import extent_scope, layer_scope
+
         kind = self.scope_combo.currentData()
         if kind == SCOPE_ALL:
             return None
@@ -424,6 +412,8 @@ class ExplorePanel(QWidget):
 
     def _scope_or_say(self) -> tuple[bool, LonLatBox | None]:
         """(True, scope) or, with the reason said in the panel, (False, None)."""
+        from rs_embed_qgis.bridge.explore_outputs import describe_error
+
         try:
             return True, self.scope_box()
         except RsEmbedError as exc:
@@ -437,6 +427,9 @@ class ExplorePanel(QWidget):
         on_ok: Callable[[Any], None],
         outputs: list[str] | None = None,
     ) -> ExploreTask:
+        from rs_embed_qgis.bridge.explore_outputs import describe_error
+        from rs_embed_qgis.bridge.outputs import remove_partial
+
         task = ExploreTask(description, job, outputs)
         self.tasks.append(task)
 
@@ -468,6 +461,10 @@ class ExplorePanel(QWidget):
 
     def compute_similarity(self) -> ExploreTask | None:
         """Start the similarity map of the references over the scope (a task)."""
+        from rs_embed_qgis.bridge.explore_outputs import write_score_geotiff
+        from rs_embed_qgis.core import explore
+        from rs_embed_qgis.core.adapter import open_source
+
         if not self._refs:
             self._say(tr("Add at least one reference first."), Qgis.MessageLevel.Warning)
             return None
@@ -513,6 +510,10 @@ class ExplorePanel(QWidget):
 
     def find_places(self) -> ExploreTask | None:
         """Start "places like this" (a task); the result is a point layer."""
+        from rs_embed_qgis.bridge.explore_outputs import place_feature, places_fields
+        from rs_embed_qgis.core import explore
+        from rs_embed_qgis.core.adapter import open_source
+
         if not self._refs:
             self._say(tr("Add at least one reference first."), Qgis.MessageLevel.Warning)
             return None
@@ -554,6 +555,16 @@ class ExplorePanel(QWidget):
     def run_clustering(self) -> ExploreTask | None:
         """Start k-means over the scope (a task): a categorical raster with a named palette
         and a table of the cluster sizes and the distances between centroids."""
+        from rs_embed_qgis.bridge.explore_outputs import (
+            cluster_table_fields,
+            cluster_table_rows,
+            style_class_layer,
+            table_layer,
+            write_class_geotiff,
+        )
+        from rs_embed_qgis.core import explore
+        from rs_embed_qgis.core.adapter import open_source
+
         ok_scope, scope = self._scope_or_say()
         if not ok_scope:
             return None
@@ -594,6 +605,19 @@ class ExplorePanel(QWidget):
         """Start the classification of the scope from the training layer (a task): a class
         raster named by the class field's values, a confidence raster, and the
         cross-validated accuracy with its confusion matrix (a table layer and the log)."""
+        from rs_embed_qgis.bridge.explore_outputs import (
+            confusion_fields,
+            confusion_lines,
+            confusion_rows,
+            labelled_samples,
+            style_class_layer,
+            style_score_layer,
+            table_layer,
+            write_classification,
+        )
+        from rs_embed_qgis.core import explore
+        from rs_embed_qgis.core.adapter import open_source
+
         layer = self.training_combo.currentLayer()
         if not isinstance(layer, QgsVectorLayer):
             self._say(
@@ -675,6 +699,9 @@ class ExplorePanel(QWidget):
 
     def areas_above_threshold(self) -> ExploreTask | None:
         """Polygons of the last similarity map at or above the threshold, with km² (a task)."""
+        from rs_embed_qgis.bridge.explore_outputs import area_feature, area_fields
+        from rs_embed_qgis.core import explore
+
         sim = self.similarity_result
         if sim is None:
             self._say(tr("Compute a similarity map first."), Qgis.MessageLevel.Warning)
@@ -767,6 +794,8 @@ class ExplorePanel(QWidget):
             self.threshold_changed.emit(t)
 
     def _apply(self) -> None:
+        from rs_embed_qgis.bridge.explore_outputs import score_renderer
+
         t = self.threshold()
         lo, hi = self._range
         shown = lo + (hi - lo) * self.threshold_slider.value() / SLIDER_STEPS

@@ -41,20 +41,6 @@ from qgis.core import (
 )
 from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from rs_embed_qgis.bridge.outputs import (
-    embedding_field_names,
-    embedding_fields,
-    embedding_json_value,
-    embedding_values,
-    field_type,
-    json_field,
-    json_field_name,
-    set_layer_provenance,
-    valid_fraction_field_name,
-    valid_fraction_value,
-    write_grid_geotiff,
-    write_rgb_geotiff,
-)
 from rs_embed_qgis.i18n import tr
 
 SAMPLES_NAME = "Copernicus-Embed samples"
@@ -96,6 +82,8 @@ class GridFiles:
 
 def write_grid_files(embedding: Any, folder: str) -> GridFiles:
     """Write the 768-band GeoTIFF and its PCA RGBA companion into ``folder`` (thread-safe)."""
+    from rs_embed_qgis.bridge.outputs import write_grid_geotiff, write_rgb_geotiff
+
     os.makedirs(folder, exist_ok=True)
     stem = os.path.join(folder, f"grid_{time.strftime('%H%M%S')}_{uuid.uuid4().hex[:6]}")
     meta = dict(embedding.meta)
@@ -146,6 +134,8 @@ def add_grid_layers(
     files: GridFiles, project: QgsProject | None = None, name: str | None = None
 ) -> tuple[QgsRasterLayer, QgsRasterLayer]:
     """Add the PCA layer (visible) and the 768-band layer (hidden) in a group of the project."""
+    from rs_embed_qgis.bridge.outputs import set_layer_provenance
+
     project = project or QgsProject.instance()
     year = files.meta.get("year", "")
     base = name or tr("{year} grid {time}").format(year=year, time=time.strftime("%H:%M:%S"))
@@ -200,6 +190,8 @@ def remove_temporary_layers(project: QgsProject, folder: str) -> int:
 
 def sample_fields() -> QgsFields:
     """Fields of the samples layer: year, pooling, bbox, valid_frac, emb_000..emb_767."""
+    from rs_embed_qgis.bridge.outputs import embedding_fields, field_type
+
     fields = QgsFields()
     fields.append(QgsField("year", field_type("Int")))
     fields.append(QgsField("pooling", field_type("String"), len=8))
@@ -254,6 +246,8 @@ def add_sample(
     embedding: Any,
 ) -> tuple[QgsVectorLayer, int]:
     """Append a pooled embedding (geometry in ``crs``) to the samples layer; (layer, fid)."""
+    from rs_embed_qgis.bridge.outputs import embedding_values, valid_fraction_value
+
     kind = "point" if geometry.type() == QgsWkbTypes.GeometryType.PointGeometry else "rectangle"
     layer = samples_layer(project, kind)
     geom = QgsGeometry(geometry)
@@ -311,16 +305,26 @@ def existing_fields(layer: QgsVectorLayer, names: Sequence[str]) -> list[str]:
 
 
 def _vector_values(vector: Any, n: int) -> list[Any]:
+    from rs_embed_qgis.bridge.outputs import embedding_values
+
     return [NULL if v is None else v for v in embedding_values(vector, n)]
 
 
 def batch_field_names(store: str = STORE_FIELDS) -> list[str]:
     """The fields a batch writes: emb_000..emb_767 (or emb_json) and emb_valid_frac."""
+    from rs_embed_qgis.bridge.outputs import (
+        embedding_field_names,
+        json_field_name,
+        valid_fraction_field_name,
+    )
+
     first = [json_field_name()] if store == STORE_JSON else embedding_field_names()
     return first + [valid_fraction_field_name()]
 
 
 def _field_for(name: str) -> QgsField:
+    from rs_embed_qgis.bridge.outputs import field_type, json_field, json_field_name
+
     return json_field() if name == json_field_name() else QgsField(name, field_type("Double"))
 
 
@@ -330,6 +334,8 @@ def _rows(
     valid_fracs: Mapping[int, Any] | None,
 ) -> dict[int, list[Any]]:
     """fid -> the values of ``names`` (emb_json text or one float per field, then the fraction)."""
+    from rs_embed_qgis.bridge.outputs import embedding_json_value, json_field_name
+
     with_frac = valid_fracs is not None
     fracs = valid_fracs or {}
     n_emb = len(names) - (1 if with_frac else 0)
@@ -371,6 +377,8 @@ def _current_values(
 
 
 def _names(names: Sequence[str] | None, valid_fracs: Any, store: str) -> list[str]:
+    from rs_embed_qgis.bridge.outputs import embedding_field_names
+
     if names:
         return list(names)
     return batch_field_names(store) if valid_fracs is not None else embedding_field_names()
@@ -382,6 +390,8 @@ def hide_embedding_columns(layer: QgsVectorLayer) -> None:
     768 columns make the table slow to open and impossible to read; "Organize columns"
     shows them again. emb_valid_frac and emb_json stay visible.
     """
+    from rs_embed_qgis.bridge.outputs import embedding_field_names
+
     hidden = set(embedding_field_names())
     config: QgsAttributeTableConfig = layer.attributeTableConfig()
     config.update(layer.fields())

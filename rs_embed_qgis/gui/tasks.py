@@ -13,7 +13,7 @@ import glob
 import os
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -23,7 +23,6 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import pyqtSignal
 
-from rs_embed_qgis.bridge.jobs import AreaRequest, FeatureResults, embed_area, embed_features
 from rs_embed_qgis.core.constants import FILENAME_GLOB
 from rs_embed_qgis.core.errors import CacheError, CancelledError
 from rs_embed_qgis.core.specs import OutputSpec
@@ -31,6 +30,10 @@ from rs_embed_qgis.core.specs import OutputSpec
 OK = "ok"
 CANCELLED = "cancelled"
 ERROR = "error"
+
+if TYPE_CHECKING:
+    from rs_embed_qgis.bridge.jobs import FeatureResults
+# bridge.jobs (the core, NumPy) is imported when a task runs, not when QGIS starts.
 
 
 class RsEmbedTask(QgsTask):
@@ -104,6 +107,8 @@ class EmbedTask(RsEmbedTask):
         context: Any = None,
         description: str = "Copernicus-Embed",
     ) -> None:
+        from rs_embed_qgis.bridge.jobs import AreaRequest
+
         super().__init__(description)
         # An AreaRequest of the job layer, or a bare core spec (BBox, PointBuffer, Polygon).
         self.request = request if isinstance(request, AreaRequest) else AreaRequest(request)
@@ -115,6 +120,8 @@ class EmbedTask(RsEmbedTask):
         self.context = context  # what the caller needs back in finished (geometry, crs...)
 
     def work(self) -> EmbedResult:
+        from rs_embed_qgis.bridge.jobs import embed_area
+
         self.report(0.02, "Reading the product")
         emb = embed_area(
             self.request, self.output, self.data_dir, self.expand_deg, cancel=self.isCanceled
@@ -186,6 +193,8 @@ class BatchEmbedTask(RsEmbedTask):
         self.plan = plan
 
     def _embed(self, prepare: bool) -> FeatureResults:
+        from rs_embed_qgis.bridge.jobs import embed_features
+
         return embed_features(
             self.features,
             self.crs,

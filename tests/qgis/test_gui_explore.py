@@ -712,7 +712,7 @@ def test_a_removed_similarity_layer_lets_go_of_the_slider(controller, monkeypatc
 
 def test_cancel_after_the_rasters_were_written_removes_them(controller, monkeypatch):
     """A cancel that arrives once the job has written its files: they are removed too."""
-    from rs_embed_qgis.gui import explore_panel
+    from rs_embed_qgis.bridge import explore_outputs
 
     panel = controller.explore
     _training_layer()
@@ -720,7 +720,7 @@ def test_cancel_after_the_rasters_were_written_removes_them(controller, monkeypa
     _choose(panel.class_field_combo, "cls")
     _choose(panel.scope_combo, "Whole globe (the product file)")
     written: list = []
-    real = explore_panel.write_classification
+    real = explore_outputs.write_classification
 
     def write_then_cancel(res, path, conf_path, file):
         out = real(res, path, conf_path, file)
@@ -728,7 +728,8 @@ def test_cancel_after_the_rasters_were_written_removes_them(controller, monkeypa
         panel.tasks[0].cancel()  # the user's cancel, just after the write
         return out
 
-    monkeypatch.setattr(explore_panel, "write_classification", write_then_cancel)
+    # The panel looks the writer up when its task runs.
+    monkeypatch.setattr(explore_outputs, "write_classification", write_then_cancel)
     before = set(QgsProject.instance().mapLayers())
     _press(panel.classify_button)
     wait_for(lambda: not panel.tasks)
