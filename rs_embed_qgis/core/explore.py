@@ -37,6 +37,7 @@ from rs_embed_qgis.core.constants import (  # noqa: F401 (explore.X names kept)
     PRODUCT_Y0,
     SILHOUETTE_PIXELS,
 )
+from rs_embed_qgis.core.deps import sklearn_available  # noqa: F401 (explore.sklearn_available)
 from rs_embed_qgis.core.errors import (
     CancelledError,
     DependencyError,
@@ -1081,15 +1082,6 @@ class RandomForest(Classifier):
         out = np.zeros((x.shape[0], self.n_classes))
         out[:, self.model.classes_.astype(int)] = p
         return out
-
-
-def sklearn_available() -> bool:
-    """True when scikit-learn can be imported (the random forest is offered)."""
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def make_classifier(name: str, seed: int = DEFAULT_SEED) -> Classifier:

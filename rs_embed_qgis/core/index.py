@@ -206,6 +206,17 @@ def load_index(info: Any) -> SearchIndex | None:
         return None
 
 
+def index_for(
+    reader: Any, build: bool = False, progress: Any = None, cancel: Any = None
+) -> SearchIndex | None:
+    """The saved index of the reader's file; built (one pass) and saved when missing and asked."""
+    index = load_index(reader.info)
+    if index is None and build:
+        index = build_index(reader, progress=progress, cancel=cancel)
+        save_index(index, reader.info)
+    return index
+
+
 def similar_places_indexed(
     reader: Any,
     index: SearchIndex,

@@ -45,7 +45,9 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from rs_embed_qgis.core import constants
 from rs_embed_qgis.core.constants import PRODUCT_CRS
+from rs_embed_qgis.core.deps import sklearn_available
 from rs_embed_qgis.core.errors import RsEmbedError, SpecError
 from rs_embed_qgis.gui.tasks import OK, RsEmbedTask
 from rs_embed_qgis.i18n import tr
@@ -65,8 +67,20 @@ CLASSIFIER_LABELS = {
 _LAYER_FILTER: Any = getattr(Qgis, "LayerFilter", None) or QgsMapLayerProxyModel.Filter
 
 if TYPE_CHECKING:
+    from rs_embed_qgis.core.explore import SimilarityResult
     from rs_embed_qgis.core.grid import LonLatBox
 # The core and NumPy are imported when a task runs, not when QGIS starts.
+
+
+def _index(source: Any, use: bool, report: Any, cancel: Any) -> Any:
+    """The product's search index when the user asked for it (built once if missing)."""
+    if not use:
+        return None
+    from rs_embed_qgis.core.index import index_for, load_index
+
+    if load_index(source.info) is None:
+        report(0.0, tr("Building the search index (once; one pass over the product)"))
+    return index_for(source.reader, True, lambda f, m: report(0.9 * f, m), cancel)
 
 
 class ExploreTask(RsEmbedTask):
@@ -100,15 +114,13 @@ class ExplorePanel(QWidget):
     message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
 
     def __init__(self, iface: Any, parent: QWidget | None = None) -> None:
-        from rs_embed_qgis.core import explore
-
         super().__init__(parent)
         self.iface = iface
         self._refs: list[Any] = []
         self.tasks: list[ExploreTask] = []
         self.similarity_layer: QgsRasterLayer | None = None
         self._similarity_id: str | None = None
-        self.similarity_result: explore.SimilarityResult | None = None
+        self.similarity_result: SimilarityResult | None = None
         self._range: tuple[float, float] = (0.0, 1.0)
         self._folder: str | None = None
         self._n_out = 0
@@ -152,6 +164,16 @@ class ExplorePanel(QWidget):
         self.scope_combo.currentIndexChanged.connect(self._scope_changed)
         form.addRow(tr("Explore"), self.scope_combo)
         form.addRow(tr("Layer"), self.scope_layer_combo)
+        self.index_check = QCheckBox(tr("Fast search index (cosine)"))
+        self.index_check.setToolTip(
+            tr(
+                "A compact copy of the product (64 components per pixel, about 140 MB beside "
+                "the cache), built once in a task the first time (one pass over the product). "
+                "Places stay exact; similarity maps become approximate, each score within a "
+                "stated bound (about 5e-4), and much faster on large scopes."
+            )
+        )
+        form.addRow(self.index_check)
         self._scope_changed()
         return box
 
@@ -159,8 +181,6 @@ class ExplorePanel(QWidget):
         self.scope_layer_combo.setEnabled(self.scope_combo.currentData() == SCOPE_LAYER)
 
     def _build_references(self) -> QGroupBox:
-        from rs_embed_qgis.core import explore
-
         box = QGroupBox(tr("References"))
         lay = QVBoxLayout(box)
         self.ref_list = QListWidget()
@@ -181,7 +201,7 @@ class ExplorePanel(QWidget):
         form = QFormLayout()
         self.combine_combo = QComboBox()
         for name, label in zip(
-            explore.COMBINES,
+            constants.COMBINES,
             (tr("Mean vector"), tr("Medoid"), tr("Maximum over references")),
             strict=True,
         ):
@@ -250,8 +270,6 @@ class ExplorePanel(QWidget):
         return box
 
     def _build_classify(self) -> QGroupBox:
-        from rs_embed_qgis.core import explore
-
         box = QGroupBox(tr("Classification"))
         form = QFormLayout(box)
         self.training_combo = QgsMapLayerComboBox()
@@ -261,8 +279,8 @@ class ExplorePanel(QWidget):
         # layerChanged follows the user's picks only; currentIndexChanged also programmatic ones.
         self.training_combo.currentIndexChanged.connect(self._training_changed)
         self.classifier_combo = QComboBox()
-        for name in explore.CLASSIFIERS:
-            if name == "random_forest" and not explore.sklearn_available():
+        for name in constants.CLASSIFIERS:
+            if name == "random_forest" and not sklearn_available():
                 continue  # offered only where scikit-learn can be imported
             self.classifier_combo.addItem(tr(CLASSIFIER_LABELS[name]), name)
         self.classifier_combo.setCurrentIndex(self.classifier_combo.findData("logistic"))
@@ -477,6 +495,8 @@ class ExplorePanel(QWidget):
         data_dir = self.data_dir()
         path = self._out_path("similarity")
 
+        use_index = self.index_check.isChecked() and metric == "cosine"
+
         def job(report: Any, cancel: Any) -> tuple[str, float, float, Any]:
             src = open_source(data_dir, download=False)
             sim = explore.similarity_map(
@@ -485,10 +505,18 @@ class ExplorePanel(QWidget):
                 scope,
                 combine=combine,
                 metric=metric,
+                index=_index(src, use_index, report, cancel),
                 progress=report,
                 cancel=cancel,
             )
-            meta = {"title": "Copernicus-Embed similarity", "file": src.info.path, "year": 2021}
+            meta = {
+                "title": "Copernicus-Embed similarity",
+                "file": src.info.path,
+                "year": 2021,
+                "scores": f"approximate, max error {sim.max_error:.3g}"
+                if sim.approximate
+                else "exact",
+            }
             write_score_geotiff(sim.scores, sim.window, path, meta, metric)
             import numpy as np
 
@@ -501,10 +529,10 @@ class ExplorePanel(QWidget):
             self.similarity_result = sim
             self.set_similarity_layer(layer, lo, hi)
             self.similarity_layer_ready.emit(layer)
-            self._say(
-                tr("Similarity map ready: {0:.3f} .. {1:.3f}").format(lo, hi),
-                Qgis.MessageLevel.Success,
-            )
+            text = tr("Similarity map ready: {0:.3f} .. {1:.3f}").format(lo, hi)
+            if sim.approximate:
+                text += " " + tr("(search index: each score within {0:.1g})").format(sim.max_error)
+            self._say(text, Qgis.MessageLevel.Success)
 
         return self._start(tr("Computing the similarity map"), job, ok, [path])
 
@@ -526,6 +554,8 @@ class ExplorePanel(QWidget):
         k, km = self.places_k.value(), float(self.places_km.value())
         data_dir = self.data_dir()
 
+        use_index = self.index_check.isChecked() and metric == "cosine"
+
         def job(report: Any, cancel: Any) -> list[Any]:
             src = open_source(data_dir, download=False)
             return explore.similar_places(
@@ -536,6 +566,7 @@ class ExplorePanel(QWidget):
                 min_distance_km=km,
                 combine=combine,
                 metric=metric,
+                index=_index(src, use_index, report, cancel),
                 progress=report,
                 cancel=cancel,
             )

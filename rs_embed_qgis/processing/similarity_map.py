@@ -117,17 +117,14 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
         """The product's search index when asked for (built once if asked), else None."""
         if metric != "cosine" or not self.parameterAsBool(parameters, self.USE_INDEX, context):
             return None
-        from rs_embed_qgis.core.index import build_index, load_index, save_index
+        from rs_embed_qgis.core.index import index_for, load_index
 
         index = load_index(source.info)
         if index is None and self.parameterAsBool(parameters, self.BUILD_INDEX, context):
             feedback.pushInfo(self.tr("Building the search index (one pass)"))
-            index = build_index(
-                source.reader,
-                progress=self.progress_to(feedback, 0.0, 60.0),
-                cancel=feedback.isCanceled,
+            index = index_for(
+                source.reader, True, self.progress_to(feedback, 0.0, 60.0), feedback.isCanceled
             )
-            save_index(index, source.info)
         feedback.pushInfo(
             self.tr("Search index: {0}").format(
                 self.tr("used") if index is not None else self.tr("none")

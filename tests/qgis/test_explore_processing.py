@@ -21,6 +21,8 @@ from qgis.core import (
     QgsReferencedRectangle,
     QgsVectorLayer,
 )
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtTest import QTest
 
 from rs_embed_qgis.bridge.explore_outputs import (
     class_values,
@@ -543,8 +545,6 @@ def panel(qgis_iface, qgis_new_project, europe_dir):
 
 
 def test_panel_similarity_map_and_live_threshold(panel) -> None:
-    import time
-
     from qgis.core import QgsProject
 
     _vals, land = truth()
@@ -568,12 +568,10 @@ def test_panel_similarity_map_and_live_threshold(panel) -> None:
     assert arr[40, 80] == pytest.approx(1.0, abs=1e-6)
     lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
     assert panel._range == pytest.approx((lo, hi))
-    # The threshold only swaps the renderer: well under 50 ms, pixels below hidden.
+    # The threshold only swaps the renderer (its speed is measured by make bench).
     changed: list = []
     panel.threshold_changed.connect(changed.append)
-    t0 = time.perf_counter()
     panel.set_threshold(0.99)
-    assert time.perf_counter() - t0 < 0.05
     assert changed and changed[-1] == pytest.approx(0.99, abs=(hi - lo) / 1000)
     renderer = layer.renderer()
     assert renderer.type() == "singlebandpseudocolor"
@@ -628,6 +626,52 @@ def test_panel_places_and_clusters(panel) -> None:
     assert (feats[0]["row"], feats[0]["col"]) == (160, 760)
     with rasterio.open(clusters[0].source()) as src:
         assert set(np.unique(src.read(1))) == {0, 1, 2, 3}
+
+
+def test_panel_search_index_for_maps_and_places(panel, tmp_path, monkeypatch) -> None:
+    """Ticked: built once in the task; map scores within the stated bound, places exact."""
+    from rs_embed_qgis.core import cache_paths
+    from rs_embed_qgis.core.index import index_dir
+
+    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))
+    vals, land = truth()
+    ref = vals[160 - 120, 760 - 680]
+    x = vals[land]
+    exact = x @ ref / (np.linalg.norm(x, axis=1) * np.linalg.norm(ref))
+    maps: list = []
+    places: list = []
+    panel.similarity_layer_ready.connect(maps.append)
+    panel.places_layer_ready.connect(places.append)
+    panel.add_point_reference(*lonlat(160, 760))
+    panel.places_k.setValue(5)
+    panel.places_km.setValue(150)
+    panel.find_places()  # without the index: the reference answer
+    wait_for(lambda: not panel.tasks)
+    panel.show()
+    QTest.mouseClick(panel.index_check, Qt.MouseButton.LeftButton)
+    assert panel.index_check.isChecked()
+    panel.compute_similarity()
+    wait_for(lambda: not panel.tasks)
+    assert len(maps) == 1, panel.status.text()
+    assert "search index" in panel.status.text()
+    assert any(index_dir(open_source(str(panel.data_dir())).reader.info).glob("*.npy"))
+    bound = panel.similarity_result.max_error
+    assert 0 < bound < 0.01 and panel.similarity_result.approximate
+    with rasterio.open(maps[0].source()) as src:
+        arr = src.read(1)
+        assert "approximate" in repr(src.tags())
+    assert np.array_equal(np.isnan(arr), ~land)
+    assert np.abs(arr[land] - exact).max() <= bound + 1e-6
+    panel.find_places()
+    wait_for(lambda: not panel.tasks)
+    assert len(places) == 2
+
+    def rows(layer):
+        return sorted(
+            (f["rank"], f["row"], f["col"], round(f["similarity"], 6)) for f in layer.getFeatures()
+        )
+
+    assert rows(places[1]) == rows(places[0])
 
 
 def test_panel_similarity_from_point(panel) -> None:
