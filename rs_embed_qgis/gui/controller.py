@@ -112,6 +112,7 @@ class GuiController:
         self.rect_tool: RectangleMapTool | None = None
         self.point_tool: PointBufferMapTool | None = None
         self.ref_tool: ReferenceMapTool | None = None
+        self._tool_before_capture: Any = None  # given back when a capture is taken
         self.explore: ExplorePanel | None = None
         self.markers: list[tuple[Any, QgsRubberBand]] = []
         self._places: list[tuple[QgsVectorLayer, Callable[..., None]]] = []
@@ -330,6 +331,9 @@ class GuiController:
         if tool is None:
             return
         if on:
+            current = self.canvas.mapTool()
+            if current not in (self.rect_tool, self.point_tool, self.ref_tool):
+                self._tool_before_capture = current
             self.canvas.setMapTool(tool)
             if self.dock is not None:
                 self.dock.set_status(
@@ -337,8 +341,22 @@ class GuiController:
                     if tool is self.rect_tool
                     else tr("Click a point on the map.")
                 )
-        elif self.canvas.mapTool() is tool:
-            self.canvas.unsetMapTool(tool)
+        else:
+            self._end_capture()
+
+    def _end_capture(self) -> None:
+        """A capture was taken (or given up): release the button, give the previous tool back."""
+        tool = self.canvas.mapTool()
+        if tool is None or tool not in (self.rect_tool, self.point_tool):
+            return
+        previous, self._tool_before_capture = self._tool_before_capture, None
+        try:
+            if previous is not None:
+                self.canvas.setMapTool(previous)  # deactivates ours: the button un-presses
+                return
+        except RuntimeError:  # the previous tool was deleted meanwhile
+            pass
+        self.canvas.unsetMapTool(tool)
 
     def _mode_changed(self, _mode: str) -> None:
         current = self.canvas.mapTool()
@@ -660,7 +678,9 @@ class GuiController:
         except RsEmbedError as exc:
             self.notify(error_text(exc), Qgis.MessageLevel.Warning)
             return None
-        return self.start_embed(request, QgsGeometry.fromRect(rect), crs)
+        task = self.start_embed(request, QgsGeometry.fromRect(rect), crs)
+        self._end_capture()
+        return task
 
     @guarded
     def on_point(self, point: QgsPointXY) -> EmbedTask | None:
@@ -673,7 +693,9 @@ class GuiController:
         except RsEmbedError as exc:
             self.notify(error_text(exc), Qgis.MessageLevel.Warning)
             return None
-        return self.start_embed(request, QgsGeometry.fromPointXY(point), crs)
+        task = self.start_embed(request, QgsGeometry.fromPointXY(point), crs)
+        self._end_capture()
+        return task
 
     def start_embed(self, request: Any, geometry: QgsGeometry, crs: Any) -> EmbedTask:
         """Run one embedding in the task manager; a newer request replaces a running one."""

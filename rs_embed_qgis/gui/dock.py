@@ -240,7 +240,12 @@ class EmbedDock(QgsDockWidget):
 
         self.capture_button = QPushButton(tr("Capture on map"))
         self.capture_button.setCheckable(True)
-        self.capture_button.setToolTip(tr("Activate the map tool for the chosen area type."))
+        self.capture_button.setToolTip(
+            tr(
+                "Draw one area of the chosen type on the map; the map tool you had comes back "
+                "once it is taken. Press again to draw the next one."
+            )
+        )
         form.addRow(self.capture_button)
 
         self.capture_button.toggled.connect(self.capture_toggled)

@@ -310,3 +310,92 @@ def test_a_refused_missing_folder_is_not_offered_for_the_download(controller, tm
     assert "does not exist" in d.data_source_label.text()
     assert settings.data_dir_setting() == ""
     assert not d.download_button.isVisibleTo(d)
+
+
+# --------------------------------------------------------------- capture button and map tools
+
+
+@pytest.fixture()
+def canvas(qgis_iface):
+    """pytest-qgis's canvas, shown (in its main window) at 800 x 600 pixels, over Europe."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
+
+    main = qgis_iface.mainWindow()
+    main.resize(1200, 700)
+    main.show()
+    c = qgis_iface.mapCanvas()
+    c.resize(800, 600)
+    c.show()
+    wait_for(lambda: c.mapSettings().outputSize().width() > 700, timeout=10)
+    c.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    c.setExtent(QgsRectangle(0.0, 44.0, 20.0, 56.0))
+    QApplication.processEvents()
+    yield c
+    main.hide()
+
+
+def _drag_on_canvas(canvas, p0: tuple[int, int], p1: tuple[int, int]) -> None:
+    """Press, move and release the left button on the canvas, as a person drawing a rectangle."""
+    from qgis.PyQt.QtCore import QPoint
+
+    view = canvas.viewport()
+    QTest.mousePress(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*p0))
+    QTest.mouseMove(view, QPoint(*p1))
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*p1))
+
+
+def test_capture_button_is_released_after_a_capture_and_starts_the_next_one(
+    controller, canvas, europe_dir
+):
+    from qgis.gui import QgsMapToolPan
+    from qgis.PyQt.QtCore import QPoint
+
+    _type_folder(controller, str(europe_dir))
+    wait_for(lambda: controller.data_task is None)
+    pan = QgsMapToolPan(canvas)
+    canvas.setMapTool(pan)  # the tool a person had before pressing "Capture on map"
+    d = controller.dock
+    button = d.capture_button
+
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked() and canvas.mapTool() is controller.rect_tool
+    _drag_on_canvas(canvas, (200, 150), (400, 350))
+    first = controller.current_task
+    assert first is not None  # the capture started a task
+    # Its rectangle stays drawn while the result is computed, though the tool is released.
+    assert controller.rect_tool.band.numberOfVertices() > 0
+    # The capture is taken: the button is released and the previous tool is back.
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    assert canvas.mapTool() is pan
+    assert "Capture" in button.text()
+
+    # Pressing it again starts a new capture (it does not silently switch the tool off).
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked() and canvas.mapTool() is controller.rect_tool
+    _drag_on_canvas(canvas, (300, 200), (500, 400))
+    wait_for(lambda: controller.current_task not in (None, first), timeout=10)
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    assert canvas.mapTool() is pan
+    wait_for(lambda: not controller.tasks)
+
+    # Another QGIS tool chosen while the capture tool is active: the button un-presses.
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked()
+    canvas.setMapTool(pan)
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    # Pressing the pressed button (no capture wanted after all) gives the previous tool back.
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert canvas.mapTool() is controller.rect_tool
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not button.isChecked() and canvas.mapTool() is pan
+    assert controller.rect_tool.band.numberOfVertices() == 0  # the results are in
+
+    # The point capture behaves the same: one click, one task, the previous tool back.
+    QTest.mouseClick(d.point_radio, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked() and canvas.mapTool() is controller.point_tool
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(400, 300))
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    assert controller.current_task is not None and canvas.mapTool() is pan
+    wait_for(lambda: not controller.tasks)
+    canvas.unsetMapTool(pan)
