@@ -4,8 +4,10 @@ The controller reads the choices (capture mode, buffer, output, expand_deg) and 
 the dock's signals to the work; the dock shows status, progress, the data directory
 (applied on Enter, focus-out or browse, checked in a task by the controller), the
 product download and the fast cache. A second tab, "Explore", holds the reference map
-tool's button and the ExplorePanel the controller puts there. Everything fits a 350 px
-wide dock: a scroll area per tab, word-wrapped labels with breakable paths.
+tool's button and the ExplorePanel the controller puts there. The status line, the
+progress bar and Cancel sit below the tabs, outside their scroll areas, at a fixed
+height. Everything fits a 350 px wide dock: a scroll area per tab, word-wrapped labels
+with breakable paths, status lines elided to their height (the whole text in the tooltip).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 
 from qgis.core import Qgis
 from qgis.gui import QgsDockWidget, QgsDoubleSpinBox
-from qgis.PyQt.QtCore import QCoreApplication, QEvent, QObject, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QTextLayout, QTextOption
 from qgis.PyQt.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -120,7 +123,6 @@ class EmbedDock(QgsDockWidget):
         )
         self.year_label.setWordWrap(True)
         lay.addWidget(self.year_label)
-        lay.addLayout(self._build_status())
 
         self.data_box = self._build_data()
         self.area_box = self._build_area()
@@ -140,7 +142,13 @@ class EmbedDock(QgsDockWidget):
         self.tabs.addTab(self.scroll, tr("Embed"))
         self.explore_scroll = self._build_explore()
         self.tabs.addTab(self.explore_scroll, tr("Explore"))
-        self.setWidget(self.tabs)
+        main = QWidget()
+        main_lay = QVBoxLayout(main)
+        main_lay.setContentsMargins(0, 0, 0, 0)
+        main_lay.setSpacing(0)
+        main_lay.addWidget(self.tabs, 1)
+        main_lay.addWidget(self._build_status())
+        self.setWidget(main)
         self._wheel_guard = WheelGuard(self)
         self._wheel_guard.guard(self.tabs)
         self.set_busy(False)
@@ -275,6 +283,9 @@ class EmbedDock(QgsDockWidget):
         form.addRow(tr("Pooling"), self.pooling_combo)
         form.addRow(self.grid_radio)
         self.pooled_radio.toggled.connect(self.pooling_combo.setEnabled)
+        self.table_button = QPushButton(tr("Samples table"))
+        self.table_button.clicked.connect(self.open_table_requested)
+        form.addRow(self.table_button)
         return box
 
     def _build_batch(self) -> QGroupBox:
@@ -364,15 +375,18 @@ class EmbedDock(QgsDockWidget):
         self.remove_cache_button.clicked.connect(self.remove_cache_requested)
         return box
 
-    def _build_status(self) -> QVBoxLayout:
-        lay = QVBoxLayout()
-        self.status_label = QLabel(tr("Ready."))
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    def _build_status(self) -> QWidget:
+        """The bottom of the dock: status (2 lines), task phase (1 line), progress, Cancel."""
+        box = QWidget()
+        box.setObjectName("RsEmbedStatus")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(6, 4, 6, 6)
+        lay.setSpacing(2)
+        self.status_label = ElidedLabel(2)
+        self.status_label.setObjectName("RsEmbedStatusLine")
+        self.status_label.setText(tr("Ready."))
         lay.addWidget(self.status_label)
-        self.phase_label = QLabel()
-        self.phase_label.setWordWrap(True)
+        self.phase_label = ElidedLabel(1)
         lay.addWidget(self.phase_label)
         row = QHBoxLayout()
         self.progress_bar = QProgressBar()
@@ -383,10 +397,7 @@ class EmbedDock(QgsDockWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         row.addWidget(self.cancel_button)
         lay.addLayout(row)
-        self.table_button = QPushButton(tr("Samples table"))
-        self.table_button.clicked.connect(self.open_table_requested)
-        lay.addWidget(self.table_button)
-        return lay
+        return box
 
     # ------------------------------------------------------------------ slots
 
@@ -647,6 +658,87 @@ def _wrapping_label() -> QLabel:
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
     label.setMinimumWidth(50)
     return label
+
+
+class ElidedLabel(QLabel):
+    """A label of a fixed number of lines: long text wraps, then is elided; the tooltip has it all.
+
+    Its height never changes with the message, so the layout around it does not jump.
+    ``text()`` is the whole text; ``displayed_text()`` what fits.
+    """
+
+    def __init__(self, lines: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lines = max(1, lines)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)  # the lines are broken here, to elide the last one
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(50)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        m = self.contentsMargins()
+        # +2: underscores of the last line sit below its descent in some fonts.
+        self.setFixedHeight(
+            self._lines * self.fontMetrics().lineSpacing() + m.top() + m.bottom() + 2
+        )
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        """Show as much of ``text`` as fits; the whole of it is the tooltip."""
+        self._full = text or ""
+        self.setToolTip(self._full.replace("\u200b", ""))
+        self._relayout()
+
+    def text(self) -> str:
+        """The whole text (not only what fits)."""
+        return self._full
+
+    def displayed_text(self) -> str:
+        """The lines shown, the last one elided when the text is longer."""
+        return super().text()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.minimumWidth(), self.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.minimumWidth(), self.height())
+
+    def resizeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._relayout()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_height()
+            self._relayout()
+
+    def _relayout(self) -> None:
+        width = max(1, self.contentsRect().width())
+        text = " ".join(self._full.splitlines())
+        layout = QTextLayout(text, self.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        spans: list[tuple[int, int]] = []
+        layout.beginLayout()
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            spans.append((line.textStart(), line.textLength()))
+        layout.endLayout()
+        if len(spans) <= self._lines:
+            shown = [text[a : a + n].rstrip() for a, n in spans]
+        else:
+            shown = [text[a : a + n].rstrip() for a, n in spans[: self._lines - 1]]
+            rest = text[spans[self._lines - 1][0] :]
+            shown.append(self.fontMetrics().elidedText(rest, Qt.TextElideMode.ElideRight, width))
+        super().setText("\n".join(shown))
 
 
 class WheelGuard(QObject):

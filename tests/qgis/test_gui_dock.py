@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsApplication, QgsProject, QgsTask
-from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsTask
+from qgis.PyQt.QtCore import QSize, Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QApplication, QMessageBox, QPushButton
 
@@ -195,9 +195,18 @@ def test_cancelled_cache_question_writes_nothing(
     assert QgsApplication.taskManager().count() >= 0
 
 
+def _show_floating(dock, width: int, height: int) -> None:
+    """Show the dock as a floating window of this size, laid out (a hidden one is not)."""
+    dock.setFloating(True)
+    dock.show()
+    dock.resize(width, height)
+    wait_for(lambda: dock.isVisible() and dock.size() == QSize(width, height), timeout=10)
+    QApplication.processEvents()
+
+
 def test_dock_fits_350_px(controller, tmp_path):
     d = controller.dock
-    d.resize(350, 700)
+    _show_floating(d, 350, 700)
     long_dir = tmp_path / ("a_rather_long_folder_name_" * 4) / "and_deeper"
     long_dir.mkdir(parents=True)
     _type_folder(controller, str(long_dir))
@@ -209,6 +218,15 @@ def test_dock_fits_350_px(controller, tmp_path):
     assert d.download_button.isVisibleTo(d)
     assert body.minimumSizeHint().width() <= 350 - 30
     assert d.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    # The status line, progress and Cancel below the tabs fit too, whatever the message.
+    controller.notify(f"Downloading Copernicus-Embed into {long_dir}...")
+    d.phase_label.setText(f"Reading {long_dir / 'embed_map_310k.tif'}")
+    d.set_busy(True)
+    QApplication.processEvents()
+    assert d.widget().minimumSizeHint().width() <= 350
+    for w in (d.status_label, d.phase_label, d.progress_bar, d.cancel_button):
+        right = w.mapTo(d, w.rect().topRight()).x()
+        assert w.isVisibleTo(d) and right < d.width(), w
 
 
 @pytest.fixture(scope="module")
@@ -399,3 +417,39 @@ def test_capture_button_is_released_after_a_capture_and_starts_the_next_one(
     assert controller.current_task is not None and canvas.mapTool() is pan
     wait_for(lambda: not controller.tasks)
     canvas.unsetMapTool(pan)
+
+
+def test_status_progress_and_cancel_stay_at_the_bottom_with_a_stable_height(controller):
+    from qgis.PyQt.QtCore import QPoint
+
+    d = controller.dock
+    _show_floating(d, 350, 420)  # shorter than the Embed tab: its content scrolls
+    footer = (d.status_label, d.phase_label, d.progress_bar, d.cancel_button)
+    for w in footer:
+        # Outside the tab's scroll area, inside the dock.
+        assert not d.scroll.isAncestorOf(w) and d.isAncestorOf(w) and w.isVisibleTo(d), w
+    assert d.scroll.verticalScrollBar().maximum() > 0
+
+    controller.notify("Ready.")
+    QApplication.processEvents()
+    height = d.status_label.height()
+    where = [w.mapTo(d, QPoint(0, 0)) for w in footer]
+    long = "The folder /data/" + "a_rather_long_folder_name/" * 12 + " cannot be read. " * 3
+    controller.notify(long, Qgis.MessageLevel.Warning)
+    QApplication.processEvents()
+    # At most two lines, elided; the whole message is the tooltip; the height does not move.
+    assert d.status_label.height() == height
+    shown = d.status_label.displayed_text()
+    assert len(shown.splitlines()) == 2 and shown.endswith("\u2026")
+    assert d.status_label.text() == long and d.status_label.toolTip() == long
+    assert [w.mapTo(d, QPoint(0, 0)) for w in footer] == where
+
+    # Scrolling the tab's content with the mouse wheel leaves the status where it is.
+    for _ in range(5):
+        _wheel(d.scroll.viewport())
+    QApplication.processEvents()
+    assert d.scroll.verticalScrollBar().value() > 0
+    assert [w.mapTo(d, QPoint(0, 0)) for w in footer] == where
+    for w in footer:
+        top_left = w.mapTo(d, QPoint(0, 0))
+        assert 0 <= top_left.y() and top_left.y() + w.height() <= d.height(), w
