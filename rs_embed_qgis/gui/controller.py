@@ -402,9 +402,15 @@ class GuiController:
 
     # ------------------------------------------------------------------ messages
 
-    def notify(self, text: str, level: Any = Qgis.MessageLevel.Info, details: str = "") -> None:
-        """Status line, message bar (warnings and errors) and log."""
-        if self.dock is not None:
+    def notify(
+        self,
+        text: str,
+        level: Any = Qgis.MessageLevel.Info,
+        details: str = "",
+        in_dock: bool = True,
+    ) -> None:
+        """Status line (unless the dock shows it elsewhere), message bar (warnings, errors), log."""
+        if self.dock is not None and in_dock:
             self.dock.set_status(text, level)
         if level in (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical):
             self.iface.messageBar().pushMessage(tr("Copernicus-Embed"), text, level, 8)
@@ -444,7 +450,10 @@ class GuiController:
         self.data_task = None
         if task.outcome != OK:
             if task.outcome != CANCELLED:
-                self.notify(error_text(task.exception), Qgis.MessageLevel.Warning, task.details)
+                text = error_text(task.exception)
+                if task.save and self.dock is not None:
+                    self.dock.show_data_refused(text)
+                self.notify(text, Qgis.MessageLevel.Warning, task.details, in_dock=not task.save)
             return
         rep = task.result
         saved = False
@@ -457,8 +466,11 @@ class GuiController:
             self._sync_explore_data_dir()
         if self.dock is not None:
             self.dock.show_data_report(rep, saved or not task.save)
-            if task.save and not rep.usable:
-                self.notify(self.dock.data_source_label.text(), Qgis.MessageLevel.Warning)
+            if task.save and not rep.usable:  # said under the field: not again in the status
+                text = self.dock.data_check_label.text().replace("\u200b", "")
+                self.notify(text, Qgis.MessageLevel.Warning, in_dock=False)
+                if self.data_report is None:  # the start-up check was superseded: run it again
+                    self.refresh_data()
 
     def refresh_data(self) -> DataDirTask:
         """Check the data directory in use again (after a download or a cache change)."""

@@ -17,7 +17,15 @@ from typing import Any
 
 from qgis.core import Qgis
 from qgis.gui import QgsDockWidget, QgsDoubleSpinBox
-from qgis.PyQt.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, pyqtSignal
+from qgis.PyQt.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+    pyqtSignal,
+)
 from qgis.PyQt.QtGui import QTextLayout, QTextOption
 from qgis.PyQt.QtWidgets import (
     QAbstractScrollArea,
@@ -108,6 +116,7 @@ class EmbedDock(QgsDockWidget):
         super().__init__(tr("Copernicus-Embed"), parent)
         self.setObjectName("RsEmbedDock")
         self._applied_dir = ""
+        self._refused = ""  # the typed folder the last check refused, while it is shown
         self.download_folder = ""
         body = QWidget()
         self.body_layout = lay = QVBoxLayout(body)
@@ -345,6 +354,12 @@ class EmbedDock(QgsDockWidget):
         self.browse_button.setToolTip(tr("Choose the folder"))
         row.addWidget(self.browse_button)
         lay.addLayout(row)
+        # About the typed folder (being checked, or refused); the lines below keep
+        # showing the folder in use until a typed one is accepted.
+        self.data_check_label = _wrapping_label()
+        self.data_check_label.setObjectName("RsEmbedDataCheck")
+        self.data_check_label.setVisible(False)
+        lay.addWidget(self.data_check_label)
         self.data_source_label = _wrapping_label()
         lay.addWidget(self.data_source_label)
         self.download_button = WrappingButton()
@@ -367,6 +382,7 @@ class EmbedDock(QgsDockWidget):
         self.remove_cache_button.setVisible(False)
 
         self.data_edit.editingFinished.connect(self._data_dir_edited)
+        self.data_edit.textChanged.connect(self._data_text_changed)
         self.browse_button.clicked.connect(self.browse_data_dir)
         self.download_button.clicked.connect(
             lambda: self.download_requested.emit(self.download_folder)
@@ -417,6 +433,25 @@ class EmbedDock(QgsDockWidget):
             return
         self._applied_dir = path
         self.data_dir_entered.emit(path)
+
+    def _data_text_changed(self, text: str) -> None:
+        """The refused value was edited: its mark and message go."""
+        if self._refused and text.strip() != self._refused:
+            self._mark_refused("")
+            self.data_check_label.setVisible(False)
+            self._applied_dir = ""  # Enter or focus-out checks whatever it becomes
+
+    def _mark_refused(self, reason: str) -> None:
+        """Mark the typed folder as refused (red, the reason in the tooltip), or clear it."""
+        refused = bool(reason)
+        self._refused = self.data_edit.text().strip() if refused else ""
+        self.data_edit.setProperty("refused", refused)
+        self.data_edit.setStyleSheet("QLineEdit { color: #cf222e; }" if refused else "")
+        self.data_edit.setToolTip(
+            tr("Not used: {reason}").format(reason=reason)
+            if refused
+            else tr("Applied when you press Enter or leave the field.")
+        )
 
     def browse_data_dir(self) -> None:
         """Choose the folder in a (Qt) folder dialog; applied at once."""
@@ -549,7 +584,18 @@ class EmbedDock(QgsDockWidget):
         return self.body_layout.indexOf(self.data_box) < self.body_layout.indexOf(self.area_box)
 
     def show_data_pending(self, folder: str, origin: str) -> None:
-        """A folder is being checked (in a task): say so, offer nothing yet."""
+        """A folder is being checked (in a task): say so, offer nothing yet.
+
+        A typed folder (origin ``entered``) is announced under the field; the folder in use
+        stays shown until the typed one is accepted.
+        """
+        if origin == "entered":
+            self._mark_refused("")
+            self.data_check_label.setStyleSheet("")
+            self.data_check_label.setText(tr("Checking {path}...").format(path=breakable(folder)))
+            self.data_check_label.setToolTip(folder)
+            self.data_check_label.setVisible(True)
+            return
         if folder:
             self.data_source_label.setText(
                 tr("Checking {path}{origin}...").format(
@@ -564,8 +610,32 @@ class EmbedDock(QgsDockWidget):
         self.cache_button.setVisible(False)
         self.remove_cache_button.setVisible(False)
 
+    def show_data_refused(self, text: str) -> None:
+        """The typed folder was refused: say why once, under the field, and mark the field."""
+        self.data_check_label.setStyleSheet(_LEVEL_STYLE[Qgis.MessageLevel.Critical])
+        self.data_check_label.setText(text)
+        self.data_check_label.setToolTip(text.replace("\u200b", ""))
+        self.data_check_label.setVisible(True)
+        self._mark_refused(text.replace("\u200b", ""))
+        QTimer.singleShot(0, self._reveal_data_check)  # once the layout has placed it
+
+    def _reveal_data_check(self) -> None:
+        """Scroll the Embed tab so the line about the typed folder is in view."""
+        if self.data_check_label.isVisibleTo(self):
+            self.scroll.ensureWidgetVisible(self.data_check_label)
+
     def show_data_report(self, rep: Any, saved: bool) -> None:
-        """Show what the check of a folder found (a tasks.DataDirReport)."""
+        """Show what the check of a folder found (a tasks.DataDirReport).
+
+        ``saved`` False: a typed folder was refused; the folder in use stays shown, the
+        refusal goes under the field (with the download offer when the folder could take it).
+        """
+        if not saved:
+            self.show_data_refused(_problem_text(rep) + " " + tr("The setting was not changed."))
+            self._offer_download(rep)
+            return
+        if rep.origin == "entered":
+            self.data_check_label.setVisible(False)
         self.data_source_label.setToolTip(rep.folder)
         self.download_button.setVisible(False)
         self.cache_button.setVisible(False)
@@ -581,23 +651,11 @@ class EmbedDock(QgsDockWidget):
             self.place_data_first(False)
             return
         self.place_data_first(True)
-        if rep.problem and rep.file:
-            text = tr("{file} cannot be used: {err}").format(
-                file=breakable(rep.file), err=rep.problem
-            )
-        elif rep.problem:
-            text = tr("{folder} cannot be read: {err}").format(
-                folder=breakable(rep.folder), err=rep.problem
-            )
-        elif not rep.exists:
-            text = tr("The folder {folder} does not exist.").format(folder=breakable(rep.folder))
-        else:
-            text = tr("No {file} found; looked in {places}.").format(
-                file=PRODUCT_FILENAME, places=tr(" and ").join(breakable(p) for p in rep.looked)
-            )
-        if not saved:
-            text += " " + tr("The setting was not changed.")
-        self.data_source_label.setText(text)
+        self.data_source_label.setText(_problem_text(rep))
+        self._offer_download(rep)
+
+    def _offer_download(self, rep: Any) -> None:
+        """Offer the download into the folder of an unusable report, when it could take it."""
         if not rep.file and rep.writable and rep.exists:
             # Only into a folder that exists: a mistyped path is refused, not downloaded to.
             self.download_folder = rep.folder
@@ -640,6 +698,21 @@ class EmbedDock(QgsDockWidget):
             )
         )
         self.cache_button.setVisible(True)
+
+
+def _problem_text(rep: Any) -> str:
+    """Why a checked folder (a tasks.DataDirReport) cannot be used."""
+    if rep.problem and rep.file:
+        return tr("{file} cannot be used: {err}").format(file=breakable(rep.file), err=rep.problem)
+    if rep.problem:
+        return tr("{folder} cannot be read: {err}").format(
+            folder=breakable(rep.folder), err=rep.problem
+        )
+    if not rep.exists:
+        return tr("The folder {folder} does not exist.").format(folder=breakable(rep.folder))
+    return tr("No {file} found; looked in {places}.").format(
+        file=PRODUCT_FILENAME, places=tr(" and ").join(breakable(p) for p in rep.looked)
+    )
 
 
 def _origin_text(origin: str) -> str:

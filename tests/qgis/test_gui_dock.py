@@ -69,7 +69,7 @@ def test_typing_saves_nothing_until_enter_and_only_a_usable_folder(controller, t
     assert isinstance(controller.data_task, DataDirTask)
     wait_for(lambda: controller.data_task is None)
     assert settings.data_dir_setting() == ""  # a bad value is never saved
-    text = d.data_source_label.text().replace("\u200b", "")
+    text = d.data_check_label.text().replace("\u200b", "")
     assert "does not exist" in text and "not changed" in text
 
     _type_folder(controller, str(good))
@@ -94,7 +94,7 @@ def test_missing_file_says_where_it_looked_and_offers_the_download(
     _type_folder(controller, str(empty))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
-    text = d.data_source_label.text().replace("\u200b", "")
+    text = d.data_check_label.text().replace("\u200b", "")
     assert f"looked in {empty} and {empty}/*" in text
     assert settings.data_dir_setting() == ""
     assert d.download_button.isVisibleTo(d)
@@ -325,7 +325,7 @@ def test_a_refused_missing_folder_is_not_offered_for_the_download(controller, tm
     _type_folder(controller, str(missing))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
-    assert "does not exist" in d.data_source_label.text()
+    assert "does not exist" in d.data_check_label.text()
     assert settings.data_dir_setting() == ""
     assert not d.download_button.isVisibleTo(d)
 
@@ -453,3 +453,73 @@ def test_status_progress_and_cancel_stay_at_the_bottom_with_a_stable_height(cont
     for w in footer:
         top_left = w.mapTo(d, QPoint(0, 0))
         assert 0 <= top_left.y() and top_left.y() + w.height() <= d.height(), w
+
+
+def _bar_messages(iface) -> list[str]:
+    """Every message pushed to (pytest-qgis's) message bar, all levels."""
+    return [m.replace("\u200b", "") for ms in iface.messageBar().messages.values() for m in ms]
+
+
+def test_a_refused_folder_keeps_the_one_in_use_shown_and_says_so_once(
+    controller, qgis_iface, tmp_path, europe_dir
+):
+    from qgis.PyQt.QtCore import QPoint
+    from qgis.PyQt.QtWidgets import QLabel
+
+    d = controller.dock
+    _show_floating(d, 350, 420)
+    _type_folder(controller, str(europe_dir))
+    wait_for(lambda: controller.data_task is None)
+    in_use, cache_line = d.data_source_label.text(), d.cache_label.text()
+    assert "Using" in in_use and "Fast cache" in cache_line
+    status = d.status_label.text()
+
+    missing = tmp_path / "no_such_folder"
+    _type_folder(controller, str(missing))
+    wait_for(lambda: controller.data_task is None)
+    assert settings.data_dir_setting() == str(europe_dir)
+    # The data line still shows the file in use, with its cache line and button.
+    assert d.data_source_label.text() == in_use and d.data_source_label.isVisibleTo(d)
+    assert d.cache_label.text() == cache_line and d.cache_button.isVisibleTo(d)
+    assert controller.data_report.file == str(europe_dir / "embed_map_310k.tif")
+    # The refusal once in the dock (under the field; the status line is not repeated)...
+    shown = [w.text().replace("\u200b", "") for w in d.findChildren(QLabel) if w.isVisibleTo(d)]
+    assert sum("does not exist" in t for t in shown) == 1, shown
+    assert d.status_label.text() == status
+    line, view = d.data_check_label, d.scroll.viewport()
+    wait_for(lambda: view.rect().contains(line.mapTo(view, QPoint(0, line.height() - 1))), 10)
+    # ... and once in QGIS's message bar.
+    assert sum(str(missing) in m for m in _bar_messages(qgis_iface)) == 1
+    # The typed value stays, marked as refused; editing it removes the mark.
+    edit = d.data_edit
+    assert edit.text() == str(missing)
+    assert edit.property("refused") is True and "not changed" in edit.toolTip()
+    QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    assert not edit.property("refused") and not d.data_check_label.isVisibleTo(d)
+    assert d.data_source_label.text() == in_use
+    # Typed back and entered again, it is checked again (and refused again, once more).
+    QTest.keyClicks(edit, str(missing)[-1])
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    wait_for(lambda: controller.data_task is None and edit.property("refused") is True)
+    assert sum(str(missing) in m for m in _bar_messages(qgis_iface)) == 2
+    assert d.data_source_label.text() == in_use
+
+
+def test_a_folder_refused_before_the_start_up_check_ended_leaves_the_one_in_use_shown(
+    qgis_iface, qgis_new_project, saved_setting, europe_dir, tmp_path
+):
+    settings.set_data_dir_setting(str(europe_dir))
+    ctl = GuiController(qgis_iface)
+    ctl.setup()
+    try:
+        startup = ctl.data_task
+        assert startup is not None  # the check of the saved folder runs (in a task)
+        _type_folder(ctl, str(tmp_path / "missing"))  # supersedes it
+        assert ctl.data_task is not startup
+        wait_for(lambda: ctl.data_task is None and ctl.data_report is not None, timeout=30)
+        d = ctl.dock
+        assert "Using" in d.data_source_label.text()
+        assert "does not exist" in d.data_check_label.text()
+        assert settings.data_dir_setting() == str(europe_dir)
+    finally:
+        ctl.teardown()
