@@ -112,6 +112,7 @@ class GuiController:
         self.rect_tool: RectangleMapTool | None = None
         self.point_tool: PointBufferMapTool | None = None
         self.ref_tool: ReferenceMapTool | None = None
+        self._tool_before_capture: Any = None  # given back when a capture is taken
         self.explore: ExplorePanel | None = None
         self.markers: list[tuple[Any, QgsRubberBand]] = []
         self._places: list[tuple[QgsVectorLayer, Callable[..., None]]] = []
@@ -330,6 +331,9 @@ class GuiController:
         if tool is None:
             return
         if on:
+            current = self.canvas.mapTool()
+            if current not in (self.rect_tool, self.point_tool, self.ref_tool):
+                self._tool_before_capture = current
             self.canvas.setMapTool(tool)
             if self.dock is not None:
                 self.dock.set_status(
@@ -337,8 +341,22 @@ class GuiController:
                     if tool is self.rect_tool
                     else tr("Click a point on the map.")
                 )
-        elif self.canvas.mapTool() is tool:
-            self.canvas.unsetMapTool(tool)
+        else:
+            self._end_capture()
+
+    def _end_capture(self) -> None:
+        """A capture was taken (or given up): release the button, give the previous tool back."""
+        tool = self.canvas.mapTool()
+        if tool is None or tool not in (self.rect_tool, self.point_tool):
+            return
+        previous, self._tool_before_capture = self._tool_before_capture, None
+        try:
+            if previous is not None:
+                self.canvas.setMapTool(previous)  # deactivates ours: the button un-presses
+                return
+        except RuntimeError:  # the previous tool was deleted meanwhile
+            pass
+        self.canvas.unsetMapTool(tool)
 
     def _mode_changed(self, _mode: str) -> None:
         current = self.canvas.mapTool()
@@ -384,9 +402,15 @@ class GuiController:
 
     # ------------------------------------------------------------------ messages
 
-    def notify(self, text: str, level: Any = Qgis.MessageLevel.Info, details: str = "") -> None:
-        """Status line, message bar (warnings and errors) and log."""
-        if self.dock is not None:
+    def notify(
+        self,
+        text: str,
+        level: Any = Qgis.MessageLevel.Info,
+        details: str = "",
+        in_dock: bool = True,
+    ) -> None:
+        """Status line (unless the dock shows it elsewhere), message bar (warnings, errors), log."""
+        if self.dock is not None and in_dock:
             self.dock.set_status(text, level)
         if level in (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical):
             self.iface.messageBar().pushMessage(tr("Copernicus-Embed"), text, level, 8)
@@ -426,7 +450,10 @@ class GuiController:
         self.data_task = None
         if task.outcome != OK:
             if task.outcome != CANCELLED:
-                self.notify(error_text(task.exception), Qgis.MessageLevel.Warning, task.details)
+                text = error_text(task.exception)
+                if task.save and self.dock is not None:
+                    self.dock.show_data_refused(text)
+                self.notify(text, Qgis.MessageLevel.Warning, task.details, in_dock=not task.save)
             return
         rep = task.result
         saved = False
@@ -439,8 +466,11 @@ class GuiController:
             self._sync_explore_data_dir()
         if self.dock is not None:
             self.dock.show_data_report(rep, saved or not task.save)
-            if task.save and not rep.usable:
-                self.notify(self.dock.data_source_label.text(), Qgis.MessageLevel.Warning)
+            if task.save and not rep.usable:  # said under the field: not again in the status
+                text = self.dock.data_check_label.text().replace("\u200b", "")
+                self.notify(text, Qgis.MessageLevel.Warning, in_dock=False)
+                if self.data_report is None:  # the start-up check was superseded: run it again
+                    self.refresh_data()
 
     def refresh_data(self) -> DataDirTask:
         """Check the data directory in use again (after a download or a cache change)."""
@@ -660,7 +690,9 @@ class GuiController:
         except RsEmbedError as exc:
             self.notify(error_text(exc), Qgis.MessageLevel.Warning)
             return None
-        return self.start_embed(request, QgsGeometry.fromRect(rect), crs)
+        task = self.start_embed(request, QgsGeometry.fromRect(rect), crs)
+        self._end_capture()
+        return task
 
     @guarded
     def on_point(self, point: QgsPointXY) -> EmbedTask | None:
@@ -673,7 +705,9 @@ class GuiController:
         except RsEmbedError as exc:
             self.notify(error_text(exc), Qgis.MessageLevel.Warning)
             return None
-        return self.start_embed(request, QgsGeometry.fromPointXY(point), crs)
+        task = self.start_embed(request, QgsGeometry.fromPointXY(point), crs)
+        self._end_capture()
+        return task
 
     def start_embed(self, request: Any, geometry: QgsGeometry, crs: Any) -> EmbedTask:
         """Run one embedding in the task manager; a newer request replaces a running one."""

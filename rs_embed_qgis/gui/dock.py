@@ -4,8 +4,10 @@ The controller reads the choices (capture mode, buffer, output, expand_deg) and 
 the dock's signals to the work; the dock shows status, progress, the data directory
 (applied on Enter, focus-out or browse, checked in a task by the controller), the
 product download and the fast cache. A second tab, "Explore", holds the reference map
-tool's button and the ExplorePanel the controller puts there. Everything fits a 350 px
-wide dock: a scroll area per tab, word-wrapped labels with breakable paths.
+tool's button and the ExplorePanel the controller puts there. The status line, the
+progress bar and Cancel sit below the tabs, outside their scroll areas, at a fixed
+height. Everything fits a 350 px wide dock: a scroll area per tab, word-wrapped labels
+with breakable paths, status lines elided to their height (the whole text in the tooltip).
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ from typing import Any
 
 from qgis.core import Qgis
 from qgis.gui import QgsDockWidget, QgsDoubleSpinBox
-from qgis.PyQt.QtCore import QCoreApplication, QEvent, QObject, Qt, pyqtSignal
+from qgis.PyQt.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+    pyqtSignal,
+)
+from qgis.PyQt.QtGui import QTextLayout, QTextOption
 from qgis.PyQt.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -105,6 +116,7 @@ class EmbedDock(QgsDockWidget):
         super().__init__(tr("Copernicus-Embed"), parent)
         self.setObjectName("RsEmbedDock")
         self._applied_dir = ""
+        self._refused = ""  # the typed folder the last check refused, while it is shown
         self.download_folder = ""
         body = QWidget()
         self.body_layout = lay = QVBoxLayout(body)
@@ -120,7 +132,6 @@ class EmbedDock(QgsDockWidget):
         )
         self.year_label.setWordWrap(True)
         lay.addWidget(self.year_label)
-        lay.addLayout(self._build_status())
 
         self.data_box = self._build_data()
         self.area_box = self._build_area()
@@ -140,7 +151,13 @@ class EmbedDock(QgsDockWidget):
         self.tabs.addTab(self.scroll, tr("Embed"))
         self.explore_scroll = self._build_explore()
         self.tabs.addTab(self.explore_scroll, tr("Explore"))
-        self.setWidget(self.tabs)
+        main = QWidget()
+        main_lay = QVBoxLayout(main)
+        main_lay.setContentsMargins(0, 0, 0, 0)
+        main_lay.setSpacing(0)
+        main_lay.addWidget(self.tabs, 1)
+        main_lay.addWidget(self._build_status())
+        self.setWidget(main)
         self._wheel_guard = WheelGuard(self)
         self._wheel_guard.guard(self.tabs)
         self.set_busy(False)
@@ -240,7 +257,12 @@ class EmbedDock(QgsDockWidget):
 
         self.capture_button = QPushButton(tr("Capture on map"))
         self.capture_button.setCheckable(True)
-        self.capture_button.setToolTip(tr("Activate the map tool for the chosen area type."))
+        self.capture_button.setToolTip(
+            tr(
+                "Draw one area of the chosen type on the map; the map tool you had comes back "
+                "once it is taken. Press again to draw the next one."
+            )
+        )
         form.addRow(self.capture_button)
 
         self.capture_button.toggled.connect(self.capture_toggled)
@@ -270,6 +292,9 @@ class EmbedDock(QgsDockWidget):
         form.addRow(tr("Pooling"), self.pooling_combo)
         form.addRow(self.grid_radio)
         self.pooled_radio.toggled.connect(self.pooling_combo.setEnabled)
+        self.table_button = QPushButton(tr("Samples table"))
+        self.table_button.clicked.connect(self.open_table_requested)
+        form.addRow(self.table_button)
         return box
 
     def _build_batch(self) -> QGroupBox:
@@ -329,6 +354,12 @@ class EmbedDock(QgsDockWidget):
         self.browse_button.setToolTip(tr("Choose the folder"))
         row.addWidget(self.browse_button)
         lay.addLayout(row)
+        # About the typed folder (being checked, or refused); the lines below keep
+        # showing the folder in use until a typed one is accepted.
+        self.data_check_label = _wrapping_label()
+        self.data_check_label.setObjectName("RsEmbedDataCheck")
+        self.data_check_label.setVisible(False)
+        lay.addWidget(self.data_check_label)
         self.data_source_label = _wrapping_label()
         lay.addWidget(self.data_source_label)
         self.download_button = WrappingButton()
@@ -351,6 +382,7 @@ class EmbedDock(QgsDockWidget):
         self.remove_cache_button.setVisible(False)
 
         self.data_edit.editingFinished.connect(self._data_dir_edited)
+        self.data_edit.textChanged.connect(self._data_text_changed)
         self.browse_button.clicked.connect(self.browse_data_dir)
         self.download_button.clicked.connect(
             lambda: self.download_requested.emit(self.download_folder)
@@ -359,15 +391,18 @@ class EmbedDock(QgsDockWidget):
         self.remove_cache_button.clicked.connect(self.remove_cache_requested)
         return box
 
-    def _build_status(self) -> QVBoxLayout:
-        lay = QVBoxLayout()
-        self.status_label = QLabel(tr("Ready."))
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    def _build_status(self) -> QWidget:
+        """The bottom of the dock: status (2 lines), task phase (1 line), progress, Cancel."""
+        box = QWidget()
+        box.setObjectName("RsEmbedStatus")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(6, 4, 6, 6)
+        lay.setSpacing(2)
+        self.status_label = ElidedLabel(2)
+        self.status_label.setObjectName("RsEmbedStatusLine")
+        self.status_label.setText(tr("Ready."))
         lay.addWidget(self.status_label)
-        self.phase_label = QLabel()
-        self.phase_label.setWordWrap(True)
+        self.phase_label = ElidedLabel(1)
         lay.addWidget(self.phase_label)
         row = QHBoxLayout()
         self.progress_bar = QProgressBar()
@@ -378,10 +413,7 @@ class EmbedDock(QgsDockWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         row.addWidget(self.cancel_button)
         lay.addLayout(row)
-        self.table_button = QPushButton(tr("Samples table"))
-        self.table_button.clicked.connect(self.open_table_requested)
-        lay.addWidget(self.table_button)
-        return lay
+        return box
 
     # ------------------------------------------------------------------ slots
 
@@ -401,6 +433,25 @@ class EmbedDock(QgsDockWidget):
             return
         self._applied_dir = path
         self.data_dir_entered.emit(path)
+
+    def _data_text_changed(self, text: str) -> None:
+        """The refused value was edited: its mark and message go."""
+        if self._refused and text.strip() != self._refused:
+            self._mark_refused("")
+            self.data_check_label.setVisible(False)
+            self._applied_dir = ""  # Enter or focus-out checks whatever it becomes
+
+    def _mark_refused(self, reason: str) -> None:
+        """Mark the typed folder as refused (red, the reason in the tooltip), or clear it."""
+        refused = bool(reason)
+        self._refused = self.data_edit.text().strip() if refused else ""
+        self.data_edit.setProperty("refused", refused)
+        self.data_edit.setStyleSheet("QLineEdit { color: #cf222e; }" if refused else "")
+        self.data_edit.setToolTip(
+            tr("Not used: {reason}").format(reason=reason)
+            if refused
+            else tr("Applied when you press Enter or leave the field.")
+        )
 
     def browse_data_dir(self) -> None:
         """Choose the folder in a (Qt) folder dialog; applied at once."""
@@ -533,7 +584,18 @@ class EmbedDock(QgsDockWidget):
         return self.body_layout.indexOf(self.data_box) < self.body_layout.indexOf(self.area_box)
 
     def show_data_pending(self, folder: str, origin: str) -> None:
-        """A folder is being checked (in a task): say so, offer nothing yet."""
+        """A folder is being checked (in a task): say so, offer nothing yet.
+
+        A typed folder (origin ``entered``) is announced under the field; the folder in use
+        stays shown until the typed one is accepted.
+        """
+        if origin == "entered":
+            self._mark_refused("")
+            self.data_check_label.setStyleSheet("")
+            self.data_check_label.setText(tr("Checking {path}...").format(path=breakable(folder)))
+            self.data_check_label.setToolTip(folder)
+            self.data_check_label.setVisible(True)
+            return
         if folder:
             self.data_source_label.setText(
                 tr("Checking {path}{origin}...").format(
@@ -548,8 +610,32 @@ class EmbedDock(QgsDockWidget):
         self.cache_button.setVisible(False)
         self.remove_cache_button.setVisible(False)
 
+    def show_data_refused(self, text: str) -> None:
+        """The typed folder was refused: say why once, under the field, and mark the field."""
+        self.data_check_label.setStyleSheet(_LEVEL_STYLE[Qgis.MessageLevel.Critical])
+        self.data_check_label.setText(text)
+        self.data_check_label.setToolTip(text.replace("\u200b", ""))
+        self.data_check_label.setVisible(True)
+        self._mark_refused(text.replace("\u200b", ""))
+        QTimer.singleShot(0, self._reveal_data_check)  # once the layout has placed it
+
+    def _reveal_data_check(self) -> None:
+        """Scroll the Embed tab so the line about the typed folder is in view."""
+        if self.data_check_label.isVisibleTo(self):
+            self.scroll.ensureWidgetVisible(self.data_check_label)
+
     def show_data_report(self, rep: Any, saved: bool) -> None:
-        """Show what the check of a folder found (a tasks.DataDirReport)."""
+        """Show what the check of a folder found (a tasks.DataDirReport).
+
+        ``saved`` False: a typed folder was refused; the folder in use stays shown, the
+        refusal goes under the field (with the download offer when the folder could take it).
+        """
+        if not saved:
+            self.show_data_refused(_problem_text(rep) + " " + tr("The setting was not changed."))
+            self._offer_download(rep)
+            return
+        if rep.origin == "entered":
+            self.data_check_label.setVisible(False)
         self.data_source_label.setToolTip(rep.folder)
         self.download_button.setVisible(False)
         self.cache_button.setVisible(False)
@@ -565,23 +651,11 @@ class EmbedDock(QgsDockWidget):
             self.place_data_first(False)
             return
         self.place_data_first(True)
-        if rep.problem and rep.file:
-            text = tr("{file} cannot be used: {err}").format(
-                file=breakable(rep.file), err=rep.problem
-            )
-        elif rep.problem:
-            text = tr("{folder} cannot be read: {err}").format(
-                folder=breakable(rep.folder), err=rep.problem
-            )
-        elif not rep.exists:
-            text = tr("The folder {folder} does not exist.").format(folder=breakable(rep.folder))
-        else:
-            text = tr("No {file} found; looked in {places}.").format(
-                file=PRODUCT_FILENAME, places=tr(" and ").join(breakable(p) for p in rep.looked)
-            )
-        if not saved:
-            text += " " + tr("The setting was not changed.")
-        self.data_source_label.setText(text)
+        self.data_source_label.setText(_problem_text(rep))
+        self._offer_download(rep)
+
+    def _offer_download(self, rep: Any) -> None:
+        """Offer the download into the folder of an unusable report, when it could take it."""
         if not rep.file and rep.writable and rep.exists:
             # Only into a folder that exists: a mistyped path is refused, not downloaded to.
             self.download_folder = rep.folder
@@ -626,6 +700,21 @@ class EmbedDock(QgsDockWidget):
         self.cache_button.setVisible(True)
 
 
+def _problem_text(rep: Any) -> str:
+    """Why a checked folder (a tasks.DataDirReport) cannot be used."""
+    if rep.problem and rep.file:
+        return tr("{file} cannot be used: {err}").format(file=breakable(rep.file), err=rep.problem)
+    if rep.problem:
+        return tr("{folder} cannot be read: {err}").format(
+            folder=breakable(rep.folder), err=rep.problem
+        )
+    if not rep.exists:
+        return tr("The folder {folder} does not exist.").format(folder=breakable(rep.folder))
+    return tr("No {file} found; looked in {places}.").format(
+        file=PRODUCT_FILENAME, places=tr(" and ").join(breakable(p) for p in rep.looked)
+    )
+
+
 def _origin_text(origin: str) -> str:
     return {
         "setting": tr(" (saved setting)"),
@@ -642,6 +731,87 @@ def _wrapping_label() -> QLabel:
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
     label.setMinimumWidth(50)
     return label
+
+
+class ElidedLabel(QLabel):
+    """A label of a fixed number of lines: long text wraps, then is elided; the tooltip has it all.
+
+    Its height never changes with the message, so the layout around it does not jump.
+    ``text()`` is the whole text; ``displayed_text()`` what fits.
+    """
+
+    def __init__(self, lines: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lines = max(1, lines)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)  # the lines are broken here, to elide the last one
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(50)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        m = self.contentsMargins()
+        # +2: underscores of the last line sit below its descent in some fonts.
+        self.setFixedHeight(
+            self._lines * self.fontMetrics().lineSpacing() + m.top() + m.bottom() + 2
+        )
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        """Show as much of ``text`` as fits; the whole of it is the tooltip."""
+        self._full = text or ""
+        self.setToolTip(self._full.replace("\u200b", ""))
+        self._relayout()
+
+    def text(self) -> str:
+        """The whole text (not only what fits)."""
+        return self._full
+
+    def displayed_text(self) -> str:
+        """The lines shown, the last one elided when the text is longer."""
+        return super().text()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.minimumWidth(), self.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.minimumWidth(), self.height())
+
+    def resizeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._relayout()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_height()
+            self._relayout()
+
+    def _relayout(self) -> None:
+        width = max(1, self.contentsRect().width())
+        text = " ".join(self._full.splitlines())
+        layout = QTextLayout(text, self.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        spans: list[tuple[int, int]] = []
+        layout.beginLayout()
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            spans.append((line.textStart(), line.textLength()))
+        layout.endLayout()
+        if len(spans) <= self._lines:
+            shown = [text[a : a + n].rstrip() for a, n in spans]
+        else:
+            shown = [text[a : a + n].rstrip() for a, n in spans[: self._lines - 1]]
+            rest = text[spans[self._lines - 1][0] :]
+            shown.append(self.fontMetrics().elidedText(rest, Qt.TextElideMode.ElideRight, width))
+        super().setText("\n".join(shown))
 
 
 class WheelGuard(QObject):

@@ -58,10 +58,14 @@ class _BandTool(QgsMapTool):
     def __init__(self, canvas: QgsMapCanvas, band: bool = True) -> None:
         super().__init__(canvas)
         self.band: QgsRubberBand | None = new_rubber_band(canvas) if band else None
+        # True while the band shows a captured area: it outlives the tool's deactivation
+        # (the dock releases the tool after each capture) until the controller clears it.
+        self.holding = False
         self.setCursor(Qt.CursorShape.CrossCursor)
 
     def clear(self) -> None:
         """Hide the rubber band (it stays available for the next capture)."""
+        self.holding = False
         if self.band is not None:
             self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
 
@@ -71,7 +75,10 @@ class _BandTool(QgsMapTool):
         self.band = None
 
     def deactivate(self) -> None:
-        self.clear()
+        # An unfinished drag or the square under the pointer goes with the tool; a
+        # captured area stays drawn while its result is computed.
+        if not self.holding:
+            self.clear()
         super().deactivate()
 
     def _right_click(self, event: QgsMapMouseEvent) -> bool:
@@ -115,6 +122,7 @@ class RectangleMapTool(_BandTool):
             return
         if self.band is not None:
             self.band.setToGeometry(QgsGeometry.fromRect(rect))
+        self.holding = True
         self.captured.emit(rect)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
@@ -213,6 +221,7 @@ class PointBufferMapTool(_BandTool):
             self.band.setToGeometry(square)
 
     def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
+        self.holding = False
         self._draw(QgsPointXY(event.mapPoint()))
 
     def canvasReleaseEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -223,6 +232,7 @@ class PointBufferMapTool(_BandTool):
         point = QgsPointXY(event.mapPoint())
         self.last_point = point
         self._draw(point)
+        self.holding = True
         self.captured.emit(point)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsApplication, QgsProject, QgsTask
-from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsTask
+from qgis.PyQt.QtCore import QSize, Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QApplication, QMessageBox, QPushButton
 
@@ -69,7 +69,7 @@ def test_typing_saves_nothing_until_enter_and_only_a_usable_folder(controller, t
     assert isinstance(controller.data_task, DataDirTask)
     wait_for(lambda: controller.data_task is None)
     assert settings.data_dir_setting() == ""  # a bad value is never saved
-    text = d.data_source_label.text().replace("\u200b", "")
+    text = d.data_check_label.text().replace("\u200b", "")
     assert "does not exist" in text and "not changed" in text
 
     _type_folder(controller, str(good))
@@ -94,7 +94,7 @@ def test_missing_file_says_where_it_looked_and_offers_the_download(
     _type_folder(controller, str(empty))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
-    text = d.data_source_label.text().replace("\u200b", "")
+    text = d.data_check_label.text().replace("\u200b", "")
     assert f"looked in {empty} and {empty}/*" in text
     assert settings.data_dir_setting() == ""
     assert d.download_button.isVisibleTo(d)
@@ -195,9 +195,18 @@ def test_cancelled_cache_question_writes_nothing(
     assert QgsApplication.taskManager().count() >= 0
 
 
+def _show_floating(dock, width: int, height: int) -> None:
+    """Show the dock as a floating window of this size, laid out (a hidden one is not)."""
+    dock.setFloating(True)
+    dock.show()
+    dock.resize(width, height)
+    wait_for(lambda: dock.isVisible() and dock.size() == QSize(width, height), timeout=10)
+    QApplication.processEvents()
+
+
 def test_dock_fits_350_px(controller, tmp_path):
     d = controller.dock
-    d.resize(350, 700)
+    _show_floating(d, 350, 700)
     long_dir = tmp_path / ("a_rather_long_folder_name_" * 4) / "and_deeper"
     long_dir.mkdir(parents=True)
     _type_folder(controller, str(long_dir))
@@ -209,6 +218,15 @@ def test_dock_fits_350_px(controller, tmp_path):
     assert d.download_button.isVisibleTo(d)
     assert body.minimumSizeHint().width() <= 350 - 30
     assert d.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    # The status line, progress and Cancel below the tabs fit too, whatever the message.
+    controller.notify(f"Downloading Copernicus-Embed into {long_dir}...")
+    d.phase_label.setText(f"Reading {long_dir / 'embed_map_310k.tif'}")
+    d.set_busy(True)
+    QApplication.processEvents()
+    assert d.widget().minimumSizeHint().width() <= 350
+    for w in (d.status_label, d.phase_label, d.progress_bar, d.cancel_button):
+        right = w.mapTo(d, w.rect().topRight()).x()
+        assert w.isVisibleTo(d) and right < d.width(), w
 
 
 @pytest.fixture(scope="module")
@@ -307,6 +325,201 @@ def test_a_refused_missing_folder_is_not_offered_for_the_download(controller, tm
     _type_folder(controller, str(missing))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
-    assert "does not exist" in d.data_source_label.text()
+    assert "does not exist" in d.data_check_label.text()
     assert settings.data_dir_setting() == ""
     assert not d.download_button.isVisibleTo(d)
+
+
+# --------------------------------------------------------------- capture button and map tools
+
+
+@pytest.fixture()
+def canvas(qgis_iface):
+    """pytest-qgis's canvas, shown (in its main window) at 800 x 600 pixels, over Europe."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
+
+    main = qgis_iface.mainWindow()
+    main.resize(1200, 700)
+    main.show()
+    c = qgis_iface.mapCanvas()
+    c.resize(800, 600)
+    c.show()
+    wait_for(lambda: c.mapSettings().outputSize().width() > 700, timeout=10)
+    c.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    c.setExtent(QgsRectangle(0.0, 44.0, 20.0, 56.0))
+    QApplication.processEvents()
+    yield c
+    main.hide()
+
+
+def _drag_on_canvas(canvas, p0: tuple[int, int], p1: tuple[int, int]) -> None:
+    """Press, move and release the left button on the canvas, as a person drawing a rectangle."""
+    from qgis.PyQt.QtCore import QPoint
+
+    view = canvas.viewport()
+    QTest.mousePress(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*p0))
+    QTest.mouseMove(view, QPoint(*p1))
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(*p1))
+
+
+def test_capture_button_is_released_after_a_capture_and_starts_the_next_one(
+    controller, canvas, europe_dir
+):
+    from qgis.gui import QgsMapToolPan
+    from qgis.PyQt.QtCore import QPoint
+
+    _type_folder(controller, str(europe_dir))
+    wait_for(lambda: controller.data_task is None)
+    pan = QgsMapToolPan(canvas)
+    canvas.setMapTool(pan)  # the tool a person had before pressing "Capture on map"
+    d = controller.dock
+    button = d.capture_button
+
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked() and canvas.mapTool() is controller.rect_tool
+    _drag_on_canvas(canvas, (200, 150), (400, 350))
+    first = controller.current_task
+    assert first is not None  # the capture started a task
+    # Its rectangle stays drawn while the result is computed, though the tool is released.
+    assert controller.rect_tool.band.numberOfVertices() > 0
+    # The capture is taken: the button is released and the previous tool is back.
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    assert canvas.mapTool() is pan
+    assert "Capture" in button.text()
+
+    # Pressing it again starts a new capture (it does not silently switch the tool off).
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked() and canvas.mapTool() is controller.rect_tool
+    _drag_on_canvas(canvas, (300, 200), (500, 400))
+    wait_for(lambda: controller.current_task not in (None, first), timeout=10)
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    assert canvas.mapTool() is pan
+    wait_for(lambda: not controller.tasks)
+
+    # Another QGIS tool chosen while the capture tool is active: the button un-presses.
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked()
+    canvas.setMapTool(pan)
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    # Pressing the pressed button (no capture wanted after all) gives the previous tool back.
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert canvas.mapTool() is controller.rect_tool
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not button.isChecked() and canvas.mapTool() is pan
+    assert controller.rect_tool.band.numberOfVertices() == 0  # the results are in
+
+    # The point capture behaves the same: one click, one task, the previous tool back.
+    QTest.mouseClick(d.point_radio, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert button.isChecked() and canvas.mapTool() is controller.point_tool
+    QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(400, 300))
+    wait_for(lambda: not button.isChecked(), timeout=10)
+    assert controller.current_task is not None and canvas.mapTool() is pan
+    wait_for(lambda: not controller.tasks)
+    canvas.unsetMapTool(pan)
+
+
+def test_status_progress_and_cancel_stay_at_the_bottom_with_a_stable_height(controller):
+    from qgis.PyQt.QtCore import QPoint
+
+    d = controller.dock
+    _show_floating(d, 350, 420)  # shorter than the Embed tab: its content scrolls
+    footer = (d.status_label, d.phase_label, d.progress_bar, d.cancel_button)
+    for w in footer:
+        # Outside the tab's scroll area, inside the dock.
+        assert not d.scroll.isAncestorOf(w) and d.isAncestorOf(w) and w.isVisibleTo(d), w
+    assert d.scroll.verticalScrollBar().maximum() > 0
+
+    controller.notify("Ready.")
+    QApplication.processEvents()
+    height = d.status_label.height()
+    where = [w.mapTo(d, QPoint(0, 0)) for w in footer]
+    long = "The folder /data/" + "a_rather_long_folder_name/" * 12 + " cannot be read. " * 3
+    controller.notify(long, Qgis.MessageLevel.Warning)
+    QApplication.processEvents()
+    # At most two lines, elided; the whole message is the tooltip; the height does not move.
+    assert d.status_label.height() == height
+    shown = d.status_label.displayed_text()
+    assert len(shown.splitlines()) == 2 and shown.endswith("\u2026")
+    assert d.status_label.text() == long and d.status_label.toolTip() == long
+    assert [w.mapTo(d, QPoint(0, 0)) for w in footer] == where
+
+    # Scrolling the tab's content with the mouse wheel leaves the status where it is.
+    for _ in range(5):
+        _wheel(d.scroll.viewport())
+    QApplication.processEvents()
+    assert d.scroll.verticalScrollBar().value() > 0
+    assert [w.mapTo(d, QPoint(0, 0)) for w in footer] == where
+    for w in footer:
+        top_left = w.mapTo(d, QPoint(0, 0))
+        assert 0 <= top_left.y() and top_left.y() + w.height() <= d.height(), w
+
+
+def _bar_messages(iface) -> list[str]:
+    """Every message pushed to (pytest-qgis's) message bar, all levels."""
+    return [m.replace("\u200b", "") for ms in iface.messageBar().messages.values() for m in ms]
+
+
+def test_a_refused_folder_keeps_the_one_in_use_shown_and_says_so_once(
+    controller, qgis_iface, tmp_path, europe_dir
+):
+    from qgis.PyQt.QtCore import QPoint
+    from qgis.PyQt.QtWidgets import QLabel
+
+    d = controller.dock
+    _show_floating(d, 350, 420)
+    _type_folder(controller, str(europe_dir))
+    wait_for(lambda: controller.data_task is None)
+    in_use, cache_line = d.data_source_label.text(), d.cache_label.text()
+    assert "Using" in in_use and "Fast cache" in cache_line
+    status = d.status_label.text()
+
+    missing = tmp_path / "no_such_folder"
+    _type_folder(controller, str(missing))
+    wait_for(lambda: controller.data_task is None)
+    assert settings.data_dir_setting() == str(europe_dir)
+    # The data line still shows the file in use, with its cache line and button.
+    assert d.data_source_label.text() == in_use and d.data_source_label.isVisibleTo(d)
+    assert d.cache_label.text() == cache_line and d.cache_button.isVisibleTo(d)
+    assert controller.data_report.file == str(europe_dir / "embed_map_310k.tif")
+    # The refusal once in the dock (under the field; the status line is not repeated)...
+    shown = [w.text().replace("\u200b", "") for w in d.findChildren(QLabel) if w.isVisibleTo(d)]
+    assert sum("does not exist" in t for t in shown) == 1, shown
+    assert d.status_label.text() == status
+    line, view = d.data_check_label, d.scroll.viewport()
+    wait_for(lambda: view.rect().contains(line.mapTo(view, QPoint(0, line.height() - 1))), 10)
+    # ... and once in QGIS's message bar.
+    assert sum(str(missing) in m for m in _bar_messages(qgis_iface)) == 1
+    # The typed value stays, marked as refused; editing it removes the mark.
+    edit = d.data_edit
+    assert edit.text() == str(missing)
+    assert edit.property("refused") is True and "not changed" in edit.toolTip()
+    QTest.keyClick(edit, Qt.Key.Key_Backspace)
+    assert not edit.property("refused") and not d.data_check_label.isVisibleTo(d)
+    assert d.data_source_label.text() == in_use
+    # Typed back and entered again, it is checked again (and refused again, once more).
+    QTest.keyClicks(edit, str(missing)[-1])
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    wait_for(lambda: controller.data_task is None and edit.property("refused") is True)
+    assert sum(str(missing) in m for m in _bar_messages(qgis_iface)) == 2
+    assert d.data_source_label.text() == in_use
+
+
+def test_a_folder_refused_before_the_start_up_check_ended_leaves_the_one_in_use_shown(
+    qgis_iface, qgis_new_project, saved_setting, europe_dir, tmp_path
+):
+    settings.set_data_dir_setting(str(europe_dir))
+    ctl = GuiController(qgis_iface)
+    ctl.setup()
+    try:
+        startup = ctl.data_task
+        assert startup is not None  # the check of the saved folder runs (in a task)
+        _type_folder(ctl, str(tmp_path / "missing"))  # supersedes it
+        assert ctl.data_task is not startup
+        wait_for(lambda: ctl.data_task is None and ctl.data_report is not None, timeout=30)
+        d = ctl.dock
+        assert "Using" in d.data_source_label.text()
+        assert "does not exist" in d.data_check_label.text()
+        assert settings.data_dir_setting() == str(europe_dir)
+    finally:
+        ctl.teardown()
