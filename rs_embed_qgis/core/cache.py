@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from rs_embed_qgis.core.cache_paths import cache_root, set_cache_root  # noqa: F401 (API)
-from rs_embed_qgis.core.constants import PRODUCT_BANDS
+from rs_embed_qgis.core.constants import AUTO_PREPARE_MIN_ITEMS, PRODUCT_BANDS
 from rs_embed_qgis.core.dataset import ProductInfo, inspect_product_file
 from rs_embed_qgis.core.errors import (
     CacheError,
@@ -58,8 +58,6 @@ from rs_embed_qgis.core.reader import file_pieces
 CACHE_FORMAT = 2  # 2: CRC-32 per segment (row x tile column); 1 had none
 DATA_NAME = "embed.f32"
 MANIFEST_NAME = "manifest.json"
-# Batches of at least this many items prepare the cache first when prepare_cache="auto".
-AUTO_PREPARE_MIN_ITEMS = 8
 _ITEM = 4 * PRODUCT_BANDS  # bytes of one pixel's vector
 # Positional reads and writes where the platform has them (not on Windows); False forces
 # the portable path (one file object, seek + readinto/write under a lock).

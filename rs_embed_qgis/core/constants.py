@@ -63,3 +63,6 @@ REGION_POLYGON = "polygon"
 REGION_BBOX = "bbox"
 REGIONS = (REGION_POLYGON, REGION_BBOX)
 DEFAULT_PREFIX = "emb_"
+# A batch of at least this many items prepares the fast cache under the "auto" policy
+# (the dock asks first).
+AUTO_PREPARE_MIN_ITEMS = 8

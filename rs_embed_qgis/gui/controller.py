@@ -33,6 +33,7 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QAction
 
 from rs_embed_qgis import settings
+from rs_embed_qgis.core.constants import AUTO_PREPARE_MIN_ITEMS
 from rs_embed_qgis.core.errors import CacheError, CancelledError, RsEmbedError
 from rs_embed_qgis.core.specs import BBox, OutputSpec, Polygon
 from rs_embed_qgis.gui import layers
@@ -65,10 +66,7 @@ _UNLOAD_WAIT_MS = 10_000
 _PLACE_ZOOM_DEG = 1.0
 _WGS84 = "EPSG:4326"
 # Batches of at least this many features would build the fast cache (core's "auto").
-try:
-    from rs_embed_qgis.core.cache import AUTO_PREPARE_MIN_ITEMS as CACHE_ASK_MIN_FEATURES
-except ImportError:  # pragma: no cover - the core renamed it
-    CACHE_ASK_MIN_FEATURES = 8
+CACHE_ASK_MIN_FEATURES = AUTO_PREPARE_MIN_ITEMS
 
 
 def error_text(exc: BaseException | None) -> str:
