@@ -11,8 +11,9 @@ One entry per source file (keyed by its real path), tied to the file's identity 
 mtime, inode): an entry whose source changed or vanished is removed, never served.
 
 Integrity: preparation records a CRC-32 of every segment of the cache file, one segment
-being one file row across one tile column (256 pixels = 768 KB in the product), computed
-from the decoded pixels as they are written. A reader verifies each segment the first
+being 64 pixels of one file row (192 KB; caches made with whole 256-pixel tile columns
+stay readable: the width is in the manifest), computed from the decoded pixels as they
+are written. A reader verifies each segment the first
 time it reads from it (so a first click checks a few MB, a whole-file read everything
 once); a mismatch raises CacheError, removes the entry and closes its file, and
 ``FallbackReader`` then serves that read and every later one from the GeoTIFF. Entries
@@ -55,7 +56,10 @@ from rs_embed_qgis.core.errors import (
 from rs_embed_qgis.core.grid import Window
 from rs_embed_qgis.core.reader import file_pieces
 
-CACHE_FORMAT = 2  # 2: CRC-32 per segment (row x tile column); 1 had none
+CACHE_FORMAT = 2  # 2: CRC-32 per segment (row x SEGMENT_COLS pixels); 1 had none
+# Pixels per checksum segment (192 KiB of a row); the width is in each manifest, so caches
+# made with another width (a whole 256-pixel tile before) stay readable.
+SEGMENT_COLS = 64
 DATA_NAME = "embed.f32"
 MANIFEST_NAME = "manifest.json"
 _ITEM = 4 * PRODUCT_BANDS  # bytes of one pixel's vector
@@ -712,10 +716,12 @@ def _fill_cache(
     """
     blocks = reader.blocks()
     row_bytes = info.width * _ITEM
-    seg = int(reader.block_w)
+    tile = int(reader.block_w)
+    # Segments narrower than a tile: a first read verifies less than it does not need.
+    seg = SEGMENT_COLS if tile % SEGMENT_COLS == 0 else tile
     crcs = np.zeros((info.height, _segments(info, seg)), dtype=np.uint32)
     for _r0, _r1, c0, c1 in blocks:
-        if c0 % seg or c1 != min(c0 + seg, info.width):
+        if c0 % tile or c1 != min(c0 + tile, info.width):
             raise CacheError(f"The tiles of {info.path} are irregular; it cannot be cached.")
     stop = threading.Event()  # a failure in one worker stops the others
     state = {"done": 0, "last": 0.0}
@@ -743,7 +749,8 @@ def _fill_cache(
                 if k % 32 == 0 and stopped():
                     return
                 row = np.ascontiguousarray(pixels[k])
-                crcs[r0 + k, t] = zlib.crc32(row)
+                for j in range(0, c1 - c0, seg):
+                    crcs[r0 + k, t + j // seg] = zlib.crc32(row[j : j + seg])
                 # Only the span from the first to the last pixel with data is written: the
                 # file was made at full size, so what is not written (ocean, about 70 % of
                 # the globe) reads back as zeros and costs the disk nothing where holes

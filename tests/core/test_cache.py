@@ -479,18 +479,35 @@ def _manifest(tif: Path) -> dict:
 
 
 def test_checksums_are_those_of_the_file_pixels(europe_dir: Path, tmp_path: Path) -> None:
-    """One CRC-32 per file row and 256-pixel tile column, of the product's own values."""
+    """One CRC-32 per file row and 64-pixel segment, of the product's own values."""
     data = _fresh_copy(europe_dir, tmp_path / "sums")
     tif = data / "embed_map_310k.tif"
     prepare_cache(tif)
     m = _manifest(tif)
-    assert (m["format"], m["checksum"], m["segment_cols"]) == (2, "crc32", 256)
-    r0, r1, c0, c1 = EUROPE  # 80 rows x 160 cols: one segment per row
+    assert (m["format"], m["checksum"], m["segment_cols"]) == (2, "crc32", 64)
+    r0, r1, c0, c1 = EUROPE  # 80 rows x 160 cols: segments of 64, 64 and 32 pixels per row
     crcs = [int(m["crc32"][i : i + 8], 16) for i in range(0, len(m["crc32"]), 8)]
-    assert len(crcs) == r1 - r0
+    assert len(crcs) == (r1 - r0) * 3
     for k in (0, 1, 40, 79):
-        want = _expected(Window(r0 + k, r0 + k + 1, c0, c1))[0]
-        assert crcs[k] == zlib.crc32(np.ascontiguousarray(want).tobytes())
+        for j, (a, b) in enumerate(((0, 64), (64, 128), (128, 160))):
+            want = _expected(Window(r0 + k, r0 + k + 1, c0 + a, c0 + b))[0]
+            assert crcs[3 * k + j] == zlib.crc32(np.ascontiguousarray(want).tobytes())
+
+
+def test_a_cache_with_whole_tile_segments_is_still_served(
+    europe_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Caches prepared before the segments were narrowed (256 pixels) stay valid."""
+    data = _fresh_copy(europe_dir, tmp_path / "wide")
+    tif = data / "embed_map_310k.tif"
+    monkeypatch.setattr(cache_mod, "SEGMENT_COLS", 256)
+    prepare_cache(tif)
+    monkeypatch.undo()
+    assert _manifest(tif)["segment_cols"] == 256
+    reader = cache_mod.open_cached_reader(inspect_product_file(tif))
+    w = Window(150, 152, 700, 790)
+    np.testing.assert_array_equal(reader.read(w), _expected(w))
+    assert reader._ok.shape == (80, 1) and reader._ok.sum() == 2
 
 
 def test_segments_checked_once_on_first_read(europe_dir: Path, tmp_path: Path) -> None:
@@ -501,7 +518,7 @@ def test_segments_checked_once_on_first_read(europe_dir: Path, tmp_path: Path) -
     assert not reader._ok.any()
     w = Window(150, 155, 700, 705)
     np.testing.assert_array_equal(reader.read(w), _expected(w))
-    assert reader._ok.sum() == 5 and reader._ok[30:35].all()  # rows 150..154 only
+    assert reader._ok.sum() == 5 and reader._ok[30:35, 0].all()  # rows 150..154, cols < 64
     np.testing.assert_array_equal(
         reader.read_cells(181, 718, 726), _expected(Window(181, 182, 718, 726))[0]
     )

@@ -17,7 +17,7 @@ from rs_embed_qgis.gui import controller as controller_mod
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import DataDirTask, candidate_files
 from tests import product
-from tests.qgis.util import wait_for
+from tests.qgis.util import show_canvas, wait_for
 
 
 @pytest.fixture()
@@ -338,18 +338,12 @@ def canvas(qgis_iface):
     """pytest-qgis's canvas, shown (in its main window) at 800 x 600 pixels, over Europe."""
     from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
 
-    main = qgis_iface.mainWindow()
-    main.resize(1200, 700)
-    main.show()
-    c = qgis_iface.mapCanvas()
-    c.resize(800, 600)
-    c.show()
-    wait_for(lambda: c.mapSettings().outputSize().width() > 700, timeout=10)
+    c = show_canvas(qgis_iface)
     c.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     c.setExtent(QgsRectangle(0.0, 44.0, 20.0, 56.0))
     QApplication.processEvents()
     yield c
-    main.hide()
+    qgis_iface.mainWindow().hide()
 
 
 def _drag_on_canvas(canvas, p0: tuple[int, int], p1: tuple[int, int]) -> None:

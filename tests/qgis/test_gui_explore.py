@@ -32,7 +32,7 @@ from rs_embed_qgis.core.specs import BBox
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.explore_panel import SCOPE_ALL, SCOPE_MAP, ExplorePanel
 from tests import product
-from tests.qgis.util import wait_for
+from tests.qgis.util import show_canvas, wait_for
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -47,15 +47,8 @@ def saved_setting():
 @pytest.fixture()
 def canvas(qgis_iface):
     """pytest-qgis's canvas, shown (in its main window) at 800 x 600 pixels."""
-    main = qgis_iface.mainWindow()
-    main.resize(1200, 700)
-    main.show()
-    c = qgis_iface.mapCanvas()
-    c.resize(800, 600)
-    c.show()
-    wait_for(lambda: c.mapSettings().outputSize().width() > 700, timeout=10)
-    yield c
-    main.hide()
+    yield show_canvas(qgis_iface)
+    qgis_iface.mainWindow().hide()
 
 
 @pytest.fixture()

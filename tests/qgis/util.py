@@ -15,3 +15,16 @@ def wait_for(cond: Callable[[], bool], timeout: float = 120.0) -> None:
         QCoreApplication.processEvents()
         time.sleep(0.005)
         assert time.monotonic() - t0 < timeout, "timed out"
+
+
+def show_canvas(iface) -> object:
+    """pytest-qgis's canvas, shown in its main window at 800 x 600 pixels (a hidden canvas
+    keeps a tiny output size); the caller hides ``iface.mainWindow()`` afterwards."""
+    main = iface.mainWindow()
+    main.resize(1200, 700)
+    main.show()
+    c = iface.mapCanvas()
+    c.resize(800, 600)
+    c.show()
+    wait_for(lambda: c.mapSettings().outputSize().width() > 700, timeout=10)
+    return c
