@@ -265,9 +265,12 @@ def run_in_qgis() -> None:
         d.set_buffer_m(50_000.0)
         d.expand_spin.setValue(0.0)
         canvas = iface.mapCanvas()
-        tool = canvas.mapTool()
         points = [(2.35, 48.85), (13.4, 52.5), (16.37, 48.2), (4.9, 52.37), (21.0, 52.23)]
         for lon, lat in points:
+            # The button is released after each capture: press it again, as a user does.
+            if not d.capture_button.isChecked():
+                d.capture_button.click()
+            tool = canvas.mapTool()
             x, y = pixel(canvas, lon, lat)
             click(tool, canvas, QEvent.MouseMove, x, y, Qt.NoButton)
             click(tool, canvas, QEvent.MouseButtonPress, x, y)
