@@ -199,6 +199,7 @@ class GuiController:
         e = self.explore
         e.references_changed.connect(self._sync_markers)
         e.message.connect(self._explore_message)
+        e.task_started.connect(self._follow_explore_task)
         e.places_layer_ready.connect(self._watch_places)
         self.canvas.destinationCrsChanged.connect(self._redraw_markers)
         self._sync_explore_data_dir()
@@ -517,6 +518,16 @@ class GuiController:
         """The panel reads the same data directory as the dock."""
         if self.explore is not None and self.dock is not None:
             self.explore.set_data_dir(self.dock.data_dir())
+
+    def _follow_explore_task(self, task: RsEmbedTask) -> None:
+        """An Explore task: the dock's progress bar, phase line and Cancel follow it."""
+        self.tasks.add(task)
+        task.progressChanged.connect(lambda v, t=task: self._progress(t, v))
+        task.done.connect(self._task_ended)
+        if self.dock is not None:
+            self.dock.set_progress(None)
+            self.dock.set_progress(0)
+            self.dock.set_busy(True)
 
     def _explore_message(self, text: str, level: Any) -> None:
         self.notify(text, level)

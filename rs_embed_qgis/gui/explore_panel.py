@@ -112,6 +112,7 @@ class ExplorePanel(QWidget):
     confidence_layer_ready = pyqtSignal(object)
     confusion_layer_ready = pyqtSignal(object)
     message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
+    task_started = pyqtSignal(object)  # an ExploreTask, before it is queued
 
     def __init__(self, iface: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -468,6 +469,7 @@ class ExplorePanel(QWidget):
                 self._say(tr("Cancelled."), Qgis.MessageLevel.Info)
 
         task.done.connect(done)
+        self.task_started.emit(task)  # the dock's progress bar and Cancel follow it
         QgsApplication.taskManager().addTask(task)
         self._say(description + "…", Qgis.MessageLevel.Info)
         return task

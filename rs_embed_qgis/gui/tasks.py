@@ -26,6 +26,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 from rs_embed_qgis.core.constants import FILENAME_GLOB
 from rs_embed_qgis.core.errors import CacheError, CancelledError
 from rs_embed_qgis.core.specs import OutputSpec
+from rs_embed_qgis.i18n import tr
 
 OK = "ok"
 CANCELLED = "cancelled"
@@ -65,15 +66,21 @@ class RsEmbedTask(QgsTask):
         try:
             result = self.work()
         except CancelledError:
-            return False
+            return self._cancelled()
         except Exception as exc:  # run() never raises: the exception is kept for finished()
             self.exception = exc
             self.details = traceback.format_exc()
             return False
         if self.isCanceled():
-            return False
+            return self._cancelled()
         self.result = result
         return True
+
+    def _cancelled(self) -> bool:
+        # QGIS says "Task failed: <description>" for any task that ends without success
+        # (a notification for long tasks); the description says what really happened.
+        self.setDescription(tr("{0} (cancelled)").format(self.description()))
+        return False
 
     def finished(self, result: bool) -> None:
         if result and self.exception is None:

@@ -754,3 +754,33 @@ def test_a_layers_extent_of_one_point_or_of_nothing(controller):
     _press(panel.similarity_button)
     assert not panel.tasks
     assert panel.status.text() == "The layer 'empty' has no extent to use as the scope."
+
+
+def test_the_docks_progress_and_cancel_follow_an_explore_task(controller, tmp_path):
+    """A whole-globe clustering of the full-size file: the dock's bar moves, Cancel stops it."""
+    from rs_embed_qgis.gui.tasks import CANCELLED
+
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / product.PRODUCT_NAME).symlink_to(product.cached_full_product())
+    d = controller.dock
+    d.show()
+    panel = controller.explore
+    panel.set_data_dir(str(full))
+    _choose_data(panel.scope_combo, SCOPE_ALL)
+    d.tabs.setCurrentWidget(d.explore_scroll)  # the Explore tab, as a user clicks it
+    clusters: list = []
+    panel.cluster_layer_ready.connect(clusters.append)
+    assert not d.cancel_button.isEnabled()
+    _press(panel.cluster_button)
+    task = panel.tasks[0]
+    assert task in controller.tasks and d.cancel_button.isEnabled()
+    wait_for(lambda: d.progress_bar.value() > 0 or not panel.tasks, timeout=60)
+    assert panel.tasks, "finished before it could be cancelled"
+    QTest.mouseClick(d.cancel_button, Qt.MouseButton.LeftButton)
+    wait_for(lambda: not panel.tasks, timeout=60)
+    assert task.outcome == CANCELLED and not clusters
+    assert panel.status.text() == "Cancelled."
+    assert task not in controller.tasks and not d.cancel_button.isEnabled()
+    # QGIS's own notice for an unsuccessful task reads "Task failed: <description>".
+    assert task.description().endswith("(cancelled)")
