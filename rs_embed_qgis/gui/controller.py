@@ -919,6 +919,8 @@ class GuiController:
                 self._embed_done(task)
             elif isinstance(task, BatchEmbedTask):
                 self._batch_done(task)
+                if task.prepare_cache:
+                    self.refresh_data()  # the dock shows the cache the batch built
             elif isinstance(task, PrepareCacheTask):
                 self.notify(tr("The fast cache is ready."), Qgis.MessageLevel.Success)
                 self.refresh_data()

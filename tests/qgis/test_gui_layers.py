@@ -6,7 +6,6 @@ answered as a user would: a timer finds the visible window and clicks its button
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -302,11 +301,8 @@ def test_cancel_button_stops_a_long_batch_and_leaves_the_layer_unchanged(
     wait_for(lambda: task.progress() > 0, timeout=60)
     assert task in controller.tasks  # still running when the user clicks
     assert d.cancel_button.isEnabled()
-    t0 = time.monotonic()
     QTest.mouseClick(d.cancel_button, Qt.MouseButton.LeftButton)
-    wait_for(lambda: task not in controller.tasks, timeout=60)
-    took = time.monotonic() - t0
-    assert took < 2.0, took
+    wait_for(lambda: task not in controller.tasks, timeout=60)  # (how fast: make bench)
     assert task.outcome == CANCELLED, task.details
     # QGIS's own task manager sees a terminated task, not a finished one.
     assert task.status() == QgsTask.TaskStatus.Terminated
@@ -314,6 +310,32 @@ def test_cancel_button_stops_a_long_batch_and_leaves_the_layer_unchanged(
     assert countries.fields().count() == 7
     assert "nothing was changed" in d.status_label.text()
     assert not d.cancel_button.isEnabled()
+
+
+def test_a_batch_that_built_the_cache_shows_it_in_the_dock(
+    controller, countries, europe_dir, dialogs, tmp_path, monkeypatch
+):
+    """Found in a real window: the dock still offered "Prepare fast cache" afterwards."""
+    import shutil
+
+    from rs_embed_qgis.core import cache_paths
+
+    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(europe_dir / product.PRODUCT_NAME, data / product.PRODUCT_NAME)
+    d = controller.dock
+    d.show()
+    _type_folder(controller, str(data))
+    assert not controller.data_report.cache["ready"]
+    assert d.cache_label.text().startswith("Fast cache not prepared")
+    countries.selectAll()
+    dialogs.expect(CACHE_QUESTION, click_named("RsEmbedBuildCache"))
+    task = run_batch(controller)
+    assert task.outcome == OK and task.prepare_cache
+    wait_for(lambda: controller.data_task is None and controller.data_report.cache["ready"])
+    assert not d.cache_label.text().startswith("Fast cache not prepared")
+    countries.rollBack()
 
 
 def test_error_while_writing_leaves_the_layer_as_it_was(countries):
