@@ -349,16 +349,9 @@ def run_in_qgis() -> None:
         wait_explore_then_next()
 
     def style_areas() -> None:
-        from qgis.core import QgsFillSymbol
-
-        project = QgsProject.instance()
-        for layer in project.mapLayers().values():
+        # The plugin draws the areas as outlines; the picture only selects their layer.
+        for layer in QgsProject.instance().mapLayers().values():
             if isinstance(layer, QgsVectorLayer) and "area_km2" in layer.fields().names():
-                sym = QgsFillSymbol.createSimple(
-                    {"color": "0,0,0,0", "outline_color": "20,20,90,255", "outline_width": "0.6"}
-                )
-                layer.renderer().setSymbol(sym)
-                layer.triggerRepaint()
                 iface.setActiveLayer(layer)
         next_step(1500)
 

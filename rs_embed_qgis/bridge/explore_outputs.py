@@ -427,6 +427,16 @@ def place_feature(place: Place, fields: QgsFields) -> QgsFeature:
     return feat
 
 
+def style_area_layer(layer: QgsVectorLayer) -> None:
+    """Outlines only: the areas above the threshold must not hide the similarity map."""
+    from qgis.core import QgsFillSymbol, QgsSingleSymbolRenderer
+
+    symbol = QgsFillSymbol.createSimple(
+        {"color": "0,0,0,0", "outline_color": "20,20,90,255", "outline_width": "0.6"}
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+
 def area_fields() -> QgsFields:
     """Fields of the threshold areas: id, area_km2 (ellipsoidal), pixels."""
     fields = QgsFields()

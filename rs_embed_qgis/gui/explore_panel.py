@@ -49,6 +49,7 @@ from rs_embed_qgis.core import constants
 from rs_embed_qgis.core.constants import PRODUCT_CRS
 from rs_embed_qgis.core.deps import sklearn_available
 from rs_embed_qgis.core.errors import RsEmbedError, SpecError
+from rs_embed_qgis.gui.layers import add_on_top
 from rs_embed_qgis.gui.tasks import OK, RsEmbedTask
 from rs_embed_qgis.i18n import tr
 from rs_embed_qgis.settings import effective_data_dir
@@ -125,6 +126,7 @@ class ExplorePanel(QWidget):
         self._range: tuple[float, float] = (0.0, 1.0)
         self._folder: str | None = None
         self._n_out = 0
+        self._n_maps = 0  # similarity maps made: their layers are numbered
         self._data_dir: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -526,8 +528,10 @@ class ExplorePanel(QWidget):
 
         def ok(result: tuple[str, float, float, Any]) -> None:
             out, lo, hi, sim = result
-            layer = QgsRasterLayer(out, tr("Similarity ({0})").format(metric))
-            QgsProject.instance().addMapLayer(layer)
+            self._n_maps += 1
+            name = tr("Similarity {0} ({1})").format(self._n_maps, metric)
+            layer = QgsRasterLayer(out, name)
+            add_on_top(layer)
             self.similarity_result = sim
             self.set_similarity_layer(layer, lo, hi)
             self.similarity_layer_ready.emit(layer)
@@ -579,7 +583,7 @@ class ExplorePanel(QWidget):
             layer.dataProvider().addAttributes(fields.toList())
             layer.updateFields()
             layer.dataProvider().addFeatures([place_feature(p, fields) for p in places])
-            QgsProject.instance().addMapLayer(layer)
+            add_on_top(layer)
             self.places_layer_ready.emit(layer)
             self._say(tr("{0} places found").format(len(places)), Qgis.MessageLevel.Success)
 
@@ -618,11 +622,11 @@ class ExplorePanel(QWidget):
             layer = QgsRasterLayer(out, tr("Clusters (k = {0})").format(kk))
             numbers = list(range(1, kk + 1))
             style_class_layer(layer, numbers, [tr("Cluster {0}").format(i) for i in numbers])
-            QgsProject.instance().addMapLayer(layer)
+            add_on_top(layer)
             table = table_layer(
                 tr("Cluster sizes (k = {0})").format(kk), cluster_table_fields(), rows
             )
-            QgsProject.instance().addMapLayer(table)
+            add_on_top(table)
             self.cluster_layer_ready.emit(layer)
             self.cluster_table_ready.emit(table)
             self._say(
@@ -700,8 +704,8 @@ class ExplorePanel(QWidget):
             style_class_layer(classes, values, names)
             confidence = QgsRasterLayer(conf_path, tr("Confidence ({0})").format(field))
             style_score_layer(confidence)
-            project.addMapLayer(confidence)
-            project.addMapLayer(classes)
+            add_on_top(confidence, project)
+            add_on_top(classes, project)
             self.confidence_layer_ready.emit(confidence)
             self.class_layer_ready.emit(classes)
             text = tr("{0} classes from {1} training pixels").format(len(names), res.n_training)
@@ -717,7 +721,7 @@ class ExplorePanel(QWidget):
                 confusion_fields(names),
                 confusion_rows(names, res.cv.confusion),
             )
-            project.addMapLayer(table)
+            add_on_top(table, project)
             self.confusion_layer_ready.emit(table)
             self._say(
                 text
@@ -732,7 +736,11 @@ class ExplorePanel(QWidget):
 
     def areas_above_threshold(self) -> ExploreTask | None:
         """Polygons of the last similarity map at or above the threshold, with km² (a task)."""
-        from rs_embed_qgis.bridge.explore_outputs import area_feature, area_fields
+        from rs_embed_qgis.bridge.explore_outputs import (
+            area_feature,
+            area_fields,
+            style_area_layer,
+        )
         from rs_embed_qgis.core import explore
 
         sim = self.similarity_result
@@ -755,11 +763,12 @@ class ExplorePanel(QWidget):
             layer.updateFields()
             feats = [area_feature(i, a, fields) for i, a in enumerate(areas, start=1)]
             layer.dataProvider().addFeatures(feats)
-            QgsProject.instance().addMapLayer(layer)
+            style_area_layer(layer)
+            add_on_top(layer)
             self.areas_layer_ready.emit(layer)
             total = sum(a.area_km2 for a in areas)
             self._say(
-                tr("{0} areas, {1:.0f} km² in all").format(len(areas), total),
+                tr("{0} areas, {1:,.0f} km² in all").format(len(areas), total),
                 Qgis.MessageLevel.Success,
             )
 

@@ -27,6 +27,7 @@ from qgis.core import (
     QgsGeometry,
     QgsLayerTreeGroup,
     QgsLayerTreeLayer,
+    QgsMapLayer,
     QgsMarkerSymbol,
     QgsMultiBandColorRenderer,
     QgsProject,
@@ -158,11 +159,21 @@ def add_grid_layers(
     node = sub.addLayer(grid)
     node.setItemVisibilityChecked(False)
     node.setExpanded(False)
+    group.setItemVisibilityChecked(True)  # a new grid is seen even if the user hid the group
     for g in (group, sub):
         # Show both layers: a view only re-reads the state when it changes.
         g.setExpanded(False)
         g.setExpanded(True)
     return rgb, grid
+
+
+def add_on_top(layer: QgsMapLayer, project: QgsProject | None = None) -> QgsMapLayer:
+    """Add a result layer at the top of the layer tree (not inside whatever group or under
+    whatever layer happens to be selected, where it could be hidden)."""
+    project = project or QgsProject.instance()
+    project.addMapLayer(layer, False)
+    project.layerTreeRoot().insertLayer(0, layer)
+    return layer
 
 
 def remove_temporary_layers(project: QgsProject, folder: str) -> int:

@@ -784,3 +784,36 @@ def test_the_docks_progress_and_cancel_follow_an_explore_task(controller, tmp_pa
     assert task not in controller.tasks and not d.cancel_button.isEnabled()
     # QGIS's own notice for an unsuccessful task reads "Task failed: <description>".
     assert task.description().endswith("(cancelled)")
+
+
+def test_results_go_on_top_of_the_layer_tree_and_areas_are_outlines(controller, qgis_iface):
+    """Found in a real window: a result went under the selected layer, inside its group."""
+    project = QgsProject.instance()
+    other = _area_layer("selected", (0.0, 44.0, 10.0, 50.0))
+    project.addMapLayer(other, False)
+    group = project.layerTreeRoot().addGroup("a group of the user's")
+    group.addLayer(other)
+    qgis_iface.setActiveLayer(other)
+    panel = controller.explore
+    controller.dock.show_explore()
+    _choose(panel.scope_combo, "Whole globe (the product file)")
+    panel.add_point_reference(*_lonlat_of(160, 760))
+    sims: list = []
+    areas: list = []
+    panel.similarity_layer_ready.connect(sims.append)
+    panel.areas_layer_ready.connect(areas.append)
+    _press(panel.similarity_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(sims) == 1, panel.status.text()
+    top = project.layerTreeRoot().children()[0]
+    assert top.layer() is sims[0] and not group.findLayer(sims[0].id())
+    _press(panel.areas_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(areas) == 1, panel.status.text()
+    assert project.layerTreeRoot().children()[0].layer() is areas[0]
+    fill = areas[0].renderer().symbol().symbolLayer(0)
+    assert fill.fillColor().alpha() == 0 and fill.strokeColor().alpha() == 255
+    # Two maps in a row get two names.
+    _press(panel.similarity_button)
+    wait_for(lambda: not panel.tasks)
+    assert len(sims) == 2 and sims[0].name() != sims[1].name()

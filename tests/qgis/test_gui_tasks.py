@@ -148,6 +148,12 @@ def test_grid_task_through_task_manager(controller, europe_dir):
     # The PCA layer is transparent exactly where the product is empty (none here: all land).
     alpha = _layer_band_u8(rgb, 4)
     assert alpha.min() == 255
+    # The user hides the grids' group; the next grid shows it again (else nothing is seen).
+    group = QgsProject.instance().layerTreeRoot().findGroup(layers.GRID_GROUP_NAME)
+    group.setItemVisibilityChecked(False)
+    task = controller.start_embed(spec, QgsGeometry.fromRect(QgsRectangle(5, 48, 10, 52)), WGS84)
+    wait_for(lambda: task not in controller.tasks)
+    assert task.outcome == OK and group.isVisible()
 
 
 def _layer_band_u8(layer: QgsRasterLayer, band: int) -> np.ndarray:
