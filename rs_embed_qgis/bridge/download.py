@@ -510,7 +510,8 @@ class DownloadTask(QgsTask):
             return True
         except Exception as exc:  # run() never raises: the exception is kept for finished()
             self.exception = exc
-            self.details = traceback.format_exc()
+            # A traceback helps with a bug, not with a refused folder or a network error.
+            self.details = "" if isinstance(exc, RsEmbedError) else traceback.format_exc()
             return False
 
     def finished(self, result: bool) -> None:

@@ -102,9 +102,11 @@ class SearchIndex:
         b = np.full(norms.shape, np.nan, dtype=np.float32)
         # With several references the best approximate one may not be the best exact
         # one: the bound covers the maximum over all of them.
-        hi = (approx + bound).max(axis=1)
-        lo = (approx - bound).max(axis=1)
-        a[valid] = approx[np.arange(best.size), best]
+        # A cosine lies in [-1, 1]: so do the estimate and the interval around it (a legend
+        # reading 1.0002 would puzzle; clipping only brings the estimate closer).
+        hi = np.minimum((approx + bound).max(axis=1), 1.0)
+        lo = np.maximum((approx - bound).max(axis=1), -1.0)
+        a[valid] = np.clip(approx[np.arange(best.size), best], -1.0, 1.0)
         b[valid] = np.maximum(hi - a[valid], a[valid] - lo)
         return a, b
 

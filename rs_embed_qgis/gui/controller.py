@@ -341,6 +341,9 @@ class GuiController:
                     else tr("Click a point on the map.")
                 )
         else:
+            prompts = (tr("Drag a rectangle on the map."), tr("Click a point on the map."))
+            if self.dock is not None and self.dock.status_label.text() in prompts:
+                self.dock.set_status("")  # the prompt no longer applies
             self._end_capture()
 
     def _end_capture(self) -> None:

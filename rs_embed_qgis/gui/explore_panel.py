@@ -84,6 +84,9 @@ def _index(source: Any, use: bool, report: Any, cancel: Any) -> Any:
     return index_for(source.reader, True, lambda f, m: report(0.9 * f, m), cancel)
 
 
+_WRAP = QFormLayout.RowWrapPolicy.WrapAllRows
+
+
 class ExploreTask(RsEmbedTask):
     """Run ``job(report, cancel)`` in the worker thread; its return value is ``result``."""
 
@@ -155,10 +158,11 @@ class ExplorePanel(QWidget):
     def _build_scope(self) -> QGroupBox:
         box = QGroupBox(tr("Scope"))
         form = QFormLayout(box)
+        form.setRowWrapPolicy(_WRAP)  # long choices get the dock's full width
         self.scope_combo = QComboBox()
         self.scope_combo.addItem(tr("Map extent"), SCOPE_MAP)
         self.scope_combo.addItem(tr("A layer's extent"), SCOPE_LAYER)
-        self.scope_combo.addItem(tr("Whole globe (the product file)"), SCOPE_ALL)
+        self.scope_combo.addItem(tr("Whole globe"), SCOPE_ALL)
         self.scope_layer_combo = QgsMapLayerComboBox()
         self.scope_layer_combo.setFilters(_LAYER_FILTER.HasGeometry | _LAYER_FILTER.RasterLayer)
         self.scope_layer_combo.setAllowEmptyLayer(True)
@@ -202,10 +206,11 @@ class ExplorePanel(QWidget):
             row.addWidget(b)
         lay.addLayout(row)
         form = QFormLayout()
+        form.setRowWrapPolicy(_WRAP)  # long choices get the dock's full width
         self.combine_combo = QComboBox()
         for name, label in zip(
             constants.COMBINES,
-            (tr("Mean vector"), tr("Medoid"), tr("Maximum over references")),
+            (tr("Mean vector"), tr("Medoid"), tr("Max over references")),
             strict=True,
         ):
             self.combine_combo.addItem(label, name)
@@ -275,6 +280,7 @@ class ExplorePanel(QWidget):
     def _build_classify(self) -> QGroupBox:
         box = QGroupBox(tr("Classification"))
         form = QFormLayout(box)
+        form.setRowWrapPolicy(_WRAP)  # long choices get the dock's full width
         self.training_combo = QgsMapLayerComboBox()
         self.training_combo.setFilters(_LAYER_FILTER.PointLayer | _LAYER_FILTER.PolygonLayer)
         self.training_combo.setAllowEmptyLayer(True)

@@ -24,7 +24,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import pyqtSignal
 
 from rs_embed_qgis.core.constants import FILENAME_GLOB
-from rs_embed_qgis.core.errors import CacheError, CancelledError
+from rs_embed_qgis.core.errors import CacheError, CancelledError, RsEmbedError
 from rs_embed_qgis.core.specs import OutputSpec
 from rs_embed_qgis.i18n import tr
 
@@ -69,7 +69,8 @@ class RsEmbedTask(QgsTask):
             return self._cancelled()
         except Exception as exc:  # run() never raises: the exception is kept for finished()
             self.exception = exc
-            self.details = traceback.format_exc()
+            # A traceback helps with a bug, not with a refused folder or a network error.
+            self.details = "" if isinstance(exc, RsEmbedError) else traceback.format_exc()
             return False
         if self.isCanceled():
             return self._cancelled()

@@ -555,6 +555,7 @@ def test_search_index_bounds_and_exact_places(reader, truth, tmp_path, monkeypat
     assert fast.approximate and 0 < fast.max_error == pytest.approx(float(np.nanmax(bound)))
     assert np.array_equal(np.isnan(fast.scores), ~land) and fast.valid_pixels == land.sum()
     assert (np.abs(fast.scores[land] - exact) <= fast.max_error + 1e-7).all()
+    assert np.nanmax(fast.scores) <= 1.0 and np.nanmin(fast.scores) >= -1.0  # a cosine's range
     assert not sim.approximate and sim.max_error == 0
     # Euclidean has no index: exact scores even when an index is given.
     euc = ex.similarity_map(reader, refs[:1], metric="euclidean", index=idx)

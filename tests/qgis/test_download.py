@@ -352,6 +352,7 @@ def test_download_task_synchronously(server, tmp_path):
     task.finished(False)
     assert done == [task]
     assert isinstance(task.exception, DataNotFoundError)
+    assert task.details == ""  # an expected failure: no traceback for the log
     task = DownloadTask(str(tmp_path), server.url("file"), SHA)
     assert task.run() is True
     task.finished(True)  # no callback: nothing happens

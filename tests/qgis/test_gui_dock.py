@@ -398,8 +398,10 @@ def test_capture_button_is_released_after_a_capture_and_starts_the_next_one(
     # Pressing the pressed button (no capture wanted after all) gives the previous tool back.
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert canvas.mapTool() is controller.rect_tool
+    assert d.status_label.text() == "Drag a rectangle on the map."
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert not button.isChecked() and canvas.mapTool() is pan
+    assert d.status_label.text() == ""  # the prompt went with the tool
     assert controller.rect_tool.band.numberOfVertices() == 0  # the results are in
 
     # The point capture behaves the same: one click, one task, the previous tool back.

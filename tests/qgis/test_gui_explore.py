@@ -146,6 +146,22 @@ def test_the_explore_tab_holds_the_panel_and_fits_350_px(controller):
     body = d.explore_scroll.widget()
     assert body.minimumSizeHint().width() <= 350 - 30
     assert d.explore_scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    # At QGIS's narrower default (~300 px, seen in a real window) long choices still read
+    # in full: their labels sit above them.
+    d.setFloating(True)
+    d.resize(300, 700)
+    d.show()
+    panel = controller.explore
+    wait_for(lambda: d.width() <= 310 and panel.classifier_combo.width() > 0)
+    for combo, text in (
+        (panel.classifier_combo, "Logistic regression"),
+        (panel.scope_combo, "Whole globe"),
+        (panel.combine_combo, "Max over references"),
+    ):
+        i = combo.findText(text, Qt.MatchFlag.MatchStartsWith)
+        assert i >= 0, text
+        # The width the combo asks for to show its longest item whole.
+        assert combo.width() >= combo.sizeHint().width(), (text, combo.width())
 
 
 def test_clicks_and_drags_become_references_with_markers(controller, canvas):
@@ -538,7 +554,7 @@ def test_classification_bad_input_is_one_line_in_the_panel(controller):
     _training_layer(one, "one sample")
     _choose(panel.training_combo, "one sample")
     _choose(panel.class_field_combo, "cls")
-    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _choose(panel.scope_combo, "Whole globe")
     _press(panel.classify_button)
     wait_for(lambda: not panel.tasks)
     assert "lone" in messages[-1] and "only one training pixel" in messages[-1]
@@ -555,7 +571,7 @@ def test_classification_bad_input_is_one_line_in_the_panel(controller):
     f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(10.0, 50.0)))
     empty.dataProvider().addFeatures([f])
     QgsProject.instance().addMapLayer(empty)
-    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _choose(panel.scope_combo, "Whole globe")
     _choose(panel.training_combo, "no class")
     _choose(panel.class_field_combo, "cls")
     _press(panel.classify_button)
@@ -576,7 +592,7 @@ def test_cancelled_classification_leaves_no_output(controller):
     _training_layer()
     _choose(panel.training_combo, "training")
     _choose(panel.class_field_combo, "cls")
-    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _choose(panel.scope_combo, "Whole globe")
     before = set(QgsProject.instance().mapLayers())
     messages: list = []
     panel.message.connect(lambda text, level: messages.append(text))
@@ -668,7 +684,7 @@ def test_similarity_places_and_clusters_over_a_layers_extent(controller):
 def test_a_removed_similarity_layer_lets_go_of_the_slider(controller, monkeypatch):
     panel = controller.explore
     controller.dock.show_explore()
-    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _choose(panel.scope_combo, "Whole globe")
     panel.add_point_reference(*_lonlat_of(160, 760))
     sims: list = []
     panel.similarity_layer_ready.connect(sims.append)
@@ -711,7 +727,7 @@ def test_cancel_after_the_rasters_were_written_removes_them(controller, monkeypa
     _training_layer()
     _choose(panel.training_combo, "training")
     _choose(panel.class_field_combo, "cls")
-    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _choose(panel.scope_combo, "Whole globe")
     written: list = []
     real = explore_outputs.write_classification
 
@@ -796,7 +812,7 @@ def test_results_go_on_top_of_the_layer_tree_and_areas_are_outlines(controller, 
     qgis_iface.setActiveLayer(other)
     panel = controller.explore
     controller.dock.show_explore()
-    _choose(panel.scope_combo, "Whole globe (the product file)")
+    _choose(panel.scope_combo, "Whole globe")
     panel.add_point_reference(*_lonlat_of(160, 760))
     sims: list = []
     areas: list = []

@@ -267,6 +267,7 @@ def test_error_goes_to_message_bar_and_log(controller, tmp_path, qgis_iface):
     msgs = qgis_iface.messageBar().get_messages(Qgis.Critical)
     assert msgs[-1] == f"Copernicus-Embed:{text}"
     assert controller.dock.status_label.text() == text
+    assert task.details == ""  # an expected failure: the log gets the sentence, no traceback
     assert layers.samples_layer(QgsProject.instance(), "rectangle", create=False) is None
 
 
