@@ -139,10 +139,11 @@ def add_grid_layers(
 
     project = project or QgsProject.instance()
     year = files.meta.get("year", "")
-    base = name or tr("{year} grid {time}").format(year=year, time=time.strftime("%H:%M:%S"))
-    # Short names: the subgroup (year, time) says which grid they belong to.
-    rgb = QgsRasterLayer(files.rgb, tr("PCA colours"), "gdal")
-    grid = QgsRasterLayer(files.grid, tr("768 bands"), "gdal")
+    stamp = time.strftime("%H:%M:%S")
+    base = name or tr("{year} grid {time}").format(year=year, time=stamp)
+    # The time in each name too: layer lists (e.g. a scope's layer box) show no groups.
+    rgb = QgsRasterLayer(files.rgb, tr("PCA colours {time}").format(time=stamp), "gdal")
+    grid = QgsRasterLayer(files.grid, tr("768 bands {time}").format(time=stamp), "gdal")
     for layer in (rgb, grid):
         if not layer.isValid():
             raise OSError(tr("QGIS could not open {path}.").format(path=layer.source()))
