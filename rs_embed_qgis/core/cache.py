@@ -60,6 +60,7 @@ CACHE_FORMAT = 2  # 2: CRC-32 per segment (row x SEGMENT_COLS pixels); 1 had non
 # Pixels per checksum segment (192 KiB of a row); the width is in each manifest, so caches
 # made with another width (a whole 256-pixel tile before) stay readable.
 SEGMENT_COLS = 64
+LAND_KEY = "land_segments"  # manifest: packed bits, one per segment, 1 = holds land
 DATA_NAME = "embed.f32"
 MANIFEST_NAME = "manifest.json"
 _ITEM = 4 * PRODUCT_BANDS  # bytes of one pixel's vector
@@ -149,6 +150,24 @@ def _checksums(manifest: dict[str, Any], info: ProductInfo) -> tuple[int, np.nda
     except ValueError:
         return None
     return seg, crcs.reshape(shape)
+
+
+def _land_segments(manifest: dict[str, Any], shape: tuple[int, int]) -> np.ndarray | None:
+    """(rows, segments) bool: True where a segment holds a land pixel; None if not recorded.
+
+    Recorded at preparation (caches made before have none and are read in full). A segment
+    without land was never written: reads fill it with zeros without touching the file, so
+    no bytes there are served, and none need checking.
+    """
+    hexes = manifest.get(LAND_KEY)
+    n = shape[0] * shape[1]
+    if not isinstance(hexes, str) or len(hexes) != 2 * (-(-n // 8)):
+        return None
+    try:
+        bits = np.unpackbits(np.frombuffer(bytes.fromhex(hexes), dtype=np.uint8))[:n]
+    except ValueError:
+        return None
+    return bits.astype(bool).reshape(shape)
 
 
 def _matches(manifest: dict[str, Any] | None, info: ProductInfo, folder: Path) -> bool:
@@ -281,6 +300,7 @@ class CacheReader:
         self.entry_id = manifest.get("id")
         self._seg, self._crc = sums
         self._ok = np.zeros(self._crc.shape, dtype=bool)
+        self._land = _land_segments(manifest, self._crc.shape)
         self._seg_locks = [threading.Lock() for _ in range(64)]
         self._state = threading.Lock()
         self._active = 0
@@ -328,7 +348,10 @@ class CacheReader:
         if r1 <= r0 or c1 <= c0:
             return
         t0, t1 = c0 // self._seg, (c1 - 1) // self._seg + 1
-        todo = np.argwhere(~self._ok[r0:r1, t0:t1])
+        unchecked = ~self._ok[r0:r1, t0:t1]
+        if self._land is not None:
+            unchecked &= self._land[r0:r1, t0:t1]  # ocean segments are never read
+        todo = np.argwhere(unchecked)
         for n, (dr, dt) in enumerate(todo.tolist()):
             if cancel is not None and n % 64 == 63 and cancel():
                 raise CancelledError("Reading was cancelled.")
@@ -372,6 +395,11 @@ class CacheReader:
                 fr0 = piece.row0 - self.info.row_off
                 fc0 = piece.col0 - self.info.col_off
                 self._verify(fr0, fr0 + piece.height, fc0, fc0 + piece.width, cancel)
+                if self._land is not None:
+                    for k in range(piece.height):
+                        dst = out[ro + k, co : co + piece.width]
+                        self._read_land(fr0 + k, fc0, fc0 + piece.width, dst)
+                    continue
                 if piece.width == self.info.width and piece.width == window.width:
                     # Whole rows of the file: one contiguous read.
                     self._file.readinto(out[ro : ro + piece.height], fr0 * self._row_bytes)
@@ -393,10 +421,32 @@ class CacheReader:
         self._enter()
         try:
             self._verify(fr, fr + 1, fc, fc + (col1 - col0))
-            self._file.readinto(out, fr * self._row_bytes + fc * _ITEM)
+            if self._land is None:
+                self._file.readinto(out, fr * self._row_bytes + fc * _ITEM)
+            else:
+                self._read_land(fr, fc, fc + (col1 - col0), out)
         finally:
             self._leave()
         return out
+
+    def _read_land(self, fr: int, c0: int, c1: int, dst: np.ndarray) -> None:
+        """File row ``fr``, columns c0..c1 into ``dst``: the runs of land segments read, the
+        rest (segments without land, never written) zeros."""
+        seg = self._seg
+        t0, t1 = c0 // seg, (c1 - 1) // seg + 1
+        land = self._land[fr, t0:t1]
+        if land.all():
+            self._file.readinto(dst, fr * self._row_bytes + c0 * _ITEM)
+            return
+        dst[...] = 0
+        if not land.any():
+            return
+        # Runs of consecutive land segments, clipped to c0..c1: one read each.
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], land.view(np.int8), [0]))))
+        for a, b in zip(edges[::2], edges[1::2], strict=True):
+            lo = max(c0, (t0 + int(a)) * seg)
+            hi = min(c1, (t0 + int(b)) * seg)
+            self._file.readinto(dst[lo - c0 : hi - c0], fr * self._row_bytes + lo * _ITEM)
 
 
 def _discard_entry(reader: CacheReader) -> None:
@@ -664,7 +714,9 @@ def _prepare(
     try:
         data = _PositionalFile(str(tmp / DATA_NAME), write=True, size=need)
         try:
-            seg, crcs = _fill_cache(reader, data, info, report_fn, is_cancelled, workers, root)
+            seg, crcs, land_segs = _fill_cache(
+                reader, data, info, report_fn, is_cancelled, workers, root
+            )
             data.sync()
         finally:
             data.close()
@@ -675,6 +727,7 @@ def _prepare(
             "checksum": CHECKSUM,
             "segment_cols": seg,
             CHECKSUM: crcs.astype(">u4").tobytes().hex(),
+            LAND_KEY: np.packbits(land_segs.ravel()).tobytes().hex(),
         }
         with open(tmp / MANIFEST_NAME, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=1)
@@ -711,8 +764,8 @@ def _fill_cache(
 ) -> tuple[int, np.ndarray]:
     """Decode every tile (two threads) and write it row by row at its place in the cache.
 
-    Returns (segment width, CRC-32 of every (row, tile column) segment), computed from
-    the decoded pixels as they are written.
+    Returns (segment width, CRC-32 of every (row, segment) segment, which segments hold
+    land), computed from the decoded pixels as they are written.
     """
     blocks = reader.blocks()
     row_bytes = info.width * _ITEM
@@ -720,6 +773,7 @@ def _fill_cache(
     # Segments narrower than a tile: a first read verifies less than it does not need.
     seg = SEGMENT_COLS if tile % SEGMENT_COLS == 0 else tile
     crcs = np.zeros((info.height, _segments(info, seg)), dtype=np.uint32)
+    land_segs = np.zeros(crcs.shape, dtype=bool)
     for _r0, _r1, c0, c1 in blocks:
         if c0 % tile or c1 != min(c0 + tile, info.width):
             raise CacheError(f"The tiles of {info.path} are irregular; it cannot be cached.")
@@ -749,13 +803,15 @@ def _fill_cache(
                 if k % 32 == 0 and stopped():
                     return
                 row = np.ascontiguousarray(pixels[k])
+                has_data = row.any(axis=1)
                 for j in range(0, c1 - c0, seg):
                     crcs[r0 + k, t + j // seg] = zlib.crc32(row[j : j + seg])
+                    land_segs[r0 + k, t + j // seg] = has_data[j : j + seg].any()
                 # Only the span from the first to the last pixel with data is written: the
                 # file was made at full size, so what is not written (ocean, about 70 % of
                 # the globe) reads back as zeros and costs the disk nothing where holes
                 # are supported.
-                land = np.flatnonzero(row.any(axis=1))
+                land = np.flatnonzero(has_data)
                 if land.size:
                     a, b = int(land[0]), int(land[-1]) + 1
                     data.write(row[a:b], (r0 + k) * row_bytes + (c0 + a) * _ITEM)
@@ -777,7 +833,7 @@ def _fill_cache(
         raise errors[0]
     if is_cancelled() or state["done"] != len(blocks):
         raise CancelledError("Cache preparation was cancelled; nothing was kept.")
-    return seg, crcs
+    return seg, crcs, land_segs
 
 
 def clear_cache(path: str | os.PathLike | None = None) -> None:

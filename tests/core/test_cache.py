@@ -348,8 +348,7 @@ def test_cancel_is_honoured_quickly_and_progress_only_grows(tmp_path: Path) -> N
         prepare_cache(
             wide / "embed_map_310k.tif", progress=lambda f, m: seen.append(f), cancel=cancel
         )
-    assert time.monotonic() - flipped[0] < 1.5
-    assert seen == sorted(seen) and seen[-1] < 1.0
+    assert seen == sorted(seen) and seen[-1] < 1.0  # (how fast it stops: make bench)
     assert not [p for p in cache_root().iterdir() if p.name.startswith(".")]
 
 
@@ -510,6 +509,35 @@ def test_a_cache_with_whole_tile_segments_is_still_served(
     assert reader._ok.shape == (80, 1) and reader._ok.sum() == 2
 
 
+def test_segments_without_land_are_recorded_and_never_read(
+    europe_dir: Path, tmp_path: Path
+) -> None:
+    """The land map of the manifest is the fixture's; ocean segments read as zeros, even
+    when their bytes in the file were changed, and are not checked."""
+    data = _fresh_copy(europe_dir, tmp_path / "land")
+    tif = data / "embed_map_310k.tif"
+    prepare_cache(tif)
+    r0, r1, c0, c1 = EUROPE
+    rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+    land = product.land_mask(rr, cc)
+    want = np.stack([land[:, a:b].any(axis=1) for a, b in ((0, 64), (64, 128), (128, 160))], 1)
+    assert 0 < want.sum() < want.size  # the fixture has both kinds of segment
+    reader = cache_mod.open_cached_reader(inspect_product_file(tif))
+    np.testing.assert_array_equal(reader._land, want)
+    # Garbage written over a whole segment without land: never served, never an error.
+    fr, t = (int(v) for v in np.argwhere(~want)[0])
+    f32 = Path(cache_status(tif)["folder"]) / "embed.f32"
+    with open(f32, "r+b") as fh:
+        fh.seek((fr * (c1 - c0) + 64 * t) * 768 * 4)
+        fh.write(b"\x7f" * 768 * 4 * min(64, (c1 - c0) - 64 * t))
+    reader = cache_mod.open_cached_reader(inspect_product_file(tif))
+    w = Window(r0 + fr, r0 + fr + 1, c0, c1)
+    np.testing.assert_array_equal(reader.read(w), _expected(w))
+    cells = reader.read_cells(r0 + fr, c0, c1, out=np.full((c1 - c0, 768), 5, np.float32))
+    np.testing.assert_array_equal(cells, _expected(w)[0])
+    assert not reader._ok[fr, t]  # not checked: not read
+
+
 def test_segments_checked_once_on_first_read(europe_dir: Path, tmp_path: Path) -> None:
     data = _fresh_copy(europe_dir, tmp_path / "once")
     tif = data / "embed_map_310k.tif"
@@ -525,12 +553,21 @@ def test_segments_checked_once_on_first_read(europe_dir: Path, tmp_path: Path) -
     assert reader._ok.sum() == 6
 
 
+def _land_cols(row: int) -> np.ndarray:
+    """The land columns of a global row inside the Europe fixture."""
+    _, _, c0, c1 = EUROPE
+    cols = np.arange(c0, c1)
+    return cols[product.land_mask(np.full(cols.shape, row), cols)]
+
+
 def _flip(tif: Path, row: int) -> None:
-    """Change the bytes of one pixel of a file row of the cache (the file keeps its size)."""
+    """Change the bytes of the first land pixel of a file row of the cache (the file keeps
+    its size; the bytes of ocean pixels are never read, so changing them changes nothing)."""
     f32 = Path(cache_status(tif)["folder"]) / "embed.f32"
     r0, _, c0, c1 = EUROPE
+    col = int(_land_cols(row)[0])
     with open(f32, "r+b") as fh:
-        fh.seek((row - r0) * (c1 - c0) * 768 * 4 + 100)
+        fh.seek(((row - r0) * (c1 - c0) + (col - c0)) * 768 * 4 + 100)
         b = fh.read(4)
         fh.seek(-4, 1)
         fh.write(bytes(x ^ 0xFF for x in b))
@@ -564,7 +601,8 @@ def test_concurrent_reads_of_a_damaged_cache_all_fall_back(
     tif = data / "embed_map_310k.tif"
     prepare_cache(tif)
     for row in range(130, 190, 3):
-        _flip(tif, row)
+        if _land_cols(row).size:
+            _flip(tif, row)
     specs = [
         BBox(float(x) / 2, 47.0 + (x % 9) * 0.7, float(x) / 2 + 1.0, 48.0 + (x % 9) * 0.7)
         for x in range(40)
