@@ -555,8 +555,6 @@ def similar_places(
     if k < 1:
         raise SpecError(f"k must be at least 1; got {k}.")
     if index is not None and metric == "cosine":
-        from rs_embed_qgis.core.index import similar_places_indexed
-
         _check_metric(metric, combine)
         if isinstance(references, np.ndarray):
             refs = np.asarray(references, dtype=np.float32).reshape(-1, PRODUCT_BANDS)
@@ -565,7 +563,7 @@ def similar_places(
         window = scope_window(reader.info, scope)
         use = combine_references(refs, combine, metric)
         _progress(progress)(0.5, "Searching the index")
-        places, _n = similar_places_indexed(reader, index, use, window, k, min_distance_km, cancel)
+        places, _n = index.similar_places(reader, use, window, k, min_distance_km, cancel)
         _progress(progress)(1.0, "Done")
         return places
     sim = similarity_map(

@@ -79,6 +79,18 @@ class SearchIndex:
             return self.proj[rows][:, cols], self.norms[rows][:, cols], self.resid[rows][:, cols]
         raise SpecError("The scope lies partly outside the indexed file.")
 
+    def similar_places(
+        self,
+        reader: Any,
+        refs: np.ndarray,
+        scope: Window,
+        k: int,
+        min_distance_km: float,
+        cancel: Any = None,
+    ) -> tuple[list[Any], int]:
+        """``similar_places_indexed`` with this index (what ``explore.similar_places`` calls)."""
+        return similar_places_indexed(reader, self, refs, scope, k, min_distance_km, cancel)
+
     def cosine_bounds(self, refs: np.ndarray, scope: Window) -> tuple[np.ndarray, np.ndarray]:
         """(approximate best cosine over refs, its error bound), (H, W) float32; NaN = ocean."""
         refs = np.asarray(refs, dtype=np.float32).reshape(-1, PRODUCT_BANDS)
