@@ -272,11 +272,18 @@ def test_cluster_raster_and_table(provider, europe_dir, tmp_path) -> None:
 
 
 def test_loaded_cluster_and_class_rasters_list_only_their_classes(
-    provider, europe_dir, tmp_path, qgis_iface, qgis_new_project
+    provider, europe_dir, tmp_path, qgis_iface, qgis_new_project, monkeypatch
 ) -> None:
     """Loaded by Processing (as the toolbox does), the legend names the k classes, not 65536."""
     import processing
-    from qgis.core import QgsPalettedRasterRenderer, QgsProject
+    from qgis.core import QgsLayerTreeModel, QgsPalettedRasterRenderer, QgsProject
+    from qgis.gui import QgsLayerTreeView
+
+    # QGIS >= 3.40 places loaded results next to the layer tree view's current node; the
+    # pytest-qgis iface has no view: give it a real one on the project's tree.
+    view = QgsLayerTreeView()
+    view.setModel(QgsLayerTreeModel(QgsProject.instance().layerTreeRoot(), view))
+    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
 
     processing.runAndLoadResults(
         "rs_embed:cluster",
