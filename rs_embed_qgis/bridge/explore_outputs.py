@@ -398,10 +398,15 @@ def style_score_layer(layer: QgsRasterLayer, threshold: float | None = None) -> 
 
 def score_range(layer: QgsRasterLayer) -> tuple[float, float]:
     """The (min, max) of band 1 of a score layer (exact statistics)."""
-    from qgis.core import QgsRasterBandStats
+    from osgeo import gdal
 
-    stats = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Min | QgsRasterBandStats.Max)
-    return float(stats.minimumValue), float(stats.maximumValue)
+    # GDAL, not QgsRasterInterface.bandStatistics: its flags changed type in QGIS 3.40 (the
+    # int form deprecated, and chosen by PyQt even for the new flags) and 4.
+    ds = gdal.Open(layer.source())
+    if ds is None:
+        raise OSError(f"Cannot open {layer.source()}")
+    lo, hi = ds.GetRasterBand(1).ComputeRasterMinMax(False)  # exact, NaN and nodata skipped
+    return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------- vectors

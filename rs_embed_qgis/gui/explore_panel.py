@@ -67,6 +67,18 @@ CLASSIFIER_LABELS = {
 # QGIS >= 3.34 moved the layer filters to Qgis.LayerFilter (the only spelling in QGIS 4).
 _LAYER_FILTER: Any = getattr(Qgis, "LayerFilter", None) or QgsMapLayerProxyModel.Filter
 
+
+def _layer_filters(*names: str) -> Any:
+    """Combined layer filters as setFilters() wants them on every QGIS: Qgis.LayerFilters
+    from 3.34 (an int there is the deprecated overload, gone in QGIS 4), Filters before."""
+    flags = getattr(Qgis, "LayerFilters", None)
+    values = [getattr(_LAYER_FILTER, n) for n in names]
+    out = flags(values[0]) if flags is not None else values[0]
+    for v in values[1:]:
+        out = out | v
+    return out
+
+
 if TYPE_CHECKING:
     from rs_embed_qgis.core.explore import SimilarityResult
     from rs_embed_qgis.core.grid import LonLatBox
@@ -164,7 +176,7 @@ class ExplorePanel(QWidget):
         self.scope_combo.addItem(tr("A layer's extent"), SCOPE_LAYER)
         self.scope_combo.addItem(tr("Whole globe"), SCOPE_ALL)
         self.scope_layer_combo = QgsMapLayerComboBox()
-        self.scope_layer_combo.setFilters(_LAYER_FILTER.HasGeometry | _LAYER_FILTER.RasterLayer)
+        self.scope_layer_combo.setFilters(_layer_filters("HasGeometry", "RasterLayer"))
         self.scope_layer_combo.setAllowEmptyLayer(True)
         for w in (self.scope_combo, self.scope_layer_combo):
             self._narrow(w)
@@ -282,7 +294,7 @@ class ExplorePanel(QWidget):
         form = QFormLayout(box)
         form.setRowWrapPolicy(_WRAP)  # long choices get the dock's full width
         self.training_combo = QgsMapLayerComboBox()
-        self.training_combo.setFilters(_LAYER_FILTER.PointLayer | _LAYER_FILTER.PolygonLayer)
+        self.training_combo.setFilters(_layer_filters("PointLayer", "PolygonLayer"))
         self.training_combo.setAllowEmptyLayer(True)
         self.class_field_combo = QgsFieldComboBox()
         # layerChanged follows the user's picks only; currentIndexChanged also programmatic ones.
