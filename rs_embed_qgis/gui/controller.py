@@ -602,10 +602,9 @@ class GuiController:
             return None
         panel = self.explore
         self._sync_explore_data_dir()
-        panel.scope_combo.setCurrentIndex(panel.scope_combo.findData(SCOPE_MAP))
         if self.dock is not None:
             self.dock.show_explore()
-        return panel.similarity_from_point(lon, lat)
+        return panel.similarity_from_point(lon, lat, SCOPE_MAP)  # the map extent
 
     @staticmethod
     def _reference_geometry(ref: Any) -> QgsGeometry | None:

@@ -29,6 +29,7 @@ from qgis.PyQt.QtCore import (
 from qgis.PyQt.QtGui import QTextLayout, QTextOption
 from qgis.PyQt.QtWidgets import (
     QAbstractScrollArea,
+    QAbstractSlider,
     QAbstractSpinBox,
     QButtonGroup,
     QComboBox,
@@ -42,6 +43,7 @@ from qgis.PyQt.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QScrollBar,
     QSizePolicy,
     QTabWidget,
     QToolButton,
@@ -817,13 +819,15 @@ class ElidedLabel(QLabel):
 class WheelGuard(QObject):
     """Lets the mouse wheel scroll the dock instead of changing the box under the pointer.
 
-    Combo and spin boxes of a scroll area take wheel events without focus, so scrolling
-    the dock silently changed settings; they now react to the wheel only once clicked.
+    Combo and spin boxes and sliders of a scroll area take wheel events without focus, so
+    scrolling the dock silently changed settings (the similarity threshold too); they now
+    react to the wheel only once clicked.
     """
 
     def guard(self, root: QWidget) -> None:
-        """Guard every combo and spin box under ``root``."""
-        for w in root.findChildren(QComboBox) + root.findChildren(QAbstractSpinBox):
+        """Guard every combo box, spin box and slider (not scroll bars) under ``root``."""
+        sliders = [w for w in root.findChildren(QAbstractSlider) if not isinstance(w, QScrollBar)]
+        for w in root.findChildren(QComboBox) + root.findChildren(QAbstractSpinBox) + sliders:
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             w.installEventFilter(self)
 

@@ -196,6 +196,10 @@ class ExplorePanel(QWidget):
         self._scope_changed()
         return box
 
+    def _metric_changed(self, *_: Any) -> None:
+        # The search index holds cosine geometry only: no use for the Euclidean metric.
+        self.index_check.setEnabled(self.metric_combo.currentData() == "cosine")
+
     def _scope_changed(self, *_: Any) -> None:
         self.scope_layer_combo.setEnabled(self.scope_combo.currentData() == SCOPE_LAYER)
 
@@ -231,6 +235,7 @@ class ExplorePanel(QWidget):
         self.metric_combo.addItem(tr("Euclidean (minus distance)"), "euclidean")
         for combo in (self.combine_combo, self.metric_combo):
             self._narrow(combo)
+        self.metric_combo.currentIndexChanged.connect(self._metric_changed)
         form.addRow(tr("Combine"), self.combine_combo)
         form.addRow(tr("Metric"), self.metric_combo)
         lay.addLayout(form)
@@ -240,7 +245,7 @@ class ExplorePanel(QWidget):
         box = QGroupBox(tr("Similarity map"))
         lay = QVBoxLayout(box)
         self.similarity_button = QPushButton(tr("Compute similarity map"))
-        self.similarity_button.clicked.connect(self.compute_similarity)
+        self.similarity_button.clicked.connect(lambda: self.compute_similarity())  # no `checked`
         lay.addWidget(self.similarity_button)
         row = QHBoxLayout()
         self.threshold_check = QCheckBox(tr("Hide below"))
@@ -354,11 +359,13 @@ class ExplorePanel(QWidget):
         w, s, e, n = spec.bounds
         self._add(spec, tr("Area {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}").format(w, s, e, n))
 
-    def similarity_from_point(self, lon: float, lat: float) -> ExploreTask | None:
-        """ "Colour by similarity to this pixel": the point becomes the only reference."""
-        self.clear_references()
-        self.add_point_reference(lon, lat)
-        return self.compute_similarity()
+    def similarity_from_point(
+        self, lon: float, lat: float, scope_kind: str | None = None
+    ) -> ExploreTask | None:
+        """ "Colour by similarity to this pixel": a map for that one pixel, over ``scope_kind``
+        (SCOPE_*; None: the panel's scope). The user's references and scope stay as they are
+        (a right-click must not throw away a list of references built with care)."""
+        return self.compute_similarity(refs=[(float(lon), float(lat))], scope_kind=scope_kind)
 
     def use_selected_features(self) -> int:
         """Add the selected point/polygon features of the active layer; returns how many."""
@@ -421,12 +428,13 @@ class ExplorePanel(QWidget):
         """The data directory the next run reads."""
         return self._data_dir or effective_data_dir(None)[0]
 
-    def scope_box(self) -> LonLatBox | None:
+    def scope_box(self, kind: str | None = None) -> LonLatBox | None:
         """The scope in EPSG:4326: the map canvas extent or a layer's extent; None for the
-        whole product. Raises SpecError when the chosen layer is missing or has no extent."""
+        whole product. Raises SpecError when the chosen layer is missing or has no extent.
+        ``kind`` (SCOPE_*) overrides the scope box's choice."""
         from rs_embed_qgis.bridge.explore_outputs import extent_scope, layer_scope
 
-        kind = self.scope_combo.currentData()
+        kind = kind or self.scope_combo.currentData()
         if kind == SCOPE_ALL:
             return None
         if kind == SCOPE_LAYER:
@@ -449,12 +457,12 @@ class ExplorePanel(QWidget):
         self._n_out += 1
         return os.path.join(self._folder, f"{stem}_{self._n_out}.tif")
 
-    def _scope_or_say(self) -> tuple[bool, LonLatBox | None]:
+    def _scope_or_say(self, kind: str | None = None) -> tuple[bool, LonLatBox | None]:
         """(True, scope) or, with the reason said in the panel, (False, None)."""
         from rs_embed_qgis.bridge.explore_outputs import describe_error
 
         try:
-            return True, self.scope_box()
+            return True, self.scope_box(kind)
         except RsEmbedError as exc:
             self._say(describe_error(exc), Qgis.MessageLevel.Warning)
             return False, None
@@ -499,19 +507,22 @@ class ExplorePanel(QWidget):
         for t in list(self.tasks):
             t.cancel()
 
-    def compute_similarity(self) -> ExploreTask | None:
-        """Start the similarity map of the references over the scope (a task)."""
+    def compute_similarity(
+        self, refs: list[Any] | None = None, scope_kind: str | None = None
+    ) -> ExploreTask | None:
+        """Start the similarity map of the references over the scope (a task); ``refs`` and
+        ``scope_kind`` override the panel's for one map (the right-click)."""
         from rs_embed_qgis.bridge.explore_outputs import write_score_geotiff
         from rs_embed_qgis.core import explore
         from rs_embed_qgis.core.adapter import open_source
 
-        if not self._refs:
+        refs = list(refs) if refs is not None else self.references()
+        if not refs:
             self._say(tr("Add at least one reference first."), Qgis.MessageLevel.Warning)
             return None
-        ok_scope, scope = self._scope_or_say()
+        ok_scope, scope = self._scope_or_say(scope_kind)
         if not ok_scope:
             return None
-        refs = self.references()
         combine = self.combine_combo.currentData()
         metric = self.metric_combo.currentData()
         data_dir = self.data_dir()

@@ -170,8 +170,14 @@ def add_grid_layers(
 
 def add_on_top(layer: QgsMapLayer, project: QgsProject | None = None) -> QgsMapLayer:
     """Add a result layer at the top of the layer tree (not inside whatever group or under
-    whatever layer happens to be selected, where it could be hidden)."""
+    whatever layer happens to be selected, where it could be hidden), under a name no other
+    layer of the project has."""
     project = project or QgsProject.instance()
+    taken = {lyr.name() for lyr in project.mapLayers().values()}
+    base, n = layer.name(), 1
+    while layer.name() in taken:  # a second "Clusters (k = 6)" becomes "Clusters (k = 6) 2"
+        n += 1
+        layer.setName(f"{base} {n}")
     project.addMapLayer(layer, False)
     project.layerTreeRoot().insertLayer(0, layer)
     return layer

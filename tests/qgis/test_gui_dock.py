@@ -320,6 +320,20 @@ def test_scrolling_the_dock_never_changes_a_setting(controller):
         assert combo.currentIndex() != before[0]
 
 
+def test_scrolling_over_the_threshold_slider_leaves_it(controller):
+    """Found in a real window: scrolling the Explore tab moved the similarity threshold."""
+    d = controller.dock
+    d.show()
+    d.show_explore()
+    slider = controller.explore.threshold_slider
+    slider.setEnabled(True)
+    slider.setValue(500)
+    assert not slider.hasFocus()
+    _wheel(slider)
+    QApplication.processEvents()
+    assert slider.value() == 500
+
+
 def test_a_refused_missing_folder_is_not_offered_for_the_download(controller, tmp_path):
     missing = tmp_path / "no_such_folder"
     _type_folder(controller, str(missing))

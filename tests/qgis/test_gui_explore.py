@@ -221,18 +221,20 @@ def test_clicks_and_drags_become_references_with_markers(controller, canvas):
 
 def test_right_click_colours_the_map_extent_by_similarity(controller, canvas):
     panel = controller.explore
-    _choose_data(panel.scope_combo, SCOPE_ALL)  # the right-click sets the map extent
+    _choose_data(panel.scope_combo, SCOPE_ALL)  # the right-click maps the map extent anyway
+    panel.add_point_reference(*_lonlat_of(130, 700))  # a reference the user built
     controller.dock.capture_button.click()  # the dock's rectangle tool
     tool = controller.rect_tool
     assert canvas.mapTool() is tool
     ready: list = []
     panel.similarity_layer_ready.connect(ready.append)
     _click(tool, canvas, 430, 260, Qt.MouseButton.RightButton)
-    assert panel.scope_combo.currentData() == SCOPE_MAP
+    # Found in a real window: the right-click threw the user's references and scope away.
+    assert panel.scope_combo.currentData() == SCOPE_ALL
+    assert panel.references() == [_lonlat_of(130, 700)] and len(controller.markers) == 1
     assert controller.dock.tabs.currentWidget() is controller.dock.explore_scroll
     wait_for(lambda: not panel.tasks)
     assert len(ready) == 1, panel.status.text()
-    assert len(controller.markers) == 1  # the clicked pixel is the one reference
 
     layer = ready[0]
     assert layer.id() in QgsProject.instance().mapLayers()
@@ -833,3 +835,26 @@ def test_results_go_on_top_of_the_layer_tree_and_areas_are_outlines(controller, 
     _press(panel.similarity_button)
     wait_for(lambda: not panel.tasks)
     assert len(sims) == 2 and sims[0].name() != sims[1].name()
+
+
+def test_repeated_runs_get_distinct_names_and_the_index_is_for_cosine_only(controller):
+    """Found in a real window: a second clustering with the same k had the same names."""
+    panel = controller.explore
+    controller.dock.show_explore()
+    _choose(panel.scope_combo, "Whole globe")
+    clusters: list = []
+    panel.cluster_layer_ready.connect(clusters.append)
+    panel.cluster_k.setValue(3)
+    for _ in range(2):
+        _press(panel.cluster_button)
+        wait_for(lambda: not panel.tasks)
+    assert len(clusters) == 2, panel.status.text()
+    names = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
+    assert len(names) == len(set(names)), names
+    assert clusters[1].name() == clusters[0].name() + " 2"
+    # The search index is cosine geometry: it cannot be ticked for the Euclidean metric.
+    assert panel.index_check.isEnabled()
+    _choose(panel.metric_combo, "Euclidean (minus distance)")
+    assert not panel.index_check.isEnabled()
+    _choose(panel.metric_combo, "Cosine")
+    assert panel.index_check.isEnabled()
