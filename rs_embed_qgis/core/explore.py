@@ -616,6 +616,7 @@ def kmeans_fit(
     tol: float = 1e-6,
     cancel: CancelFn | None = None,
     n_init: int | None = None,
+    progress: ProgressFn | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Lloyd's k-means on (n, d) vectors: (centroids (k, d), labels (n,), inertia).
 
@@ -634,8 +635,15 @@ def kmeans_fit(
     if n_init is None:
         n_init = max(1, min(KMEANS_N_INIT, KMEANS_INIT_BUDGET // max(1, n)))
     best: tuple[np.ndarray, np.ndarray, float] | None = None
-    for _ in range(max(1, n_init)):
-        run = _lloyd(x, k, rng, max_iter, tol, cancel)
+    report = _progress(progress)
+    runs = max(1, n_init)
+    for r in range(runs):
+
+        def tick(it: int, r: int = r) -> None:
+            # The number of iterations is not known ahead: each run's share fills slowly.
+            report((r + it / (it + 10.0)) / runs, f"k-means with k={k}: run {r + 1} of {runs}")
+
+        run = _lloyd(x, k, rng, max_iter, tol, cancel, tick)
         if best is None or run[2] < best[2]:
             best = run
     assert best is not None
@@ -649,15 +657,18 @@ def _lloyd(
     max_iter: int,
     tol: float,
     cancel: CancelFn | None,
+    tick: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """One k-means run from a k-means++ seeding."""
+    """One k-means run from a k-means++ seeding; ``tick(iteration)`` after each step."""
     n = x.shape[0]
     centres = kmeans_plusplus(x, k, rng)
     x2 = np.einsum("ij,ij->i", x, x, dtype=np.float64)
     labels = np.full(n, -1, dtype=np.int64)
     prev = np.inf
-    for _ in range(max_iter):
+    for it in range(max_iter):
         _check_cancel(cancel)
+        if tick is not None:
+            tick(it)
         d = _sq_dists(x, centres, x2)
         new_labels = np.argmin(d, axis=1)
         inertia = float(d[np.arange(n), new_labels].sum())
@@ -835,7 +846,9 @@ def cluster(
     if k > n_valid:
         raise SpecError(f"k = {k} is larger than the {n_valid} land pixels of the scope.")
     report(0.7, f"k-means with k={k}")
-    centres, labels, inertia = kmeans_fit(x, k, seed, max_iter, cancel=cancel)
+    centres, labels, inertia = kmeans_fit(
+        x, k, seed, max_iter, cancel=cancel, progress=sub(0.7, 0.8)
+    )
     out = np.full(window.shape, -1, dtype=np.int16)
     if masks is not None:
         # Every land pixel was fitted: place the labels back in order, without a re-read.

@@ -322,6 +322,15 @@ def test_kmeans_on_a_sample_still_labels_every_pixel(reader, truth) -> None:
     assert res.sizes.sum() == land.sum()
 
 
+def test_kmeans_reports_progress_while_it_iterates(reader) -> None:
+    """Found in a real window: the bar sat at 70 % for the whole k-means fit."""
+    seen: list[tuple[float, str]] = []
+    ex.cluster(reader, k=4, seed=1, progress=lambda f, m: seen.append((f, m)))
+    fit = [f for f, m in seen if m.startswith("k-means with k=4: run")]
+    assert len(fit) >= 3 and all(0.7 <= f < 0.8 for f in fit)
+    assert fit == sorted(fit) and len(set(fit)) == len(fit)  # forward, step by step
+
+
 def test_kmeans_auto_k_by_silhouette(reader) -> None:
     res = ex.cluster(reader, (0.0, 46.0, 10.0, 55.0), k=0, k_range=(2, 5))
     assert set(res.silhouettes) == {2, 3, 4, 5}
