@@ -60,6 +60,7 @@ CACHE_FORMAT = 2  # 2: CRC-32 per segment (row x SEGMENT_COLS pixels); 1 had non
 # Pixels per checksum segment (192 KiB of a row); the width is in each manifest, so caches
 # made with another width (a whole 256-pixel tile before) stay readable.
 SEGMENT_COLS = 64
+INDEX_FOLDER = "search_index"  # core/index.py keeps its files there, by the same key
 LAND_KEY = "land_segments"  # manifest: packed bits, one per segment, 1 = holds land
 DATA_NAME = "embed.f32"
 MANIFEST_NAME = "manifest.json"
@@ -836,6 +837,17 @@ def _fill_cache(
     return seg, crcs, land_segs
 
 
+def _remove_search_index(folder: Path) -> None:
+    """Delete a search index folder (core/index.py) of this cache root: only one holding the
+    index's own meta.json, as it wrote it; never anything else."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(meta, dict) and "identity" in meta and not folder.is_symlink():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def clear_cache(path: str | os.PathLike | None = None) -> None:
     """Delete the cache of one product file, or every entry of the cache (never other files)."""
     with _lock:
@@ -846,8 +858,13 @@ def clear_cache(path: str | os.PathLike | None = None) -> None:
         folder = entry_dir(inspect_product_file(path))
         if _own_manifest(folder) is not None:
             _remove_own(folder)
+        _remove_search_index(cache_root() / INDEX_FOLDER / folder.name)
         return
     root = cache_root()
+    index_root = root / INDEX_FOLDER
+    if index_root.is_dir():
+        for folder in list(index_root.iterdir()):
+            _remove_search_index(folder)
     try:
         children = list(root.iterdir()) if root.is_dir() else []
     except OSError:

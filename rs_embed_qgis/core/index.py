@@ -19,7 +19,6 @@ source file's identity), so the cache's cleanup never mistakes it for a cache en
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -42,10 +41,9 @@ _SLACK = 1e-5  # relative float32 error allowance of the residuals
 
 def index_dir(info: Any) -> Path:
     """Where the index of a product file lives."""
-    from rs_embed_qgis.core.cache import cache_root
+    from rs_embed_qgis.core.cache import INDEX_FOLDER, _key, cache_root
 
-    key = hashlib.sha1(os.path.realpath(info.path).encode("utf-8")).hexdigest()[:16]
-    return cache_root() / "search_index" / key
+    return cache_root() / INDEX_FOLDER / _key(info.path)  # clear_cache() removes it too
 
 
 def _identity(info: Any) -> list[Any]:

@@ -582,3 +582,11 @@ def test_search_index_bounds_and_exact_places(reader, truth, tmp_path, monkeypat
     np.testing.assert_array_equal(np.asarray(back.proj), idx.proj)
     stale = type(info)(**{**info.__dict__, "mtime_ns": info.mtime_ns + 1})
     assert ix.load_index(stale) is None
+    # "Remove cache" (clear_cache) takes the product's search index with it, nothing else.
+    from rs_embed_qgis.core.cache import clear_cache
+
+    other = tmp_path / "search_index" / "not_an_index"
+    other.mkdir()
+    (other / "keep.txt").write_text("user data")
+    clear_cache(info.path)
+    assert not ix.index_dir(info).exists() and (other / "keep.txt").exists()
