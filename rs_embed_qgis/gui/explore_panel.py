@@ -17,9 +17,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qgis.core import (
+    NULL,
     Qgis,
     QgsApplication,
     QgsCoordinateReferenceSystem,
+    QgsExpression,
+    QgsExpressionContext,
+    QgsExpressionContextUtils,
     QgsMapLayerProxyModel,
     QgsMessageLog,
     QgsProject,
@@ -378,16 +382,26 @@ class ExplorePanel(QWidget):
                 Qgis.MessageLevel.Warning,
             )
             return 0
+        # Each reference is listed under the feature's display name (e.g. the country).
+        expr = QgsExpression(layer.displayExpression())
+        ctx = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+        labelled: list[tuple[Any, str]] = []
         try:
-            refs = features_to_references(
-                layer.selectedFeatures(), layer.crs(), QgsProject.instance().transformContext()
-            )
+            for feat in layer.selectedFeatures():
+                ctx.setFeature(feat)
+                name = expr.evaluate(ctx) if expr.isValid() else None
+                label = str(name) if name not in (None, NULL, "") else ""
+                label = label or tr("{0} feature {1}").format(layer.name(), feat.id())
+                refs = features_to_references(
+                    [feat], layer.crs(), QgsProject.instance().transformContext()
+                )
+                labelled += [(ref, label) for ref in refs]
         except Exception as exc:  # shown, not raised: a bad geometry must not break the dock
             self._say(str(exc), Qgis.MessageLevel.Warning)
             return 0
-        for i, ref in enumerate(refs, start=1):
-            self._add(ref, tr("{0} feature {1}").format(layer.name(), i))
-        return len(refs)
+        for ref, label in labelled:
+            self._add(ref, label)
+        return len(labelled)
 
     def remove_selected_references(self) -> None:
         """Remove the references selected in the list."""

@@ -30,7 +30,7 @@ from rs_embed_qgis.bridge.geometry import extent_to_spec
 from rs_embed_qgis.core import explore
 from rs_embed_qgis.core.specs import BBox
 from rs_embed_qgis.gui.controller import GuiController
-from rs_embed_qgis.gui.explore_panel import SCOPE_ALL, SCOPE_MAP, ExplorePanel
+from rs_embed_qgis.gui.explore_panel import SCOPE_ALL, ExplorePanel
 from tests import product
 from tests.qgis.util import show_canvas, wait_for
 
@@ -213,6 +213,18 @@ def test_clicks_and_drags_become_references_with_markers(controller, canvas):
     assert panel.use_selected_features() == 1
     assert panel.references()[-1] == pytest.approx((12.0, 48.0))
     assert _marker_point(controller.markers[-1][1]) == pytest.approx((12.0, 48.0), abs=1e-6)
+    assert panel.ref_list.item(panel.ref_list.count() - 1).text() == "pts feature 1"
+    # A layer with names: each reference is listed under its feature's display name.
+    world = QgsApplication.pkgDataPath() + "/resources/data/world_map.gpkg"
+    countries = QgsVectorLayer(f"{world}|layername=countries", "countries", "ogr")
+    countries.setDisplayExpression('"NAME"')
+    QgsProject.instance().addMapLayer(countries)
+    controller.iface.setActiveLayer(countries)
+    countries.selectByIds([3])
+    assert panel.use_selected_features() == 1
+    assert (
+        panel.ref_list.item(panel.ref_list.count() - 1).text() == (countries.getFeature(3)["NAME"])
+    )
 
     panel.clear_button.click()
     assert panel.references() == [] and controller.markers == []
