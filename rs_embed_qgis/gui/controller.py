@@ -69,6 +69,20 @@ _WGS84 = "EPSG:4326"
 CACHE_ASK_MIN_FEATURES = AUTO_PREPARE_MIN_ITEMS
 
 
+def _capture_prompts() -> tuple[str, str]:
+    """What the status line says while a capture tool waits: (rectangle, point)."""
+    return tr("Drag a rectangle on the map."), tr("Click a point on the map.")
+
+
+def _wait_for(tasks: Any) -> None:
+    """Wait (bounded) for cancelled tasks to end, so nothing runs after unload."""
+    for task in list(tasks):
+        try:
+            task.waitForFinished(_UNLOAD_WAIT_MS)
+        except RuntimeError:  # already deleted by the task manager
+            pass
+
+
 def error_text(exc: BaseException | None) -> str:
     """Plain words for the message bar: the core's own message, else a short sentence."""
     if exc is None:
@@ -224,11 +238,7 @@ class GuiController:
                 except (TypeError, RuntimeError):
                     pass
             panel.cancel()
-            for task in list(panel.tasks):
-                try:
-                    task.waitForFinished(_UNLOAD_WAIT_MS)
-                except RuntimeError:  # already deleted by the task manager
-                    pass
+            _wait_for(panel.tasks)
             panel.tasks.clear()
             try:
                 panel.references_changed.disconnect(self._sync_markers)
@@ -251,11 +261,7 @@ class GuiController:
                 task.cancel()
             except RuntimeError:  # already deleted by the task manager
                 pass
-        for task in list(self.tasks):
-            try:
-                task.waitForFinished(_UNLOAD_WAIT_MS)
-            except RuntimeError:  # already deleted by the task manager
-                pass
+        _wait_for(self.tasks)
         self.tasks.clear()
         self.current_task = self.batch_task = self.data_task = self.download_task = None
 
@@ -335,14 +341,9 @@ class GuiController:
                 self._tool_before_capture = current
             self.canvas.setMapTool(tool)
             if self.dock is not None:
-                self.dock.set_status(
-                    tr("Drag a rectangle on the map.")
-                    if tool is self.rect_tool
-                    else tr("Click a point on the map.")
-                )
+                self.dock.set_status(_capture_prompts()[tool is self.point_tool])
         else:
-            prompts = (tr("Drag a rectangle on the map."), tr("Click a point on the map."))
-            if self.dock is not None and self.dock.status_label.text() in prompts:
+            if self.dock is not None and self.dock.status_label.text() in _capture_prompts():
                 self.dock.set_status("")  # the prompt no longer applies
             self._end_capture()
 
@@ -525,12 +526,8 @@ class GuiController:
     def _follow_explore_task(self, task: RsEmbedTask) -> None:
         """An Explore task: the dock's progress bar, phase line and Cancel follow it."""
         self.tasks.add(task)
-        task.progressChanged.connect(lambda v, t=task: self._progress(t, v))
         task.done.connect(self._task_ended)
-        if self.dock is not None:
-            self.dock.set_progress(None)
-            self.dock.set_progress(0)
-            self.dock.set_busy(True)
+        self._show_progress(task)
 
     def _explore_message(self, text: str, level: Any) -> None:
         self.notify(text, level)
@@ -872,13 +869,18 @@ class GuiController:
         if isinstance(task, RsEmbedTask):
             task.done.connect(self._task_done)
         if not quiet:
-            task.progressChanged.connect(lambda v, t=task: self._progress(t, v))
             if self.dock is not None:
                 self.dock.set_status(status)
-                self.dock.set_progress(None)
-                self.dock.set_progress(0)
-                self.dock.set_busy(True)
+            self._show_progress(task)
         QgsApplication.taskManager().addTask(task)
+
+    def _show_progress(self, task: Any) -> None:
+        """The dock's progress bar, phase line and Cancel follow ``task`` (one of self.tasks)."""
+        task.progressChanged.connect(lambda v, t=task: self._progress(t, v))
+        if self.dock is not None:
+            self.dock.set_progress(None)
+            self.dock.set_progress(0)
+            self.dock.set_busy(True)
 
     def _progress(self, task: Any, value: float) -> None:
         if self.dock is not None and task in self.tasks:
