@@ -225,6 +225,23 @@ def _write(
     return str(path)
 
 
+def write_similarity_geotiff(sim: Any, path: str, file: str, n_references: int) -> str:
+    """A similarity map (``core.explore.SimilarityResult``) as its GeoTIFF, with what made it
+    in the metadata: the product file, metric, combine, references, and whether the scores
+    are exact or from the search index (then with their error bound)."""
+    meta = {
+        "title": "Copernicus-Embed similarity",
+        "file": file,
+        "year": 2021,
+        "metric": sim.metric,
+        "combine": sim.combine,
+        "references": n_references,
+        "bbox_4326": sim.bounds,
+        "scores": f"approximate, max error {sim.max_error:.3g}" if sim.approximate else "exact",
+    }
+    return write_score_geotiff(sim.scores, sim.window, path, meta, sim.metric)
+
+
 def write_score_geotiff(
     scores: np.ndarray,
     window: Window,

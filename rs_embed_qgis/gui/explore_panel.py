@@ -526,7 +526,7 @@ class ExplorePanel(QWidget):
     ) -> ExploreTask | None:
         """Start the similarity map of the references over the scope (a task); ``refs`` and
         ``scope_kind`` override the panel's for one map (the right-click)."""
-        from rs_embed_qgis.bridge.explore_outputs import write_score_geotiff
+        from rs_embed_qgis.bridge.explore_outputs import write_similarity_geotiff
         from rs_embed_qgis.core import explore
         from rs_embed_qgis.core.adapter import open_source
 
@@ -556,16 +556,8 @@ class ExplorePanel(QWidget):
                 progress=report,
                 cancel=cancel,
             )
-            meta = {
-                "title": "Copernicus-Embed similarity",
-                "file": src.info.path,
-                "year": 2021,
-                "scores": f"approximate, max error {sim.max_error:.3g}"
-                if sim.approximate
-                else "exact",
-            }
-            write_score_geotiff(sim.scores, sim.window, path, meta, metric)
-            import numpy as np
+            write_similarity_geotiff(sim, path, src.info.path, len(refs))
+            import numpy as np  # in the task: the GUI thread never waits on the import
 
             return path, float(np.nanmin(sim.scores)), float(np.nanmax(sim.scores)), sim
 

@@ -58,7 +58,6 @@ class ClusterAlgorithm(ExploreAlgorithm):
         ).format(constants.KMEANS_FIT_PIXELS)
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
-
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.K,

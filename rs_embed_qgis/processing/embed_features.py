@@ -84,7 +84,6 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
         )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
-
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.INPUT,

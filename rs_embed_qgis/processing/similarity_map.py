@@ -274,7 +274,7 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
         from rs_embed_qgis.bridge.explore_outputs import (
             area_feature,
             area_fields,
-            write_score_geotiff,
+            write_similarity_geotiff,
         )
         from rs_embed_qgis.core import explore
 
@@ -305,17 +305,7 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
                     sim.max_error
                 )
             )
-        meta = {
-            "title": "Copernicus-Embed similarity",
-            "file": source.info.path,
-            "year": 2021,
-            "metric": metric,
-            "combine": combine,
-            "references": len(refs),
-            "bbox_4326": sim.bounds,
-            "scores": f"approximate, max error {sim.max_error:.3g}" if sim.approximate else "exact",
-        }
-        write_score_geotiff(sim.scores, sim.window, self.will_write(out_path), meta, metric)
+        write_similarity_geotiff(sim, self.will_write(out_path), source.info.path, len(refs))
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_AREAS: None}
         fields = area_fields()
         sink, dest = self.parameterAsSink(
