@@ -17,14 +17,7 @@ from rs_embed_qgis.gui import controller as controller_mod
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import DataDirTask, candidate_files
 from tests import product
-from tests.qgis.util import show_canvas, wait_for
-
-
-@pytest.fixture()
-def saved_setting():
-    old = settings.data_dir_setting()
-    yield
-    settings.set_data_dir_setting(old)
+from tests.qgis.util import show_canvas, type_folder, wait_for
 
 
 @pytest.fixture()
@@ -45,15 +38,6 @@ def _no_cache_for(folder) -> None:
     clear_cache(Path(folder) / "embed_map_310k.tif")
 
 
-def _type_folder(ctl, path: str) -> None:
-    """Type a path into the field as a user does, then press Enter."""
-    edit = ctl.dock.data_edit
-    edit.setFocus()
-    edit.clear()
-    QTest.keyClicks(edit, path)
-    QTest.keyClick(edit, Qt.Key.Key_Return)
-
-
 def test_typing_saves_nothing_until_enter_and_only_a_usable_folder(controller, tmp_path):
     d = controller.dock
     assert d.data_section_first()  # nothing works before the data directory is set
@@ -65,14 +49,14 @@ def test_typing_saves_nothing_until_enter_and_only_a_usable_folder(controller, t
     # One keystroke: no check started, nothing saved.
     assert controller.data_task is None and settings.data_dir_setting() == ""
 
-    _type_folder(controller, str(tmp_path / "missing"))
+    type_folder(controller, str(tmp_path / "missing"))
     assert isinstance(controller.data_task, DataDirTask)
     wait_for(lambda: controller.data_task is None)
     assert settings.data_dir_setting() == ""  # a bad value is never saved
     text = d.data_check_label.text().replace("\u200b", "")
     assert "does not exist" in text and "not changed" in text
 
-    _type_folder(controller, str(good))
+    type_folder(controller, str(good))
     wait_for(lambda: controller.data_task is None)
     assert settings.data_dir_setting() == str(good)
     assert controller.data_report.file == str(good / "embed_map_310k.tif")
@@ -91,7 +75,7 @@ def test_missing_file_says_where_it_looked_and_offers_the_download(
     # A file two levels down is not looked for: the check never recurses.
     product.write_product(empty / "sub" / "deeper" / "embed_map_310k.tif", 100, 102, 100, 102)
     assert candidate_files(str(empty))[0] == []
-    _type_folder(controller, str(empty))
+    type_folder(controller, str(empty))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
     text = d.data_check_label.text().replace("\u200b", "")
@@ -111,7 +95,7 @@ def test_missing_file_says_where_it_looked_and_offers_the_download(
 
 def test_a_product_in_a_direct_child_is_found(controller, tmp_path):
     product.write_product(tmp_path / "sub" / "embed_map_310k.tif", 100, 102, 100, 102)
-    _type_folder(controller, str(tmp_path))
+    type_folder(controller, str(tmp_path))
     wait_for(lambda: controller.data_task is None)
     assert controller.data_report.file == str(tmp_path / "sub" / "embed_map_310k.tif")
     assert settings.data_dir_setting() == str(tmp_path)
@@ -120,7 +104,7 @@ def test_a_product_in_a_direct_child_is_found(controller, tmp_path):
 def test_prepare_and_remove_the_cache_with_the_buttons(controller, tmp_path):
     product.write_product(tmp_path / "embed_map_310k.tif", 140, 150, 700, 720)
     path = str(tmp_path / "embed_map_310k.tif")
-    _type_folder(controller, str(tmp_path))
+    type_folder(controller, str(tmp_path))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
     QTest.mouseClick(d.cache_button, Qt.MouseButton.LeftButton)
@@ -155,7 +139,7 @@ def test_big_batch_asks_before_building_the_cache(
     controller, qgis_iface, qgis_countries_layer, europe_dir, button, prepared
 ):
     _no_cache_for(europe_dir)
-    _type_folder(controller, str(europe_dir))
+    type_folder(controller, str(europe_dir))
     wait_for(lambda: controller.data_task is None)
     assert controller.data_report.usable and not controller.data_report.cache["ready"]
     layer = qgis_countries_layer
@@ -180,7 +164,7 @@ def test_cancelled_cache_question_writes_nothing(
     controller, qgis_iface, qgis_countries_layer, europe_dir
 ):
     _no_cache_for(europe_dir)
-    _type_folder(controller, str(europe_dir))
+    type_folder(controller, str(europe_dir))
     wait_for(lambda: controller.data_task is None)
     layer = qgis_countries_layer
     QgsProject.instance().addMapLayer(layer)
@@ -209,7 +193,7 @@ def test_dock_fits_350_px(controller, tmp_path):
     _show_floating(d, 350, 700)
     long_dir = tmp_path / ("a_rather_long_folder_name_" * 4) / "and_deeper"
     long_dir.mkdir(parents=True)
-    _type_folder(controller, str(long_dir))
+    type_folder(controller, str(long_dir))
     wait_for(lambda: controller.data_task is None)
     QApplication.processEvents()
     body = d.scroll.widget()
@@ -254,7 +238,7 @@ def test_cancel_button_stops_an_uncached_large_grid_within_2_s(controller, full_
     from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
 
     _no_cache_for(full_dir)
-    _type_folder(controller, str(full_dir))
+    type_folder(controller, str(full_dir))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
     d.set_output_mode("grid")
@@ -272,7 +256,7 @@ def test_cancel_button_stops_an_uncached_large_grid_within_2_s(controller, full_
 def test_cancel_button_stops_cache_preparation_within_2_s(controller, full_dir):
     path = full_dir / "embed_map_310k.tif"
     _no_cache_for(full_dir)
-    _type_folder(controller, str(full_dir))
+    type_folder(controller, str(full_dir))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
     QTest.mouseClick(d.cache_button, Qt.MouseButton.LeftButton)
@@ -336,7 +320,7 @@ def test_scrolling_over_the_threshold_slider_leaves_it(controller):
 
 def test_a_refused_missing_folder_is_not_offered_for_the_download(controller, tmp_path):
     missing = tmp_path / "no_such_folder"
-    _type_folder(controller, str(missing))
+    type_folder(controller, str(missing))
     wait_for(lambda: controller.data_task is None)
     d = controller.dock
     assert "does not exist" in d.data_check_label.text()
@@ -376,7 +360,7 @@ def test_capture_button_is_released_after_a_capture_and_starts_the_next_one(
     from qgis.gui import QgsMapToolPan
     from qgis.PyQt.QtCore import QPoint
 
-    _type_folder(controller, str(europe_dir))
+    type_folder(controller, str(europe_dir))
     wait_for(lambda: controller.data_task is None)
     pan = QgsMapToolPan(canvas)
     canvas.setMapTool(pan)  # the tool a person had before pressing "Capture on map"
@@ -478,14 +462,14 @@ def test_a_refused_folder_keeps_the_one_in_use_shown_and_says_so_once(
 
     d = controller.dock
     _show_floating(d, 350, 420)
-    _type_folder(controller, str(europe_dir))
+    type_folder(controller, str(europe_dir))
     wait_for(lambda: controller.data_task is None)
     in_use, cache_line = d.data_source_label.text(), d.cache_label.text()
     assert "Using" in in_use and "Fast cache" in cache_line
     status = d.status_label.text()
 
     missing = tmp_path / "no_such_folder"
-    _type_folder(controller, str(missing))
+    type_folder(controller, str(missing))
     wait_for(lambda: controller.data_task is None)
     assert settings.data_dir_setting() == str(europe_dir)
     # The data line still shows the file in use, with its cache line and button.
@@ -524,7 +508,7 @@ def test_a_folder_refused_before_the_start_up_check_ended_leaves_the_one_in_use_
     try:
         startup = ctl.data_task
         assert startup is not None  # the check of the saved folder runs (in a task)
-        _type_folder(ctl, str(tmp_path / "missing"))  # supersedes it
+        type_folder(ctl, str(tmp_path / "missing"))  # supersedes it
         assert ctl.data_task is not startup
         wait_for(lambda: ctl.data_task is None and ctl.data_report is not None, timeout=30)
         d = ctl.dock

@@ -38,13 +38,6 @@ WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
 
 @pytest.fixture()
-def saved_setting():
-    old = settings.data_dir_setting()
-    yield
-    settings.set_data_dir_setting(old)
-
-
-@pytest.fixture()
 def canvas(qgis_iface):
     """pytest-qgis's canvas, shown (in its main window) at 800 x 600 pixels."""
     yield show_canvas(qgis_iface)

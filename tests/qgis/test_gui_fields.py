@@ -13,10 +13,8 @@ from qgis.gui import QgsAttributeTableModel
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtTest import QTest
 
-from rs_embed_qgis import settings
 from rs_embed_qgis.bridge.outputs import embedding_json_value, json_field, json_field_name
 from rs_embed_qgis.gui import layers
-from rs_embed_qgis.gui.controller import GuiController
 from tests import product
 from tests.qgis.util import wait_for
 
@@ -73,17 +71,6 @@ def test_embedding_columns_are_hidden_in_the_table_but_kept(qgis_countries_layer
     assert model.columnCount() == 7 + 769  # the data is all there
     assert layer.getFeature(3)["emb_100"] == pytest.approx(float(vec[100]), rel=0, abs=0)
     layer.rollBack()
-
-
-@pytest.fixture()
-def controller(qgis_iface, qgis_new_project, europe_dir):
-    old = settings.data_dir_setting()
-    settings.set_data_dir_setting(str(europe_dir))
-    ctl = GuiController(qgis_iface)
-    ctl.setup()
-    yield ctl
-    ctl.teardown()
-    settings.set_data_dir_setting(old)
 
 
 def test_dock_store_as_json_batch_matches_the_fields_batch(

@@ -35,14 +35,12 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from rs_embed_qgis import settings
 from rs_embed_qgis.bridge.geometry import features_to_specs
 from rs_embed_qgis.core import OutputSpec, TemporalSpec, get_embeddings_batch
 from rs_embed_qgis.gui import layers
-from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import CANCELLED, OK
 from tests import product
-from tests.qgis.util import wait_for
+from tests.qgis.util import type_folder, wait_for
 
 # Countries entirely inside the europe_dir fixture (lat 40..60, lon -10..30).
 EUROPE_FIDS = [3, 283, 374, 353, 312, 4509]  # Germany .. Luxembourg
@@ -161,17 +159,6 @@ def dialogs():
 
 
 @pytest.fixture()
-def controller(qgis_iface, qgis_new_project, europe_dir):
-    old = settings.data_dir_setting()
-    settings.set_data_dir_setting(str(europe_dir))
-    ctl = GuiController(qgis_iface)
-    ctl.setup()
-    yield ctl
-    ctl.teardown()
-    settings.set_data_dir_setting(old)
-
-
-@pytest.fixture()
 def countries(qgis_countries_layer, qgis_iface):
     layer = qgis_countries_layer
     QgsProject.instance().addMapLayer(layer)
@@ -270,11 +257,7 @@ def full_dir(tmp_path_factory) -> Path:
 
 def _type_folder(ctl, path: str) -> None:
     """Type the data directory into the dock as a user does, press Enter, wait for the check."""
-    edit = ctl.dock.data_edit
-    edit.setFocus()
-    edit.clear()
-    QTest.keyClicks(edit, path)
-    QTest.keyClick(edit, Qt.Key.Key_Return)
+    type_folder(ctl, path)
     wait_for(lambda: ctl.data_task is None and ctl.dock.data_dir() == path, timeout=60)
 
 

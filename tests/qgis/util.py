@@ -28,3 +28,15 @@ def show_canvas(iface) -> object:
     c.show()
     wait_for(lambda: c.mapSettings().outputSize().width() > 700, timeout=10)
     return c
+
+
+def type_folder(ctl, path: str) -> None:
+    """Type a data directory into the dock's field as a user does, then press Enter."""
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtTest import QTest
+
+    edit = ctl.dock.data_edit
+    edit.setFocus()
+    edit.clear()
+    QTest.keyClicks(edit, path)
+    QTest.keyClick(edit, Qt.Key.Key_Return)
