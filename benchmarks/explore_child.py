@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -26,22 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from stock_child import _peak_mb, _rss_mb  # this folder is on sys.path: run as a script
 
 REF = (10.0, 50.0)  # one reference pixel, on land in the synthetic file
 EUROPE = (-25.0, 34.0, 45.0, 72.0)  # lon/lat box: 153 x 281 pixels
 K = 8
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def cache_files(cache_dir: str) -> list[Path]:
