@@ -250,12 +250,14 @@ def land_mask(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------- write
 
 
-def _chunks(height: int, width: int, chunk_rows: int) -> Iterator[tuple[int, int, int, int]]:
+def _chunks(
+    height: int, width: int, chunk_rows: int, block: int = BLOCK
+) -> Iterator[tuple[int, int, int, int]]:
     """Tile-aligned chunks (r0, r1, c0, c1) of a file, about chunk_rows * 1440 pixels each."""
     budget = max(1, chunk_rows) * GLOBAL_WIDTH
-    ncols = max(1, budget // (BLOCK * BLOCK)) * BLOCK
-    for r0 in range(0, height, BLOCK):
-        r1 = min(r0 + BLOCK, height)
+    ncols = max(1, budget // (block * block)) * block
+    for r0 in range(0, height, block):
+        r1 = min(r0 + block, height)
         for c0 in range(0, width, ncols):
             yield r0, r1, c0, min(c0 + ncols, width)
 
@@ -271,30 +273,45 @@ def write_product(
     values: Callable[[np.ndarray, np.ndarray], np.ndarray] = pixel_values,
     chunk_rows: int = 64,
     progress: Callable[[float], None] | None = None,
+    creation: dict[str, object] | None = None,
+    ocean: float = 0.0,
+    origin: tuple[float, float] | None = None,
 ) -> Path:
-    """Write the window [row0:row1, col0:col1] of the global grid in the product's exact format."""
+    """Write the window [row0:row1, col0:col1] of the global grid in the product's exact format.
+
+    ``creation`` overrides creation options (another layout of the same numbers: predictor,
+    interleave, tiling, compression, BigTIFF...); ``ocean`` is the value written at ocean
+    pixels (``-0.0`` is what ``values * land_mask`` gives in a conversion); ``origin`` is the
+    (west, north) edge of the global grid written into the georeferencing (TorchGeo's
+    -180.125, 90.125 by default).
+    """
     if not (0 <= row0 < row1 <= GLOBAL_HEIGHT and 0 <= col0 < col1 <= GLOBAL_WIDTH):
         raise ValueError(f"bad window rows {row0}:{row1} cols {col0}:{col1}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     height, width = row1 - row0, col1 - col0
-    transform = Affine(RES, 0.0, X0 + RES * col0, 0.0, -RES, Y0 - RES * row0)
+    x0, y0 = origin if origin is not None else (X0, Y0)
+    transform = Affine(RES, 0.0, x0 + RES * col0, 0.0, -RES, y0 - RES * row0)
+    options = {**CREATION_OPTIONS, **(creation or {})}
+    if not options.get("tiled", True):
+        options.pop("blockxsize", None)
     total = height * width
     done = 0
     # Writes cover whole 256x256 tiles (chunk_rows only sets the size of a chunk): a write
     # of part of a tile leaves it dirty in GDAL's block cache, and if the cache evicts it
     # the tile is compressed twice and the file bloats (2.5x for 64-row full-width chunks).
     with rasterio.open(
-        path, "w", width=width, height=height, transform=transform, **CREATION_OPTIONS
+        path, "w", width=width, height=height, transform=transform, **options
     ) as dst:
-        for r0, r1, c0, c1 in _chunks(height, width, chunk_rows):
+        block = int(options.get("blockysize", BLOCK)) if options.get("tiled", True) else BLOCK
+        for r0, r1, c0, c1 in _chunks(height, width, chunk_rows, max(block, 1)):
             rr, cc = np.meshgrid(
                 np.arange(row0 + r0, row0 + r1), np.arange(col0 + c0, col0 + c1), indexing="ij"
             )
             v = np.asarray(values(rr, cc), dtype=np.float32)
             if v.shape != rr.shape + (BANDS,):
                 raise ValueError(f"values returned shape {v.shape}, expected {rr.shape + (BANDS,)}")
-            v[~np.asarray(mask(rr, cc), dtype=bool)] = 0.0
+            v[~np.asarray(mask(rr, cc), dtype=bool)] = ocean
             # (rows, cols, bands) buffer seen as (bands, rows, cols): rasterio passes the
             # strides to GDAL, which gets the pixel-interleaved layout of the file directly.
             dst.write(np.moveaxis(v, -1, 0), window=Window(c0, r0, c1 - c0, r1 - r0))
