@@ -36,9 +36,12 @@ $(STAMP): requirements.txt constraints.txt | apt-deps
 test: setup
 	$(PY) -m pytest tests
 
+# ruff, then the official plugin repository's blocking scans (Bandit, detect-secrets) on
+# exactly the files the ZIP ships.
 lint: setup
 	$(PY) -m ruff check rs_embed_qgis tests benchmarks scripts
 	$(PY) -m ruff format --check rs_embed_qgis tests benchmarks scripts
+	$(PY) scripts/security_scan.py
 
 format: setup
 	$(PY) -m ruff format rs_embed_qgis tests benchmarks scripts

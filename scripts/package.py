@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -49,6 +50,47 @@ def read_metadata(root: Path = ROOT) -> dict[str, str]:
     if not parser.has_section("general"):
         raise SystemExit(f"{root / 'metadata.txt'} has no [general] section.")
     return dict(parser["general"])
+
+
+def changelog_entries(root: Path = ROOT) -> list[tuple[str, list[str]]]:
+    """(version heading, its lines) of CHANGELOG.md, newest first ([] without the file)."""
+    path = root / "CHANGELOG.md"
+    if not path.is_file():
+        return []
+    entries: list[tuple[str, list[str]]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            entries.append((line[3:].strip(), []))
+        elif entries and line.strip():
+            entries[-1][1].append(line.rstrip())
+    return entries
+
+
+def metadata_text(root: Path = ROOT) -> str:
+    """metadata.txt as shipped: its ``changelog`` taken from CHANGELOG.md when there is one."""
+    text = (root / "metadata.txt").read_text(encoding="utf-8")
+    entries = changelog_entries(root)
+    if not entries:
+        return text
+    version = read_metadata(root)["version"].strip()
+    top = entries[0][0].split()[0]
+    if top != version:
+        raise SystemExit(
+            f"CHANGELOG.md's newest entry is {top}, metadata.txt's version is {version}: "
+            "add the changes of this version to CHANGELOG.md."
+        )
+    lines: list[str] = []
+    for heading, body in entries:
+        lines.append(heading)
+        lines += body
+    # configparser continuation lines: indented; a "- " item keeps its own indentation.
+    value = "\n".join(
+        "    " + ln.strip() if not ln.startswith("  ") else "    " + ln for ln in lines
+    )
+    new, n = re.subn(r"^changelog=.*?(?=^\S|\Z)", f"changelog=\n{value}\n", text, flags=re.M | re.S)
+    if n != 1:
+        raise SystemExit("metadata.txt has no changelog= line to fill from CHANGELOG.md.")
+    return new
 
 
 def _excluded(path: Path, base: Path) -> bool:
@@ -98,7 +140,10 @@ def build(out_dir: Path | str = ROOT / "dist", root: Path = ROOT) -> Path:
             info = zipfile.ZipInfo(arc, ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, src.read_bytes())
+            data = src.read_bytes()
+            if arc == f"{PLUGIN}/metadata.txt":
+                data = metadata_text(root).encode("utf-8")
+            zf.writestr(info, data)
     tmp.replace(out)
     return out
 

@@ -78,10 +78,47 @@ def test_zip_layout(plugin_zip):
     for n in names:
         assert "__pycache__" not in n and not n.endswith(".pyc")
         assert "/tests/" not in n and ".venv" not in n and "/." not in n
-    assert meta_text == (ROOT / "metadata.txt").read_text(encoding="utf-8")
     meta = configparser.ConfigParser(interpolation=None)
     meta.read_string(meta_text)
     general = meta["general"]
+    repo_meta = configparser.ConfigParser(interpolation=None)
+    repo_meta.read(ROOT / "metadata.txt", encoding="utf-8")
+    # metadata.txt as in the repository, but its changelog is CHANGELOG.md's, newest first.
+    assert {k: v for k, v in general.items() if k != "changelog"} == {
+        k: v for k, v in repo_meta["general"].items() if k != "changelog"
+    }
+    headings = [
+        ln[3:].strip()
+        for ln in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+        if ln.startswith("## ")
+    ]
+    shipped_log = general["changelog"].strip().splitlines()
+    assert shipped_log[0] == headings[0]
+    assert headings[0].split()[0] == general["version"]
+    assert [ln for ln in shipped_log if ln in headings] == headings
+    # A licence the repository accepts, shipped whole.
+    assert "rs_embed_qgis/LICENSE" in names
+    with zipfile.ZipFile(plugin_zip) as zf:
+        licence = zf.read("rs_embed_qgis/LICENSE")
+    assert licence == (ROOT / "LICENSE").read_bytes()
+    assert b"GNU GENERAL PUBLIC LICENSE" in licence and b"Version 2, June 1991" in licence
+    # Nothing of the developers' side: tests, tools, set-up and build files.
+    for n in names:
+        base = n.rsplit("/", 1)[-1]
+        assert base not in {
+            "Makefile",
+            "pyproject.toml",
+            "requirements.txt",
+            "constraints.txt",
+            "conftest.py",
+            ".gitignore",
+        }, n
+        assert not n.startswith(("rs_embed_qgis/scripts/", "rs_embed_qgis/benchmarks/")), n
+        assert not n.startswith("rs_embed_qgis/docs/"), n
+    # Every module of the package is shipped.
+    code = ROOT / "rs_embed_qgis"
+    for path in code.rglob("*.py"):
+        assert f"rs_embed_qgis/{path.relative_to(code).as_posix()}" in names, path
     for key in package.REQUIRED_METADATA:
         assert general.get(key, "").strip(), key
     assert general["qgisMinimumVersion"] == "3.22"
