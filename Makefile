@@ -3,12 +3,14 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := qgis python3-qgis python3-gdal qgis-providers python3-venv proj-bin xvfb xauth
+APT_PACKAGES := qgis python3-qgis python3-gdal qgis-providers python3-venv proj-bin xvfb xauth \
+	qttools5-dev-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: apt-deps setup test lint format demo bench screenshot package install-plugin clean
+.PHONY: apt-deps setup test lint format demo bench screenshot package install-plugin clean \
+	translations
 
 setup: $(STAMP)
 
@@ -57,9 +59,15 @@ clean:
 demo: setup
 	$(PY) scripts/demo.py
 
-# dist/rs_embed_qgis-<version>.zip for QGIS's "Install from ZIP" (standard library only).
-package:
+# dist/rs_embed_qgis-<version>.zip for QGIS's "Install from ZIP" (standard library only, plus
+# Qt's lrelease for the translations).
+package: apt-deps
 	python3 scripts/package.py
+
+# rs_embed_qgis/i18n/*.ts from the code's tr("...") texts (translations kept), then .qm.
+translations: apt-deps
+	python3 scripts/translations.py extract
+	python3 scripts/translations.py compile
 
 # Install the zip into a QGIS profile and enable it (QGIS_CONFIG=<folder> for another
 # one than QGIS's own); then: QGIS_CUSTOM_CONFIG_PATH=<folder> qgis_process run rs_embed:...

@@ -6,7 +6,7 @@ from typing import Any
 
 from qgis.core import QgsApplication
 
-from rs_embed_qgis.i18n import tr
+from rs_embed_qgis.i18n import install_translator, remove_translator, tr
 
 __all__ = ["RsEmbedPlugin", "tr"]  # tr re-exported for older imports; it lives in i18n
 
@@ -18,6 +18,8 @@ class RsEmbedPlugin:
         self.iface = iface
         self.provider: Any = None
         self.gui: Any = None
+        # Before any widget or algorithm asks for a text (qgis_process loads plugins too).
+        self.translator = install_translator()
 
     def initProcessing(self) -> None:  # noqa: N802 - QGIS API
         """Register the rs_embed Processing provider (also used by qgis_process)."""
@@ -43,3 +45,5 @@ class RsEmbedPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        remove_translator(self.translator)
+        self.translator = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import contextlib
 import re
 import sys
 import zipfile
@@ -35,7 +36,19 @@ REQUIRED_METADATA = (
 )
 # Never shipped, wherever they sit.
 EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "tests", ".venv"}
-EXCLUDED_SUFFIXES = {".pyc", ".pyo", ".tif", ".gpkg", ".aux.xml", ".orig", ".rej", ".swp"}
+# Translations ship compiled (.qm, made from the .ts sources at packaging time).
+EXCLUDED_SUFFIXES = {
+    ".pyc",
+    ".pyo",
+    ".tif",
+    ".gpkg",
+    ".aux.xml",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".ts",
+    ".qm",
+}
 # Resources larger than this (screenshots) stay out of the zip.
 MAX_RESOURCE_BYTES = 1024 * 1024
 # Fixed timestamp: the same tree gives the same zip.
@@ -129,6 +142,21 @@ def plugin_files(root: Path = ROOT) -> list[tuple[Path, str]]:
     return files
 
 
+def compiled_translations(root: Path, work: Path) -> list[tuple[Path, str]]:
+    """(compiled .qm, path in the zip) of every ``rs_embed_qgis/i18n/*.ts`` (lrelease)."""
+    sources = sorted((root / PLUGIN / "i18n").glob("*.ts"))
+    if not sources:
+        return []
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import translations
+
+    out = []
+    for ts in sources:
+        qm = translations.compile_ts(ts, work / ".qm" / f"{ts.stem}.qm")
+        out.append((qm, f"{PLUGIN}/i18n/{qm.name}"))
+    return out
+
+
 def build(out_dir: Path | str = ROOT / "dist", root: Path = ROOT) -> Path:
     """Write the plugin zip and return its path."""
     version = read_metadata(root)["version"].strip()
@@ -136,7 +164,7 @@ def build(out_dir: Path | str = ROOT / "dist", root: Path = ROOT) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for src, arc in plugin_files(root):
+        for src, arc in plugin_files(root) + compiled_translations(root, out.parent):
             info = zipfile.ZipInfo(arc, ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -145,6 +173,10 @@ def build(out_dir: Path | str = ROOT / "dist", root: Path = ROOT) -> Path:
                 data = metadata_text(root).encode("utf-8")
             zf.writestr(info, data)
     tmp.replace(out)
+    for qm in (out.parent / ".qm").glob("*.qm"):
+        qm.unlink()
+    with contextlib.suppress(OSError):
+        (out.parent / ".qm").rmdir()
     return out
 
 
