@@ -269,8 +269,8 @@ def summarise(gpkg: Path) -> None:
     sized = sorted((area.measureArea(f.geometry()) / 1e6, _name(f)) for f in nulls)
     say(
         f"{len(nulls)} of {total} are NULL: every 0.25 degree pixel they overlap is an ocean "
-        f"pixel. They are small islands and coastal specks (at most {sized[-1][0]:,.0f} km2; "
-        "a pixel is about 770 km2 at the equator):"
+        f"pixel (the largest: {sized[-1][1]}, {sized[-1][0]:,.0f} km2; a pixel is about "
+        "770 km2 at the equator):"
     )
     nbsp = "\u00a0"  # keeps "(123 km2)" on one line: textwrap breaks only at ASCII spaces
     text = ", ".join(f"{name} ({km2:,.0f}{nbsp}km2)" for km2, name in sized)
