@@ -124,7 +124,32 @@ def test_world_mask_shape_and_values() -> None:
         product.world_land_mask(np.array([721]), np.array([0]))
 
 
-def test_world_map_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_world_map_env_override_and_the_centre_rule(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ogr = pytest.importorskip("osgeo.ogr")
+    osr = pytest.importorskip("osgeo.osr")
+    # One "country": lon 10.1..10.9, lat 20.1..20.9. It touches 5 x 5 cells but holds only
+    # the 3 x 3 pixel centres lon 10.25..10.75, lat 20.25..20.75 (ALL_TOUCHED off).
+    path = tmp_path / "tiny_world.gpkg"
+    src = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    layer = src.CreateLayer("countries", wgs84, ogr.wkbPolygon)
+    feat = ogr.Feature(layer.GetLayerDefn())
+    feat.SetGeometry(
+        ogr.CreateGeometryFromWkt("POLYGON((10.1 20.1,10.9 20.1,10.9 20.9,10.1 20.9,10.1 20.1))")
+    )
+    layer.CreateFeature(feat)
+    del feat, layer, src
+    monkeypatch.setenv(product.WORLD_MAP_ENV, str(path))
+    rr, cc = np.meshgrid(
+        np.arange(product.GLOBAL_HEIGHT), np.arange(product.GLOBAL_WIDTH), indexing="ij"
+    )
+    rows, cols = np.nonzero(product.world_land_mask(rr, cc))
+    assert sorted(set(rows.tolist())) == [277, 278, 279]  # lat 20.75, 20.5, 20.25
+    assert sorted(set(cols.tolist())) == [761, 762, 763]  # lon 10.25, 10.5, 10.75
+    assert rows.size == 9
     monkeypatch.setenv(product.WORLD_MAP_ENV, str(tmp_path / "missing.gpkg"))
     with pytest.raises(FileNotFoundError, match=product.WORLD_MAP_ENV):
         product.world_land_mask(np.array([0]), np.array([0]))
