@@ -61,6 +61,9 @@ CACHE_FORMAT = 2  # 2: CRC-32 per segment (row x SEGMENT_COLS pixels); 1 had non
 # made with another width (a whole 256-pixel tile before) stay readable.
 SEGMENT_COLS = 64
 INDEX_FOLDER = "search_index"  # core/index.py keeps its files there, by the same key
+# The files core/index.py writes into an index folder (and into its temporary folder
+# ``<key>.tmp-<pid>[-<id>]`` while it builds one): nothing else is ever deleted there.
+INDEX_FILES = ("meta.json", "components.npy", "proj.npy", "norms.npy", "resid.npy")
 LAND_KEY = "land_segments"  # manifest: packed bits, one per segment, 1 = holds land
 DATA_NAME = "embed.f32"
 MANIFEST_NAME = "manifest.json"
@@ -71,6 +74,7 @@ USE_POSITIONAL_IO = hasattr(os, "preadv") and hasattr(os, "pwrite")
 
 _KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 _TMP_RE = re.compile(r"^\.([0-9a-f]{16})\.tmp-(\d+)-([0-9a-f]+)$")
+_INDEX_TMP_RE = re.compile(r"^([0-9a-f]{16})\.tmp-(\d+)(?:-[0-9a-f]{8})?$")
 _DAY = 86400.0
 CHECKSUM = "crc32"  # 10x faster than blake2b here (3.8 vs 0.37 GiB/s on 16 MiB)
 
@@ -608,6 +612,7 @@ def cleanup_cache() -> list[str]:
                 stale = True
         if stale and _remove_own(folder):
             removed.append(str(folder))
+    removed += reclaim_index_temporaries(root / INDEX_FOLDER)
     with _lock:
         for k in [k for k, r in _readers.items() if not r.folder.exists()]:
             del _readers[k]
@@ -837,6 +842,40 @@ def _fill_cache(
     return seg, crcs, land_segs
 
 
+def reclaim_index_temporaries(index_root: Path, key: str | None = None) -> list[str]:
+    """Delete the temporary folders of search-index builds whose process is gone.
+
+    Only a folder named ``<key>.tmp-<pid>[-<id>]`` that holds nothing but the index's own
+    files (recognised positively); anything else in it keeps the folder. ``key`` limits it
+    to one product file's index.
+    """
+    removed: list[str] = []
+    try:
+        children = list(index_root.iterdir()) if index_root.is_dir() else []
+    except OSError:
+        return removed
+    for folder in children:
+        m = _INDEX_TMP_RE.match(folder.name)
+        if m is None or (key is not None and m.group(1) != key):
+            continue
+        if folder.is_symlink() or not folder.is_dir() or _pid_alive(int(m.group(2)), folder):
+            continue
+        try:
+            inside = list(folder.iterdir())
+        except OSError:
+            continue
+        if any(p.name not in INDEX_FILES or p.is_symlink() or not p.is_file() for p in inside):
+            continue  # not only the index's files: not ours to delete
+        try:
+            for p in inside:
+                os.unlink(p)
+            os.rmdir(folder)
+        except OSError:
+            continue
+        removed.append(str(folder))
+    return removed
+
+
 def _remove_search_index(folder: Path) -> None:
     """Delete a search index folder (core/index.py) of this cache root: only one holding the
     index's own meta.json, as it wrote it; never anything else."""
@@ -859,12 +898,15 @@ def clear_cache(path: str | os.PathLike | None = None) -> None:
         if _own_manifest(folder) is not None:
             _remove_own(folder)
         _remove_search_index(cache_root() / INDEX_FOLDER / folder.name)
+        reclaim_index_temporaries(cache_root() / INDEX_FOLDER, folder.name)
         return
     root = cache_root()
     index_root = root / INDEX_FOLDER
+    reclaim_index_temporaries(index_root)
     if index_root.is_dir():
         for folder in list(index_root.iterdir()):
-            _remove_search_index(folder)
+            if _INDEX_TMP_RE.match(folder.name) is None:  # a build may be running there
+                _remove_search_index(folder)
     try:
         children = list(root.iterdir()) if root.is_dir() else []
     except OSError:
