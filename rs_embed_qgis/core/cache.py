@@ -15,7 +15,12 @@ being 64 pixels of one file row (192 KB; caches made with whole 256-pixel tile c
 stay readable: the width is in the manifest), computed from the decoded pixels as they
 are written. A reader verifies each segment the first
 time it reads from it (so a first click checks a few MB, a whole-file read everything
-once); a mismatch raises CacheError, removes the entry and closes its file, and
+once), and again once the cache file's stat (size, mtime, ctime, inode; one ``fstat`` per
+read) differs from the one it last saw, so bytes changed after a check are not served
+from the same process either. The bound of that: a rewrite that leaves all four as they
+were (within one file-system timestamp tick of the last read, since ctime cannot be set
+back) is seen only by the next process, as are bytes changed between a read's check and
+its copy. A mismatch raises CacheError, removes the entry and closes its file, and
 ``FallbackReader`` then serves that read and every later one from the GeoTIFF. Entries
 without checksums (older formats) are stale: rebuilt, never served unverified.
 The cache only ever deletes what it created, recognised positively: entry folders named
@@ -281,13 +286,22 @@ class _PositionalFile:
     def close(self) -> None:
         self._fh.close()
 
+    def stamp(self) -> tuple[int, int, int, int] | None:
+        """(size, mtime, ctime, inode) of the open file; None once it is closed."""
+        try:
+            st = os.fstat(self._fh.fileno())
+        except (OSError, ValueError):
+            return None
+        return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
 
 class CacheReader:
     """Serves windows from a prepared cache by positional reads; thread-safe.
 
-    Every segment is checked against its CRC-32 the first time this reader reads from it;
-    a mismatch raises CacheError, removes the entry and closes the file once no read is
-    in flight (the bytes are never served).
+    Every segment is checked against its CRC-32 the first time this reader reads from it,
+    and again after the cache file's stat (size, mtime, ctime, inode: one ``fstat`` per
+    read) changed; a mismatch raises CacheError, removes the entry and closes the file once
+    no read is in flight (the bytes are never served).
     """
 
     name = "cache"
@@ -313,6 +327,8 @@ class CacheReader:
         self._closed = False
         self._file = _PositionalFile(self.path, write=False)
         self._row_bytes = info.width * _ITEM
+        self._stamp = self._file.stamp()
+        self._generation = 0  # bumped when the file's stat changed: older checks count no more
 
     def close(self) -> None:
         """Close the cache file (the reader must not be used afterwards)."""
@@ -335,6 +351,24 @@ class CacheReader:
             if self._bad is not None:
                 raise CacheError(str(self._bad))
             self._active += 1
+        self._check_stamp()
+
+    def _check_stamp(self) -> None:
+        """Forget every segment checked so far when the cache file's stat changed.
+
+        Something wrote to the file after it was prepared: each segment is checked again
+        before its bytes are served. (The bound: a rewrite that leaves size, mtime, ctime and
+        inode as they were, i.e. inside one timestamp tick of the last read, is seen only by
+        the next process; and bytes changed between a read's check and its copy.)
+        """
+        now = self._file.stamp()
+        if now is None or now == self._stamp:
+            return
+        with self._state:
+            if now != self._stamp:
+                self._stamp = now
+                self._generation += 1
+                self._ok[...] = False
 
     def _leave(self) -> None:
         with self._state:
@@ -367,13 +401,19 @@ class CacheReader:
         with lock:
             if self._ok[row, t]:
                 return
+            generation = self._generation
             c0 = t * self._seg
             c1 = min(c0 + self._seg, self.info.width)
             buf = np.empty((c1 - c0) * _ITEM, dtype=np.uint8)
-            self._file.readinto(buf, row * self._row_bytes + c0 * _ITEM)
+            try:
+                self._file.readinto(buf, row * self._row_bytes + c0 * _ITEM)
+            except (CorruptDataError, OSError):  # truncated since it was prepared
+                self._fail(row, c0, c1)
             if zlib.crc32(buf) != int(self._crc[row, t]):
                 self._fail(row, c0, c1)
-            self._ok[row, t] = True
+            with self._state:
+                if generation == self._generation:  # else the file changed meanwhile
+                    self._ok[row, t] = True
 
     def _fail(self, row: int, c0: int, c1: int) -> None:
         exc = CacheError(
