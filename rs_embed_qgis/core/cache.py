@@ -231,6 +231,12 @@ def _pid_alive(pid: int, folder: Path) -> bool:
     return True
 
 
+def pid_alive(pid: int, path: Path) -> bool:
+    """Whether process ``pid``, which made ``path`` (a temporary folder, a download's lock),
+    may still be running; on Windows, where no cheap safe test exists, whether it is a day old."""
+    return _pid_alive(pid, path)
+
+
 # --------------------------------------------------------------------------- file I/O
 
 
