@@ -340,8 +340,10 @@ def load_index(info: Any, log: LogFn | None = None) -> SearchIndex | None:
     """
     folder = index_dir(info)
     stamp = _stamp(folder)
-    if stamp is None:
-        return None  # no index (or no meta.json: nothing that claims to be one)
+    if stamp is None:  # no index (or no meta.json: nothing that claims to be one)
+        with _lock:
+            _checked.pop(str(folder), None)  # a removed index's memory maps go with it
+        return None
     try:
         meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):

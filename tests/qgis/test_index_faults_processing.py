@@ -5,13 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsProcessingFeedback
+from qgis.core import QgsApplication, QgsProcessingFeedback
 
 from rs_embed_qgis.core import cache_paths
 from rs_embed_qgis.core import index as ix
 from rs_embed_qgis.core.adapter import open_source
 from tests.core.test_index_faults import REF, _garble_reference
-from tests.qgis.test_explore_processing import points_layer, provider, run  # noqa: F401
+from tests.qgis.test_explore_processing import (  # noqa: F401 (fixtures)
+    lonlat,
+    panel,
+    points_layer,
+    provider,
+    run,
+)
+from tests.qgis.util import wait_for
 
 
 class LogFeedback(QgsProcessingFeedback):
@@ -62,5 +69,39 @@ def test_damaged_index_is_refused_said_once_then_rebuilt(
     assert len(damaged) == 1 and damaged[0].endswith("It is rebuilt."), fb.warnings
     assert "Search index: used" in fb.infos
     first = next(iter(layer.getFeatures()))
+    assert (first["row"], first["col"]) == REF
+    assert ix.load_index(reader.info) is not None
+
+
+def test_dock_says_a_damaged_index_once_and_rebuilds_it(
+    panel,  # noqa: F811
+    europe_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))
+    reader = open_source(str(europe_dir), download=False, reader="gdal").reader
+    ix.index_for(reader, build=True)
+    _garble_reference(ix.index_dir(reader.info))
+    logged: list[str] = []
+
+    def keep(message: str, tag: str, _level) -> None:
+        if tag == "rs_embed" and "search index" in message:
+            logged.append(message)
+
+    QgsApplication.messageLog().messageReceived.connect(keep)
+    try:
+        places: list = []
+        panel.places_layer_ready.connect(places.append)
+        panel.add_point_reference(*lonlat(*REF))
+        panel.places_k.setValue(5)
+        panel.places_km.setValue(50)
+        panel.index_check.setChecked(True)
+        panel.find_places()
+        wait_for(lambda: not panel.tasks and bool(places) and bool(logged))
+    finally:
+        QgsApplication.messageLog().messageReceived.disconnect(keep)
+    assert len(logged) == 1 and "damaged" in logged[0] and logged[0].endswith("It is rebuilt.")
+    first = next(iter(places[0].getFeatures()))
     assert (first["row"], first["col"]) == REF
     assert ix.load_index(reader.info) is not None
