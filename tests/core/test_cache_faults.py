@@ -101,3 +101,15 @@ def test_a_touch_without_changed_bytes_is_checked_again_and_still_served(cached:
     n = len(checked)
     reader.read(WIN)
     assert len(checked) == n  # and only once
+
+
+def test_a_cache_file_truncated_after_verification_falls_back(cached: Path) -> None:
+    reader = open_source(str(cached), download=False).reader
+    want = _expected(WIN)
+    np.testing.assert_array_equal(reader.read(WIN), want)
+    data = entry_dir(reader.info) / DATA_NAME
+    r = LAND[0] - EUROPE[0]
+    with open(data, "r+b") as fh:
+        fh.truncate(r * reader.info.width * 4 * 768)  # ends before the rows of WIN
+    np.testing.assert_array_equal(reader.read(WIN), want)
+    assert reader.name == "gdal" and "damaged" in reader.warning
