@@ -2,19 +2,29 @@
 
 ``download_file`` streams the reply into ``<folder>/<name>.part``, resumes a partial file
 with a ``Range`` request, hashes while it writes, and renames the file to its final name
-only once the SHA-256 matches. It runs a local event loop in the calling thread, so it
-works on the main thread and inside ``QgsTask.run()`` (the network access manager of a
-worker thread is that thread's own instance). ``DownloadTask`` wraps it in a ``QgsTask``.
+only once the SHA-256 matches. Without a SHA-256 the file must at least be the product: a
+TIFF (its first bytes), of the size the server announced, that GDAL reads as the product;
+and it never replaces a product file already there (only a verified download does). A
+malformed SHA-256 is refused before any request. One download per folder at a time: a
+lock file ``.rs_embed_download.lock`` (the process id, recognised positively) tells a
+second one that another is running; the lock of a process that died is taken over.
+
+It runs a local event loop in the calling thread, so it works on the main thread and
+inside ``QgsTask.run()`` (the network access manager of a worker thread is that thread's
+own instance). ``DownloadTask`` wraps it in a ``QgsTask``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
+import socket
 import time
 import traceback
+import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -30,6 +40,7 @@ from rs_embed_qgis.core.errors import (
     DataError,
     DataNotFoundError,
     RsEmbedError,
+    SpecError,
 )
 from rs_embed_qgis.i18n import tr
 
@@ -38,6 +49,11 @@ CancelFn = Callable[[], bool]
 LogFn = Callable[[str], None]
 
 PART_SUFFIX = ".part"
+LOCK_NAME = ".rs_embed_download.lock"  # one download into a folder at a time
+_LOCK_TAG = "rs_embed_qgis download"  # what makes a lock file ours
+# The first bytes of a TIFF (II/MM byte order; 42 = classic TIFF, 43 = BigTIFF).
+TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1 << 20  # bytes per read of a local file while hashing
 READ_BUFFER = 4 << 20  # Qt buffers at most this much before we read: memory stays flat
 CANCEL_POLL_MS = 100
@@ -99,6 +115,7 @@ class _Transfer:
         self.progress = progress
         self.cancel = cancel
         self.log = log
+        self.require_tiff = False  # no SHA-256: the body must start as a TIFF
         self.file: BinaryIO | None = None
         self.started = False  # a 200 or 206 was seen and the .part file is open
         self.accepting = False  # the body goes to the file (a 200 or a 206)
@@ -206,6 +223,8 @@ class _Transfer:
                 return  # an error page, or a 416's body: not part of the file
             chunk = bytes(data)
             assert self.file is not None
+            if self.require_tiff and self.offset + self.received == 0 and len(chunk) >= 4:
+                _check_tiff_magic(chunk[:4], self.url)  # an HTML page: stop right here
             self.file.write(chunk)
             self.hasher.update(chunk)
             self.received += len(chunk)
@@ -293,6 +312,135 @@ class _Transfer:
         self.progress(fraction, text)
 
 
+def _check_tiff_magic(head: bytes, source: str) -> None:
+    """CorruptDataError unless ``head`` (the first 4 bytes) opens a TIFF."""
+    if head[:4] not in TIFF_MAGICS:
+        preview = head[:4].decode("latin-1").encode("unicode_escape").decode("ascii")
+        raise CorruptDataError(
+            tr(
+                "{0} did not send a GeoTIFF (it begins with '{1}', e.g. a web page of a "
+                "login or an error): nothing was kept."
+            ).format(source, preview)
+        )
+
+
+def _starts_as_tiff(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) in TIFF_MAGICS
+    except OSError:
+        return False
+
+
+def _checked_sha256(sha256: str | None) -> str | None:
+    """The expected SHA-256 in lower case, None for no check; SpecError if malformed."""
+    want = (sha256 or "").strip().lower() or None
+    if want is not None and not _SHA256.fullmatch(want):
+        raise SpecError(
+            tr(
+                "The SHA-256 '{0}' is not 64 hexadecimal digits: nothing was downloaded. "
+                "Correct it, or leave it empty to skip the check."
+            ).format((sha256 or "").strip())
+        )
+    return want
+
+
+class _FolderLock:
+    """``<folder>/.rs_embed_download.lock``: one download into a folder at a time.
+
+    The file holds this process's id and host as JSON; a lock that says so and whose
+    process is gone (same host) is taken over; any other lock file is left alone.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.path = os.path.join(folder, LOCK_NAME)
+        self.token = uuid.uuid4().hex
+        self.held = False
+
+    def _busy(self, detail: str = "") -> DataError:
+        return DataError(
+            tr("Another download into {0} is running{1}; wait until it ends, or cancel it.").format(
+                self.folder, detail
+            )
+        )
+
+    def acquire(self) -> None:
+        """Take the lock, or raise DataError saying another download is running."""
+        me = {"tool": _LOCK_TAG, "pid": os.getpid(), "host": socket.gethostname()}
+        body = json.dumps({**me, "token": self.token}).encode("utf-8")
+        for _attempt in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                if not self._reclaim_stale():
+                    raise self._busy(self._owner()) from None
+                continue
+            except OSError as exc:
+                raise DataError(
+                    tr("Cannot write into the folder {0}: {1}").format(
+                        self.folder, exc.strerror or exc
+                    )
+                ) from exc
+            try:
+                os.write(fd, body)
+            finally:
+                os.close(fd)
+            self.held = True
+            return
+        raise self._busy()
+
+    def _read(self) -> dict[str, Any] | None:
+        """The lock's content if it is one of ours, else None."""
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("tool") != _LOCK_TAG:
+            return None
+        if not isinstance(data.get("pid"), int) or isinstance(data.get("pid"), bool):
+            return None
+        return data
+
+    def _owner(self) -> str:
+        data = self._read()
+        if data is None:
+            return tr(" ({0} exists; delete it if no download is running)").format(self.path)
+        return tr(" (process {0} on {1})").format(data["pid"], data.get("host", "?"))
+
+    def _reclaim_stale(self) -> bool:
+        """Remove our own lock file of a process that is gone; True if it was removed."""
+        from pathlib import Path
+
+        from rs_embed_qgis.core.cache import pid_alive
+
+        data = self._read()
+        if data is None or data.get("host") != socket.gethostname():
+            return False  # not ours, still being written, or another machine's: not judged
+        if pid_alive(int(data["pid"]), Path(self.path)):
+            return False
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+        return True
+
+    def release(self) -> None:
+        """Remove the lock if it is still this download's own."""
+        if not self.held:
+            return
+        self.held = False
+        data = self._read()
+        if data is not None and data.get("token") == self.token:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
 def download_file(
     url: str = PRODUCT_URL,
     folder: str = ".",
@@ -306,22 +454,52 @@ def download_file(
 ) -> str:
     """Download ``url`` to ``<folder>/<filename>`` (resuming ``<filename>.part``); its path.
 
-    ``sha256`` None or '' skips the check. A file already under the final name whose
-    checksum matches is kept without any request; one that does not match is replaced
-    only by a verified download. ``retries`` resumes a transfer that broke off after some
-    bytes. Raises DataNotFoundError (server or network error), CorruptDataError (wrong
-    checksum or size: the download is deleted), CancelledError (the .part file is kept
-    for a later resume) or DataError (the folder cannot be written).
+    ``sha256`` None or '' skips the checksum; then the download must be a TIFF of the size
+    the server announced that GDAL reads as the product, and an existing product file is
+    never replaced. A file already under the final name whose checksum matches is kept
+    without any request; one that does not match is replaced only by a verified download.
+    ``retries`` resumes a transfer that broke off after some bytes. Raises SpecError (a
+    malformed SHA-256, before any request), DataNotFoundError (server or network error),
+    CorruptDataError (wrong checksum, size or content: the download is deleted),
+    CancelledError (the .part file is kept for a later resume) or DataError (the folder
+    cannot be written, or another download into it is running).
     """
-    want = (sha256 or "").strip().lower() or None
+    want = _checked_sha256(sha256)
     folder = os.path.abspath(folder or ".")
-    final = os.path.join(folder, filename)
-    part = final + PART_SUFFIX
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
         raise DataError(tr("Cannot create the folder {0}: {1}").format(folder, exc)) from exc
+    lock = _FolderLock(folder)
+    lock.acquire()
+    try:
+        return _download_locked(
+            url, folder, want, expected_size, filename, progress, cancel, log, retries
+        )
+    except RsEmbedError:
+        raise
+    except OSError as exc:  # a file operation of ours, said in one sentence
+        raise DataError(
+            tr("Download into {0} failed: {1}").format(folder, exc.strerror or exc)
+        ) from exc
+    finally:
+        lock.release()
 
+
+def _download_locked(
+    url: str,
+    folder: str,
+    want: str | None,
+    expected_size: int | None,
+    filename: str,
+    progress: ProgressFn | None,
+    cancel: CancelFn | None,
+    log: LogFn | None,
+    retries: int,
+) -> str:
+    """``download_file`` once the folder's lock is held."""
+    final = os.path.join(folder, filename)
+    part = final + PART_SUFFIX
     if want and os.path.isfile(final):
         if log is not None:
             log(tr("Checking the existing {0}").format(final))
@@ -331,6 +509,13 @@ def download_file(
             return final
         if log is not None:
             log(tr("{0} does not match the checksum: downloading it again.").format(final))
+    if not want and _starts_as_tiff(final):
+        raise DataError(
+            tr(
+                "{0} is already there; a download without a SHA-256 cannot be verified, so "
+                "it never replaces it. Give the SHA-256, or move the file away first."
+            ).format(final)
+        )
 
     restarted = False
     attempts_left = max(0, int(retries))
@@ -344,10 +529,15 @@ def download_file(
         hasher, hashed = _hash_file(part, cancel) if offset else (hashlib.sha256(), 0)
         offset = hashed
         if expected_size is not None and offset == expected_size and offset > 0:
-            return _finish(part, final, hasher, want, expected_size, progress)
+            return _finish(part, final, hasher, want, expected_size, progress, url)
         transfer = _Transfer(url, part, offset, hasher, expected_size, progress, cancel, log)
+        transfer.require_tiff = want is None
         transfer.run()
-        result = _outcome(transfer, url)
+        try:
+            result = _outcome(transfer, url)
+        except CorruptDataError:
+            _remove(part)  # a refused answer: no byte of it stays
+            raise
         if transfer.cancelled:
             raise CancelledError(
                 tr("Download cancelled; {0} is kept to resume later.").format(part)
@@ -360,8 +550,7 @@ def download_file(
             restarted = True
             if log is not None:
                 log(str(result) + " " + tr("Starting from the beginning."))
-            if os.path.isfile(part):
-                os.remove(part)
+            _remove(part)
             continue
         if isinstance(result, _InterruptedError):
             if attempts_left > 0 and transfer.received > 0:
@@ -379,7 +568,14 @@ def download_file(
             if log is not None:
                 log(tr("{0} is already complete.").format(part))
         transfer.report(force=True)
-        return _finish(part, final, transfer.hasher, want, total, progress)
+        return _finish(part, final, transfer.hasher, want, total, progress, url)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def _outcome(transfer: _Transfer, url: str) -> str | _InterruptedError | _RestartError:
@@ -436,8 +632,10 @@ def _finish(
     want: str | None,
     size: int | None,
     progress: ProgressFn | None,
+    url: str = "",
 ) -> str:
-    """Check size and checksum of the .part file, then rename it; delete it if it is bad."""
+    """Check size and checksum (or, without one, the content) of the .part file, then
+    rename it; delete it if it is bad."""
     actual_size = os.path.getsize(part)
     if size is not None and actual_size != size:
         os.remove(part)
@@ -455,10 +653,33 @@ def _finish(
                     got, want
                 )
             )
+    else:
+        _check_unverified(part, url or part)
     os.replace(part, final)
     if progress is not None:
         progress(1.0, tr("Downloaded {0} ({1})").format(final, format_bytes(actual_size)))
     return final
+
+
+def _check_unverified(part: str, source: str) -> None:
+    """Without a SHA-256: the file must be a TIFF that GDAL reads as the product; else it
+    is deleted (CorruptDataError)."""
+    from rs_embed_qgis.core.dataset import inspect_product_file
+
+    with open(part, "rb") as f:
+        head = f.read(4)
+    if head not in TIFF_MAGICS:
+        _remove(part)
+        _check_tiff_magic(head, source)
+    try:
+        inspect_product_file(part)
+    except DataError as exc:
+        _remove(part)
+        raise CorruptDataError(
+            tr(
+                "The download from {0} is not the Copernicus-Embed GeoTIFF ({1}); it was deleted."
+            ).format(source, exc)
+        ) from exc
 
 
 class DownloadTask(QgsTask):

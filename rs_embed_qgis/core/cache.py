@@ -15,7 +15,12 @@ being 64 pixels of one file row (192 KB; caches made with whole 256-pixel tile c
 stay readable: the width is in the manifest), computed from the decoded pixels as they
 are written. A reader verifies each segment the first
 time it reads from it (so a first click checks a few MB, a whole-file read everything
-once); a mismatch raises CacheError, removes the entry and closes its file, and
+once), and again once the cache file's stat (size, mtime, ctime, inode; one ``fstat`` per
+read) differs from the one it last saw, so bytes changed after a check are not served
+from the same process either. The bound of that: a rewrite that leaves all four as they
+were (within one file-system timestamp tick of the last read, since ctime cannot be set
+back) is seen only by the next process, as are bytes changed between a read's check and
+its copy. A mismatch raises CacheError, removes the entry and closes its file, and
 ``FallbackReader`` then serves that read and every later one from the GeoTIFF. Entries
 without checksums (older formats) are stale: rebuilt, never served unverified.
 The cache only ever deletes what it created, recognised positively: entry folders named
@@ -61,6 +66,9 @@ CACHE_FORMAT = 2  # 2: CRC-32 per segment (row x SEGMENT_COLS pixels); 1 had non
 # made with another width (a whole 256-pixel tile before) stay readable.
 SEGMENT_COLS = 64
 INDEX_FOLDER = "search_index"  # core/index.py keeps its files there, by the same key
+# The files core/index.py writes into an index folder (and into its temporary folder
+# ``<key>.tmp-<pid>[-<id>]`` while it builds one): nothing else is ever deleted there.
+INDEX_FILES = ("meta.json", "components.npy", "proj.npy", "norms.npy", "resid.npy")
 LAND_KEY = "land_segments"  # manifest: packed bits, one per segment, 1 = holds land
 DATA_NAME = "embed.f32"
 MANIFEST_NAME = "manifest.json"
@@ -71,6 +79,7 @@ USE_POSITIONAL_IO = hasattr(os, "preadv") and hasattr(os, "pwrite")
 
 _KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 _TMP_RE = re.compile(r"^\.([0-9a-f]{16})\.tmp-(\d+)-([0-9a-f]+)$")
+_INDEX_TMP_RE = re.compile(r"^([0-9a-f]{16})\.tmp-(\d+)(?:-[0-9a-f]{8})?$")
 _DAY = 86400.0
 CHECKSUM = "crc32"  # 10x faster than blake2b here (3.8 vs 0.37 GiB/s on 16 MiB)
 
@@ -222,6 +231,12 @@ def _pid_alive(pid: int, folder: Path) -> bool:
     return True
 
 
+def pid_alive(pid: int, path: Path) -> bool:
+    """Whether process ``pid``, which made ``path`` (a temporary folder, a download's lock),
+    may still be running; on Windows, where no cheap safe test exists, whether it is a day old."""
+    return _pid_alive(pid, path)
+
+
 # --------------------------------------------------------------------------- file I/O
 
 
@@ -277,13 +292,22 @@ class _PositionalFile:
     def close(self) -> None:
         self._fh.close()
 
+    def stamp(self) -> tuple[int, int, int, int] | None:
+        """(size, mtime, ctime, inode) of the open file; None once it is closed."""
+        try:
+            st = os.fstat(self._fh.fileno())
+        except (OSError, ValueError):
+            return None
+        return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
 
 class CacheReader:
     """Serves windows from a prepared cache by positional reads; thread-safe.
 
-    Every segment is checked against its CRC-32 the first time this reader reads from it;
-    a mismatch raises CacheError, removes the entry and closes the file once no read is
-    in flight (the bytes are never served).
+    Every segment is checked against its CRC-32 the first time this reader reads from it,
+    and again after the cache file's stat (size, mtime, ctime, inode: one ``fstat`` per
+    read) changed; a mismatch raises CacheError, removes the entry and closes the file once
+    no read is in flight (the bytes are never served).
     """
 
     name = "cache"
@@ -309,6 +333,8 @@ class CacheReader:
         self._closed = False
         self._file = _PositionalFile(self.path, write=False)
         self._row_bytes = info.width * _ITEM
+        self._stamp = self._file.stamp()
+        self._generation = 0  # bumped when the file's stat changed: older checks count no more
 
     def close(self) -> None:
         """Close the cache file (the reader must not be used afterwards)."""
@@ -331,6 +357,24 @@ class CacheReader:
             if self._bad is not None:
                 raise CacheError(str(self._bad))
             self._active += 1
+        self._check_stamp()
+
+    def _check_stamp(self) -> None:
+        """Forget every segment checked so far when the cache file's stat changed.
+
+        Something wrote to the file after it was prepared: each segment is checked again
+        before its bytes are served. (The bound: a rewrite that leaves size, mtime, ctime and
+        inode as they were, i.e. inside one timestamp tick of the last read, is seen only by
+        the next process; and bytes changed between a read's check and its copy.)
+        """
+        now = self._file.stamp()
+        if now is None or now == self._stamp:
+            return
+        with self._state:
+            if now != self._stamp:
+                self._stamp = now
+                self._generation += 1
+                self._ok[...] = False
 
     def _leave(self) -> None:
         with self._state:
@@ -363,13 +407,19 @@ class CacheReader:
         with lock:
             if self._ok[row, t]:
                 return
+            generation = self._generation
             c0 = t * self._seg
             c1 = min(c0 + self._seg, self.info.width)
             buf = np.empty((c1 - c0) * _ITEM, dtype=np.uint8)
-            self._file.readinto(buf, row * self._row_bytes + c0 * _ITEM)
+            try:
+                self._file.readinto(buf, row * self._row_bytes + c0 * _ITEM)
+            except (CorruptDataError, OSError):  # truncated since it was prepared
+                self._fail(row, c0, c1)
             if zlib.crc32(buf) != int(self._crc[row, t]):
                 self._fail(row, c0, c1)
-            self._ok[row, t] = True
+            with self._state:
+                if generation == self._generation:  # else the file changed meanwhile
+                    self._ok[row, t] = True
 
     def _fail(self, row: int, c0: int, c1: int) -> None:
         exc = CacheError(
@@ -608,6 +658,7 @@ def cleanup_cache() -> list[str]:
                 stale = True
         if stale and _remove_own(folder):
             removed.append(str(folder))
+    removed += reclaim_index_temporaries(root / INDEX_FOLDER)
     with _lock:
         for k in [k for k, r in _readers.items() if not r.folder.exists()]:
             del _readers[k]
@@ -837,6 +888,40 @@ def _fill_cache(
     return seg, crcs, land_segs
 
 
+def reclaim_index_temporaries(index_root: Path, key: str | None = None) -> list[str]:
+    """Delete the temporary folders of search-index builds whose process is gone.
+
+    Only a folder named ``<key>.tmp-<pid>[-<id>]`` that holds nothing but the index's own
+    files (recognised positively); anything else in it keeps the folder. ``key`` limits it
+    to one product file's index.
+    """
+    removed: list[str] = []
+    try:
+        children = list(index_root.iterdir()) if index_root.is_dir() else []
+    except OSError:
+        return removed
+    for folder in children:
+        m = _INDEX_TMP_RE.match(folder.name)
+        if m is None or (key is not None and m.group(1) != key):
+            continue
+        if folder.is_symlink() or not folder.is_dir() or _pid_alive(int(m.group(2)), folder):
+            continue
+        try:
+            inside = list(folder.iterdir())
+        except OSError:
+            continue
+        if any(p.name not in INDEX_FILES or p.is_symlink() or not p.is_file() for p in inside):
+            continue  # not only the index's files: not ours to delete
+        try:
+            for p in inside:
+                os.unlink(p)
+            os.rmdir(folder)
+        except OSError:
+            continue
+        removed.append(str(folder))
+    return removed
+
+
 def _remove_search_index(folder: Path) -> None:
     """Delete a search index folder (core/index.py) of this cache root: only one holding the
     index's own meta.json, as it wrote it; never anything else."""
@@ -859,12 +944,15 @@ def clear_cache(path: str | os.PathLike | None = None) -> None:
         if _own_manifest(folder) is not None:
             _remove_own(folder)
         _remove_search_index(cache_root() / INDEX_FOLDER / folder.name)
+        reclaim_index_temporaries(cache_root() / INDEX_FOLDER, folder.name)
         return
     root = cache_root()
     index_root = root / INDEX_FOLDER
+    reclaim_index_temporaries(index_root)
     if index_root.is_dir():
         for folder in list(index_root.iterdir()):
-            _remove_search_index(folder)
+            if _INDEX_TMP_RE.match(folder.name) is None:  # a build may be running there
+                _remove_search_index(folder)
     try:
         children = list(root.iterdir()) if root.is_dir() else []
     except OSError:

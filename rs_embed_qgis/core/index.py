@@ -15,6 +15,17 @@ greedy spacing provably cannot change.
 
 Stored under the cache root in ``search_index/<key>/`` with its own ``meta.json`` (the
 source file's identity), so the cache's cleanup never mistakes it for a cache entry.
+
+Integrity, like the cache's: ``meta.json`` records each file's size and a CRC-32 of every
+4 MiB block, computed from the bytes as they are written. ``load_index`` checks them all
+(about 140 MB, a fraction of a second) the first time a process uses the index, and again
+whenever a file's stat (size, mtime, ctime, inode) differs from the one it checked; a
+damaged, partial or older (unchecked) index is refused with one sentence for the log, and
+``index_for`` rebuilds it when building is allowed (else callers read exact scores). The
+same bound as the cache's applies: a change that leaves every stat field as it was (a
+rewrite within the file system's timestamp tick of the last check) is not seen until the
+next process. A killed build leaves ``<key>.tmp-<pid>[-<id>]/``, reclaimed by the next
+build, ``cleanup_cache()`` and ``clear_cache()`` once its process is gone.
 """
 
 from __future__ import annotations
@@ -22,6 +33,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import uuid
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,11 +47,21 @@ from rs_embed_qgis.core.constants import PRODUCT_BANDS
 from rs_embed_qgis.core.errors import CacheError, NoCoverageError, SpecError
 from rs_embed_qgis.core.grid import Window
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: per-block CRC-32 of every file in meta.json; 1 had none
 INDEX_COMPONENTS = 64
 INDEX_FIT_PIXELS = 100_000
 _F16_REL = 2.0**-11  # relative rounding of float16
 _SLACK = 1e-5  # relative float32 error allowance of the residuals
+CHECKSUM = "crc32"
+BLOCK_BYTES = 1 << 22  # one CRC-32 per 4 MiB of each file
+ARRAYS = ("components", "proj", "norms", "resid")  # <name>.npy, in meta.json's "files"
+META_NAME = "meta.json"
+
+LogFn = Callable[[str], None]
+_lock = threading.Lock()
+# folder -> (stat stamp of its files, index or None, refusal sentence or None): each
+# index is checked once per process, and again when a file's stat changes.
+_checked: dict[str, tuple[tuple[Any, ...], SearchIndex | None, str | None]] = {}
 
 
 def index_dir(info: Any) -> Path:
@@ -170,59 +195,193 @@ def build_index(
     return SearchIndex(window, comps, proj, norms, resid)
 
 
+class _SummingWriter:
+    """A file writer that records the CRC-32 of every BLOCK_BYTES of what passes through."""
+
+    def __init__(self, fh: Any) -> None:
+        self._fh = fh
+        self.sums: list[int] = []
+        self.size = 0
+        self._crc = 0
+        self._fill = 0
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self._fh.write(view)
+        self.size += len(view)
+        while len(view):
+            take = min(len(view), BLOCK_BYTES - self._fill)
+            self._crc = zlib.crc32(view[:take], self._crc)
+            self._fill += take
+            view = view[take:]
+            if self._fill == BLOCK_BYTES:
+                self.sums.append(self._crc)
+                self._crc, self._fill = 0, 0
+        return len(data)
+
+    def record(self) -> dict[str, Any]:
+        """{"bytes", "crc32"} of everything written (the last block may be short)."""
+        sums = self.sums + ([self._crc] if self._fill else [])
+        return {"bytes": self.size, CHECKSUM: np.array(sums, ">u4").tobytes().hex()}
+
+
+def _block_sums(path: Path) -> tuple[int, str]:
+    """(size, hex CRC-32 of every BLOCK_BYTES) of a file as it is on disk."""
+    sums = []
+    size = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(BLOCK_BYTES):
+            sums.append(zlib.crc32(block))
+            size += len(block)
+    return size, np.array(sums, ">u4").tobytes().hex()
+
+
 def save_index(index: SearchIndex, info: Any) -> Path:
-    """Write the index next to the cache (atomic: a temporary folder renamed)."""
+    """Write the index next to the cache (atomic: a temporary folder renamed), with checksums."""
+    from rs_embed_qgis.core.cache import reclaim_index_temporaries
+
     folder = index_dir(info)
-    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    reclaim_index_temporaries(folder.parent)  # what killed builds left
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         tmp.mkdir(parents=True, exist_ok=True)
-        np.save(tmp / "components.npy", index.components)
-        np.save(tmp / "proj.npy", index.proj)
-        np.save(tmp / "norms.npy", index.norms)
-        np.save(tmp / "resid.npy", index.resid)
+        files = {}
+        for name in ARRAYS:
+            with open(tmp / f"{name}.npy", "wb") as fh:
+                writer = _SummingWriter(fh)
+                np.save(writer, np.ascontiguousarray(getattr(index, name)))
+                fh.flush()
+            files[f"{name}.npy"] = writer.record()
         w = index.window
         meta = {
             "version": INDEX_VERSION,
             "source": info.path,
             "identity": _identity(info),
             "window": [w.row0, w.row1, w.col0, w.col1],
+            "checksum": CHECKSUM,
+            "block_bytes": BLOCK_BYTES,
+            "files": files,
         }
-        (tmp / "meta.json").write_text(json.dumps(meta))
+        (tmp / META_NAME).write_text(json.dumps(meta))
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(tmp, folder)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise CacheError(f"The search index cannot be written to {folder}: {exc}") from exc
+    with _lock:
+        _checked.pop(str(folder), None)
     return folder
 
 
-def load_index(info: Any) -> SearchIndex | None:
-    """The saved index of this file (memory-mapped), or None if absent or stale."""
-    folder = index_dir(info)
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if meta.get("version") != INDEX_VERSION or meta.get("identity") != _identity(info):
-        return None
-    try:
-        return SearchIndex(
-            Window(*meta["window"]),
-            np.load(folder / "components.npy"),
-            np.load(folder / "proj.npy", mmap_mode="r"),
-            np.load(folder / "norms.npy", mmap_mode="r"),
-            np.load(folder / "resid.npy", mmap_mode="r"),
+def _stamp(folder: Path) -> tuple[Any, ...] | None:
+    """The stat of the index's files (None when meta.json is missing): a change re-checks."""
+    out = []
+    for name in (META_NAME, *(f"{a}.npy" for a in ARRAYS)):
+        try:
+            st = os.stat(folder / name)
+        except OSError:
+            if name == META_NAME:
+                return None
+            out.append((name,))
+            continue
+        out.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return tuple(out)
+
+
+def _damage(folder: Path, meta: Any) -> str | None:
+    """Why the index in ``folder`` cannot be used (damaged, partial, unchecked), or None."""
+    bad = (
+        f"The search index in {folder} is damaged or incomplete and is not used (it no "
+        "longer matches the checksums recorded when it was built)"
+    )
+    if not isinstance(meta, dict):
+        return bad
+    if meta.get("version") != INDEX_VERSION:
+        return (
+            f"The search index in {folder} was made by an older version of the plugin "
+            "(without checksums) and is not used"
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    files = meta.get("files")
+    if (
+        meta.get("checksum") != CHECKSUM
+        or meta.get("block_bytes") != BLOCK_BYTES
+        or not isinstance(files, dict)
+    ):
+        return bad
+    for name in ARRAYS:
+        rec = files.get(f"{name}.npy")
+        if not isinstance(rec, dict):
+            return bad
+        try:
+            size, sums = _block_sums(folder / f"{name}.npy")
+        except OSError:
+            return bad
+        if size != rec.get("bytes") or sums != rec.get(CHECKSUM):
+            return bad
+    return None
+
+
+def _open(folder: Path, meta: dict[str, Any]) -> SearchIndex:
+    return SearchIndex(
+        Window(*meta["window"]),
+        np.load(folder / "components.npy"),
+        np.load(folder / "proj.npy", mmap_mode="r"),
+        np.load(folder / "norms.npy", mmap_mode="r"),
+        np.load(folder / "resid.npy", mmap_mode="r"),
+    )
+
+
+def load_index(info: Any, log: LogFn | None = None) -> SearchIndex | None:
+    """The saved index of this file (memory-mapped) once its checksums hold; else None.
+
+    None when there is none, or it belongs to another state of the file (stale: silent), or
+    it is damaged, partial or unchecked: then ``log`` gets one sentence saying so.
+    """
+    folder = index_dir(info)
+    stamp = _stamp(folder)
+    if stamp is None:  # no index (or no meta.json: nothing that claims to be one)
+        with _lock:
+            _checked.pop(str(folder), None)  # a removed index's memory maps go with it
         return None
+    try:
+        meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    if isinstance(meta, dict) and meta.get("identity") != _identity(info):
+        return None  # stale: made from another state of the file
+    key = str(folder)
+    with _lock:
+        hit = _checked.get(key)
+    if hit is None or hit[0] != stamp:
+        index, why = None, _damage(folder, meta)
+        if why is None:
+            try:
+                index = _open(folder, meta)
+            except (OSError, ValueError, KeyError, TypeError):
+                why = f"The search index in {folder} cannot be read and is not used"
+        hit = (stamp, index, why)
+        with _lock:
+            _checked[key] = hit
+    _, index, why = hit
+    if why is not None and log is not None:
+        log(why + ".")
+    return index
 
 
 def index_for(
-    reader: Any, build: bool = False, progress: Any = None, cancel: Any = None
+    reader: Any,
+    build: bool = False,
+    progress: Any = None,
+    cancel: Any = None,
+    log: LogFn | None = None,
 ) -> SearchIndex | None:
-    """The saved index of the reader's file; built (one pass) and saved when missing and asked."""
-    index = load_index(reader.info)
+    """The saved index of the reader's file; built (one pass) and saved when missing or
+    refused, and asked. ``log`` gets the sentence of a refused index (once)."""
+    refused: list[str] = []
+    index = load_index(reader.info, refused.append)
+    if refused and log is not None:
+        log(refused[0] + (" It is rebuilt." if build else " Scores are read exactly."))
     if index is None and build:
         index = build_index(reader, progress=progress, cancel=cancel)
         save_index(index, reader.info)

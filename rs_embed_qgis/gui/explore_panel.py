@@ -97,7 +97,11 @@ def _index(source: Any, use: bool, report: Any, cancel: Any) -> Any:
 
     if load_index(source.info) is None:
         report(0.0, tr("Building the search index (once; one pass over the product)"))
-    return index_for(source.reader, True, lambda f, m: report(0.9 * f, m), cancel)
+
+    def log(text: str) -> None:  # a refused (damaged) index: said once in the log panel
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Warning)
+
+    return index_for(source.reader, True, lambda f, m: report(0.9 * f, m), cancel, log=log)
 
 
 _WRAP = QFormLayout.RowWrapPolicy.WrapAllRows

@@ -49,8 +49,13 @@ class DownloadProductAlgorithm(RsEmbedAlgorithm):
             "<b>Checksum</b>: the file is checked against its SHA-256 and renamed to {0} "
             "only if it matches; a file that does not match is deleted. A verified file "
             "already in the folder is kept without downloading.<br>"
-            "<b>URL</b> and <b>SHA-256</b> (advanced): another source of the same file; an "
-            "empty SHA-256 skips the check."
+            "<b>URL</b> and <b>SHA-256</b> (advanced): another source of the same file. An "
+            "empty SHA-256 skips the checksum: the file must then still be a GeoTIFF that "
+            "GDAL reads as the product, of the size the server announced, and it never "
+            "replaces a product file already in the folder. A SHA-256 that is not 64 "
+            "hexadecimal digits is refused before anything is downloaded.<br>"
+            "<b>One at a time</b>: a second download into the same folder is told that "
+            "another one is running (a lock file .rs_embed_download.lock holds its process)."
         ).format(PRODUCT_FILENAME)
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
@@ -88,7 +93,12 @@ class DownloadProductAlgorithm(RsEmbedAlgorithm):
         url = self.parameterAsString(parameters, self.URL, context).strip() or PRODUCT_URL
         sha256 = self.parameterAsString(parameters, self.SHA256, context).strip()
         if not sha256:
-            feedback.pushWarning(self.tr("No SHA-256 given: the file will not be verified."))
+            feedback.pushWarning(
+                self.tr(
+                    "No SHA-256 given: the file is only checked to be the product's GeoTIFF, "
+                    "and it will not replace a product file already in the folder."
+                )
+            )
         feedback.pushInfo(self.tr("Downloading {0}").format(url))
         try:
             path = download_file(

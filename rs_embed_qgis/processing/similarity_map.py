@@ -120,10 +120,18 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
         from rs_embed_qgis.core.index import index_for, load_index
 
         index = load_index(source.info)
-        if index is None and self.parameterAsBool(parameters, self.BUILD_INDEX, context):
-            feedback.pushInfo(self.tr("Building the search index (one pass)"))
+        if index is None:
+            # Missing, or refused (damaged, partial): index_for says why once, and builds
+            # it again only when allowed.
+            build = self.parameterAsBool(parameters, self.BUILD_INDEX, context)
+            if build:
+                feedback.pushInfo(self.tr("Building the search index (one pass)"))
             index = index_for(
-                source.reader, True, self.progress_to(feedback, 0.0, 60.0), feedback.isCanceled
+                source.reader,
+                build,
+                self.progress_to(feedback, 0.0, 60.0),
+                feedback.isCanceled,
+                log=feedback.pushWarning,
             )
         feedback.pushInfo(
             self.tr("Search index: {0}").format(

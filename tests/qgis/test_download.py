@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,15 +18,17 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsTask
 
-from rs_embed_qgis.bridge.download import PART_SUFFIX, DownloadTask, download_file
+from rs_embed_qgis.bridge.download import LOCK_NAME, PART_SUFFIX, DownloadTask, download_file
 from rs_embed_qgis.core.errors import (
     CancelledError,
     CorruptDataError,
     DataError,
     DataNotFoundError,
+    SpecError,
 )
 from rs_embed_qgis.processing.download_product import DownloadProductAlgorithm
 from rs_embed_qgis.processing.provider import RsEmbedProvider
+from tests import product
 from tests.qgis.util import wait_for
 
 NAME = "embed_map_310k.tif"
@@ -35,11 +40,16 @@ DROP_AT = 1_000_000  # /drop breaks its first answer off after this many body by
 SLOW_CHUNK, SLOW_PAUSE = 32 * 1024, 0.01  # /slow: about 3 MB/s
 
 
-class Server:
-    """A loopback HTTP server of DATA: Range requests, errors, a dropped and a slow answer."""
+LOGIN_PAGE = b"<html><body>Please log in to the network</body></html>"
 
-    def __init__(self) -> None:
+
+class Server:
+    """A loopback HTTP server of DATA: Range requests, errors, a dropped and a slow answer;
+    ``bodies`` serves other files under their own path (a real product TIFF, a login page)."""
+
+    def __init__(self, bodies: dict[str, bytes] | None = None) -> None:
         self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
+        self.bodies = {"login": LOGIN_PAGE, **(bodies or {})}
         self.dropped = False
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
@@ -89,24 +99,26 @@ class Server:
                     self.end_headers()
                     self.wfile.write(body)
                     return
+                data = server.bodies.get(kind, DATA)
+                size = len(data)
                 start = 0
                 m = re.fullmatch(r"bytes=(\d+)-", rng or "")
-                if m and kind != "norange":
+                if m and kind not in ("norange", "login"):
                     start = int(m.group(1))
-                    if start >= SIZE:
+                    if start >= size:
                         self.send_response(416)
-                        self.send_header("Content-Range", f"bytes */{SIZE}")
+                        self.send_header("Content-Range", f"bytes */{size}")
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
                     self.send_response(206)
-                    self.send_header("Content-Range", f"bytes {start}-{SIZE - 1}/{SIZE}")
+                    self.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
                 else:
                     self.send_response(200)
-                self.send_header("Content-Length", str(SIZE - start))
-                self.send_header("Content-Type", "image/tiff")
+                self.send_header("Content-Length", str(size - start))
+                self.send_header("Content-Type", "text/html" if kind == "login" else "image/tiff")
                 self.end_headers()
-                body = memoryview(DATA)[start:]
+                body = memoryview(data)[start:]
                 try:
                     if kind == "drop" and not server.dropped:
                         server.dropped = True
@@ -126,9 +138,17 @@ class Server:
         return Handler
 
 
+@pytest.fixture(scope="module")
+def product_tiff(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real product file (a small window in the exact format), as bytes."""
+    path = tmp_path_factory.mktemp("product") / NAME
+    product.write_product(path, 150, 160, 750, 770)
+    return path.read_bytes()
+
+
 @pytest.fixture()
-def server():
-    srv = Server()
+def server(product_tiff: bytes):
+    srv = Server({"tiff": product_tiff, "tiffjunk": b"II*\x00" + DATA[4:]})
     yield srv
     srv.stop()
 
@@ -246,9 +266,106 @@ def test_wrong_expected_size_keeps_nothing(server, tmp_path):
     assert _left(tmp_path) == []
 
 
-def test_no_checksum_given_still_downloads(server, tmp_path):
-    download_file(server.url("file"), str(tmp_path), sha256="")
+def test_no_checksum_given_still_downloads_the_product(server, tmp_path, product_tiff):
+    download_file(server.url("tiff"), str(tmp_path), sha256="")
+    assert (tmp_path / NAME).read_bytes() == product_tiff
+    assert _left(tmp_path) == [NAME]
+
+
+# -- without a SHA-256, only the product; a good product is never replaced unverified -------
+
+
+def test_login_page_without_checksum_never_replaces_a_good_product(server, tmp_path, product_tiff):
+    (tmp_path / NAME).write_bytes(product_tiff)
+    with pytest.raises(DataError, match="without a SHA-256 cannot be verified"):
+        download_file(server.url("login"), str(tmp_path), sha256=None)
+    assert (tmp_path / NAME).read_bytes() == product_tiff
+    assert _left(tmp_path) == [NAME]
+    assert server.requests == []  # refused before any transfer
+
+
+def test_login_page_without_checksum_is_refused_and_nothing_kept(server, tmp_path):
+    with pytest.raises(CorruptDataError, match="did not send a GeoTIFF") as info:
+        download_file(server.url("login"), str(tmp_path), sha256="")
+    assert "<htm" in str(info.value)
+    assert _left(tmp_path) == []
+
+
+def test_a_tiff_that_is_not_the_product_is_refused_without_checksum(server, tmp_path):
+    with pytest.raises(CorruptDataError, match="not the Copernicus-Embed GeoTIFF"):
+        download_file(server.url("tiffjunk"), str(tmp_path), sha256=None)
+    assert _left(tmp_path) == []
+
+
+def test_a_broken_old_file_is_replaced_by_a_checked_download(server, tmp_path, product_tiff):
+    (tmp_path / NAME).write_bytes(LOGIN_PAGE)  # what an older version may have kept
+    download_file(server.url("tiff"), str(tmp_path), sha256=None)
+    assert (tmp_path / NAME).read_bytes() == product_tiff
+
+
+def test_login_page_with_checksum_never_replaces_a_good_product(server, tmp_path):
+    (tmp_path / NAME).write_bytes(b"II*\x00 an older product")
+    with pytest.raises(CorruptDataError, match="SHA-256"):
+        download_file(server.url("login"), str(tmp_path), sha256=SHA)
+    assert (tmp_path / NAME).read_bytes() == b"II*\x00 an older product"
+    assert _left(tmp_path) == [NAME]
+
+
+@pytest.mark.parametrize("sha", ["abc", SHA[:-1] + "g", SHA + "0", "sha256:" + SHA])
+def test_malformed_checksum_is_refused_before_the_transfer(server, tmp_path, sha):
+    with pytest.raises(SpecError, match="not 64 hexadecimal digits"):
+        download_file(server.url("file"), str(tmp_path), sha256=sha)
+    assert server.requests == []
+    assert _left(tmp_path) == []
+
+
+def test_checksum_in_capitals_with_spaces_is_accepted(server, tmp_path):
+    download_file(server.url("file"), str(tmp_path), sha256=f"  {SHA.upper()} ")
     assert (tmp_path / NAME).read_bytes() == DATA
+
+
+# -- one download into a folder at a time ---------------------------------------------------
+
+
+def test_second_download_into_the_same_folder_is_told(server, tmp_path):
+    done: list[DownloadTask] = []
+    part = tmp_path / (NAME + PART_SUFFIX)
+    task = DownloadTask(str(tmp_path), server.url("slow"), SHA, on_done=done.append)
+    QgsApplication.taskManager().addTask(task)
+    wait_for(lambda: part.exists() and part.stat().st_size >= 100_000, 60)
+    with pytest.raises(DataError) as info:
+        download_file(server.url("file"), str(tmp_path), sha256=SHA)
+    assert str(info.value).startswith(f"Another download into {tmp_path} is running")
+    assert "Errno" not in str(info.value)
+    assert server.ranges("file") == []  # told before any request
+    wait_for(lambda: bool(done), 60)
+    assert task.exception is None, task.details
+    assert (tmp_path / NAME).read_bytes() == DATA
+    assert _left(tmp_path) == [NAME]  # the lock went with the download
+    download_file(server.url("file"), str(tmp_path), sha256=SHA)  # the folder is free again
+
+
+def test_lock_of_a_dead_process_is_taken_over(server, tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lock = {"tool": "rs_embed_qgis download", "pid": int(dead.stdout), "token": "x"}
+    lock["host"] = socket.gethostname()
+    (tmp_path / LOCK_NAME).write_text(json.dumps(lock))
+    download_file(server.url("file"), str(tmp_path), sha256=SHA)
+    assert (tmp_path / NAME).read_bytes() == DATA
+    assert _left(tmp_path) == [NAME]
+
+
+def test_a_lock_file_not_made_by_a_download_is_left_alone(server, tmp_path):
+    (tmp_path / LOCK_NAME).write_text("someone else's notes")
+    with pytest.raises(DataError, match="Another download into .* is running .*delete it"):
+        download_file(server.url("file"), str(tmp_path), sha256=SHA)
+    assert (tmp_path / LOCK_NAME).read_text() == "someone else's notes"
+    assert server.requests == []
 
 
 @pytest.mark.parametrize("status", [404, 500])
@@ -406,6 +523,10 @@ def test_algorithm_errors_and_cancel(provider, server, tmp_path):
     with pytest.raises(QgsProcessingException, match="SHA-256"):
         _run({"FOLDER": str(tmp_path), "URL": server.url("file"), "SHA256": "1" * 64})
     assert _left(tmp_path) == []
+    n = len(server.requests)
+    with pytest.raises(QgsProcessingException, match="not 64 hexadecimal digits"):
+        _run({"FOLDER": str(tmp_path), "URL": server.url("file"), "SHA256": "12ab"})
+    assert len(server.requests) == n  # refused before the transfer
     feedback = QgsProcessingFeedback()
     part = tmp_path / (NAME + PART_SUFFIX)
     feedback.progressChanged.connect(
