@@ -59,7 +59,6 @@ from rs_embed_qgis.gui.tasks import (
 from rs_embed_qgis.i18n import plugin_icon, tr
 
 LOG_TAG = "rs_embed"
-MENU_NAME = "&Copernicus-Embed"
 # Task waits on unload: long enough for a read in flight to notice the cancel.
 _UNLOAD_WAIT_MS = 10_000
 # Margin (degrees) around a selected place when the canvas zooms to it: a few pixels.
@@ -67,6 +66,11 @@ _PLACE_ZOOM_DEG = 1.0
 _WGS84 = "EPSG:4326"
 # Batches of at least this many features would build the fast cache (core's "auto").
 CACHE_ASK_MIN_FEATURES = AUTO_PREPARE_MIN_ITEMS
+
+
+def menu_name() -> str:
+    """The plugin's menu as QGIS shows it (added and removed under the same text)."""
+    return tr("&Copernicus-Embed")
 
 
 def _capture_prompts() -> tuple[str, str]:
@@ -159,10 +163,10 @@ class GuiController:
             self._on_toolbar = "plugins"
         add_menu = getattr(self.iface, "addPluginToRasterMenu", None)
         if add_menu is not None:
-            add_menu(tr(MENU_NAME), self.action)
+            add_menu(menu_name(), self.action)
             self._in_menu = "raster"
         else:
-            self.iface.addPluginToMenu(tr(MENU_NAME), self.action)
+            self.iface.addPluginToMenu(menu_name(), self.action)
             self._in_menu = "plugins"
 
         self.dock = EmbedDock(main)
@@ -284,9 +288,9 @@ class GuiController:
 
         if self.action is not None:
             if self._in_menu == "raster":
-                self.iface.removePluginRasterMenu(tr(MENU_NAME), self.action)
+                self.iface.removePluginRasterMenu(menu_name(), self.action)
             elif hasattr(self.iface, "removePluginMenu"):
-                self.iface.removePluginMenu(tr(MENU_NAME), self.action)
+                self.iface.removePluginMenu(menu_name(), self.action)
             if self._on_toolbar == "raster":
                 self.iface.removeRasterToolBarIcon(self.action)
             else:

@@ -80,6 +80,16 @@ _LEVEL_STYLE = {
 }
 
 
+def _unit_labels() -> dict[str, str]:
+    """The buffer units as shown (literals, so they are translatable)."""
+    return {"km": tr("km"), "m": tr("m")}
+
+
+def _pooling_labels() -> dict[str, str]:
+    """The poolings as shown (literals, so they are translatable)."""
+    return {"mean": tr("mean"), "max": tr("max")}
+
+
 def breakable(path: str) -> str:
     """A path a word-wrapped label may break after each separator (zero-width spaces)."""
     out = path.replace("/", "/\u200b").replace("\\", "\\\u200b")
@@ -233,7 +243,7 @@ class EmbedDock(QgsDockWidget):
         self.buffer_spin.setShowClearButton(False)
         self.unit_combo = QComboBox()
         for unit, factor in _UNITS:
-            self.unit_combo.addItem(tr(unit), factor)
+            self.unit_combo.addItem(_unit_labels()[unit], factor)
         self.buffer_spin.setValue(DEFAULT_BUFFER_M / 1000.0)
         self.buffer_spin.setMinimumWidth(60)
         self.buffer_spin.setToolTip(tr("Half the side of the square area around the point."))
@@ -290,7 +300,7 @@ class EmbedDock(QgsDockWidget):
         form.addRow(self.pooled_radio)
         self.pooling_combo = QComboBox()
         for name in POOLINGS:
-            self.pooling_combo.addItem(tr(name), name)
+            self.pooling_combo.addItem(_pooling_labels().get(name, name), name)
         form.addRow(tr("Pooling"), self.pooling_combo)
         form.addRow(self.grid_radio)
         self.pooled_radio.toggled.connect(self.pooling_combo.setEnabled)

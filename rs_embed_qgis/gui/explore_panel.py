@@ -63,13 +63,17 @@ SCOPE_LAYER = "layer"
 SCOPE_ALL = "all"
 SLIDER_STEPS = 1000
 LOG_TAG = "rs_embed"
-CLASSIFIER_LABELS = {
-    "nearest_centroid": "Nearest centroid (cosine)",
-    "logistic": "Logistic regression",
-    "random_forest": "Random forest (scikit-learn)",
-}
 # QGIS >= 3.34 moved the layer filters to Qgis.LayerFilter (the only spelling in QGIS 4).
 _LAYER_FILTER: Any = getattr(Qgis, "LayerFilter", None) or QgsMapLayerProxyModel.Filter
+
+
+def classifier_labels() -> dict[str, str]:
+    """The classifiers' names as the user reads them (literals, so they are translatable)."""
+    return {
+        "nearest_centroid": tr("Nearest centroid (cosine)"),
+        "logistic": tr("Logistic regression"),
+        "random_forest": tr("Random forest (scikit-learn)"),
+    }
 
 
 def _layer_filters(*names: str) -> Any:
@@ -316,7 +320,7 @@ class ExplorePanel(QWidget):
         for name in constants.CLASSIFIERS:
             if name == "random_forest" and not sklearn_available():
                 continue  # offered only where scikit-learn can be imported
-            self.classifier_combo.addItem(tr(CLASSIFIER_LABELS[name]), name)
+            self.classifier_combo.addItem(classifier_labels()[name], name)
         self.classifier_combo.setCurrentIndex(self.classifier_combo.findData("logistic"))
         for w in (self.training_combo, self.class_field_combo, self.classifier_combo):
             self._narrow(w)
@@ -722,7 +726,9 @@ class ExplorePanel(QWidget):
         def job(report: Any, cancel: Any) -> tuple[Any, list[int], list[str], int]:
             samples, skipped = labelled_samples(source.getFeatures(), field, fields, crs, context)
             if not samples:
-                raise SpecError(f"No training feature has a class in the field {field!r}.")
+                raise SpecError(
+                    tr("No training feature has a class in the field {0!r}.").format(field)
+                )
             src = open_source(data_dir, download=False)
             res = explore.classify(
                 src.reader,

@@ -231,7 +231,10 @@ def samples_layer(project: QgsProject, kind: str, create: bool = True) -> QgsVec
     if not create:
         return None
     wkb = "Point" if kind == "point" else "Polygon"
-    name = tr(SAMPLES_POINTS_NAME) if kind == "point" else tr(SAMPLES_RECTANGLES_NAME)
+    if kind == "point":
+        name = tr("Copernicus-Embed samples (points)")
+    else:
+        name = tr("Copernicus-Embed samples (rectangles)")
     layer = QgsVectorLayer(wkb, name, "memory")
     layer.setCrs(project.crs())
     layer.dataProvider().addAttributes(sample_fields().toList())

@@ -130,7 +130,7 @@ class EmbedTask(RsEmbedTask):
     def work(self) -> EmbedResult:
         from rs_embed_qgis.bridge.jobs import embed_area
 
-        self.report(0.02, "Reading the product")
+        self.report(0.02, tr("Reading the product"))
         emb = embed_area(
             self.request, self.output, self.data_dir, self.expand_deg, cancel=self.isCanceled
         )
@@ -140,9 +140,9 @@ class EmbedTask(RsEmbedTask):
         if self.output.mode == "grid":
             from rs_embed_qgis.gui.layers import write_grid_files
 
-            self.report(0.7, "Writing the grid")
+            self.report(0.7, tr("Writing the grid"))
             files = write_grid_files(emb, self.grid_folder or "")
-        self.report(1.0, "Done")
+        self.report(1.0, tr("Done"))
         return EmbedResult(emb, files)
 
 
@@ -338,7 +338,7 @@ class DataDirTask(RsEmbedTask):
     """Validate a data directory off the GUI thread."""
 
     def __init__(self, folder: str, origin: str = "", save: bool = False) -> None:
-        super().__init__("Copernicus-Embed: check the data directory")
+        super().__init__(tr("Copernicus-Embed: check the data directory"))
         self.folder = folder
         self.origin = origin
         self.save = save  # save the setting if the folder holds a usable product

@@ -22,7 +22,7 @@ from qgis.core import (
 
 from rs_embed_qgis.core.errors import SpecError
 from rs_embed_qgis.processing.base import ClassLegend
-from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
+from rs_embed_qgis.processing.similarity_map import ExploreAlgorithm, grid_help, scope_help
 
 
 class ClassifyAlgorithm(ExploreAlgorithm):
@@ -43,7 +43,7 @@ class ClassifyAlgorithm(ExploreAlgorithm):
         return self.tr("Classify embeddings (Copernicus-Embed)")
 
     def shortHelpString(self) -> str:
-        return self.tr(
+        about = self.tr(
             "Learns classes from labelled training features and classifies every land pixel "
             "of the scope.<br><br>"
             "<b>Training</b>: points (the pixel under each) or polygons (every land cell they "
@@ -61,14 +61,14 @@ class ClassifyAlgorithm(ExploreAlgorithm):
             "<b>Outputs</b>: class raster (UInt16: integer labels 0..65534 as themselves, "
             "nodata 65535; other labels 1..C in sorted order, nodata 0; the labels are "
             "category names, with a colour table) and confidence raster (float32, 0..1, "
-            "NaN = ocean).<br>"
-            + SCOPE_HELP
-            + "<br><br>"
-            + GRID_HELP
-            + "<br><br><b>Limits</b>: at least two classes, each with at least two training "
+            "NaN = ocean)."
+        )
+        limits = self.tr(
+            "<b>Limits</b>: at least two classes, each with at least two training "
             "pixels on land; training features over ocean are ignored; training pixels "
             "must fit in memory (about 500 000 pixels)."
         )
+        return f"{about}<br>{scope_help()}<br><br>{grid_help()}<br><br>{limits}"
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
         self.addParameter(
@@ -127,7 +127,7 @@ class ClassifyAlgorithm(ExploreAlgorithm):
 
         source = self.parameterAsSource(parameters, self.TRAINING, context)
         if source is None:
-            raise SpecError("No training layer.")
+            raise SpecError(self.tr("No training layer."))
         name = self.parameterAsString(parameters, self.CLASS_FIELD, context)
         samples, skipped = labelled_samples(
             source.getFeatures(),

@@ -18,7 +18,7 @@ from qgis.core import (
 
 from rs_embed_qgis.core import constants
 from rs_embed_qgis.processing.base import ClassLegend
-from rs_embed_qgis.processing.similarity_map import GRID_HELP, SCOPE_HELP, ExploreAlgorithm
+from rs_embed_qgis.processing.similarity_map import ExploreAlgorithm, grid_help, scope_help
 
 
 class ClusterAlgorithm(ExploreAlgorithm):
@@ -37,25 +37,30 @@ class ClusterAlgorithm(ExploreAlgorithm):
 
     def shortHelpString(self) -> str:
         lo, hi = constants.AUTO_K_RANGE
-        return self.tr(
-            "Groups the land pixels of the scope into k clusters of similar 768-d vectors "
-            "(k-means with k-means++ seeding and a fixed random seed, Euclidean distance) "
-            "and writes a categorical UInt16 GeoTIFF: cluster 1 .. k, 0 = ocean (no data), "
-            "with a colour table.<br><br>"
-            "<b>Number of clusters</b>: 1..254; 0 = automatic: k in {0}..{1} with the best "
-            "mean silhouette on a sample of {2} pixels.<br>"
-            "<b>Seed</b>: the same seed gives the same clusters.<br>"
-            "<b>Cluster table</b> (optional): pixels and share of each cluster, and its "
-            "nearest other cluster with the distance between centroids.<br>"
-        ).format(lo, hi, constants.SILHOUETTE_PIXELS) + self.tr(
-            SCOPE_HELP
+        return (
+            self.tr(
+                "Groups the land pixels of the scope into k clusters of similar 768-d vectors "
+                "(k-means with k-means++ seeding and a fixed random seed, Euclidean distance) "
+                "and writes a categorical UInt16 GeoTIFF: cluster 1 .. k, 0 = ocean (no data), "
+                "with a colour table.<br><br>"
+                "<b>Number of clusters</b>: 1..254; 0 = automatic: k in {0}..{1} with the best "
+                "mean silhouette on a sample of {2} pixels.<br>"
+                "<b>Seed</b>: the same seed gives the same clusters.<br>"
+                "<b>Cluster table</b> (optional): pixels and share of each cluster, and its "
+                "nearest other cluster with the distance between centroids."
+            ).format(lo, hi, constants.SILHOUETTE_PIXELS)
+            + "<br>"
+            + scope_help()
             + "<br><br>"
-            + GRID_HELP
-            + "<br><br><b>Limits</b>: scopes over {0} land pixels are fitted on a fixed-seed "
-            "sample of that many pixels (about 0.5 degrees apart on average over the whole "
-            "globe); every pixel is then assigned to its nearest centroid. k larger than "
-            "the land pixels is refused."
-        ).format(constants.KMEANS_FIT_PIXELS)
+            + grid_help()
+            + "<br><br>"
+            + self.tr(
+                "<b>Limits</b>: scopes over {0} land pixels are fitted on a fixed-seed "
+                "sample of that many pixels (about 0.5 degrees apart on average over the whole "
+                "globe); every pixel is then assigned to its nearest centroid. k larger than "
+                "the land pixels is refused."
+            ).format(constants.KMEANS_FIT_PIXELS)
+        )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
         self.addParameter(

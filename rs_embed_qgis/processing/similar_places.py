@@ -16,10 +16,10 @@ from qgis.core import (
 
 from rs_embed_qgis.core.constants import PRODUCT_CRS
 from rs_embed_qgis.processing.similarity_map import (
-    GRID_HELP,
-    REFERENCE_HELP,
-    SCOPE_HELP,
     ExploreAlgorithm,
+    grid_help,
+    reference_help,
+    scope_help,
 )
 
 
@@ -37,27 +37,41 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
         return self.tr("Places like this (Copernicus-Embed)")
 
     def shortHelpString(self) -> str:
-        return self.tr(
-            "Finds the k pixels of the scope most similar to the references and writes them "
-            "as points (EPSG:4326, pixel centres) with rank (1 = most similar), similarity, "
-            "lon, lat (degrees) and the product row/col.<br><br>"
-            + REFERENCE_HELP
-            + "<br><b>Combine</b> and <b>Metric</b>: as in the similarity map (Euclidean "
-            "similarity is minus the distance).<br>"
-            "<b>Minimum distance</b> (km): each result is at least this far (great circle "
-            "between pixel centres, mean Earth radius 6371 km) from every better one; 0 "
-            "allows neighbouring pixels. The reference pixels themselves may be among the "
-            "results.<br>"
-            + SCOPE_HELP
-            + "<br><b>Search index</b> (cosine only): a compact copy of the product (64 "
-            "components per pixel, float16, about 140 MB for the globe, kept beside the "
-            "cache) ranks the candidates, and only they are re-scored on their full "
-            "vectors; error bounds make the result the same exact top-k. 'Build the index' "
-            "makes it once (one pass over the product) when it is missing.<br><br>"
-            + GRID_HELP
-            + "<br><br><b>Limits</b>: k is 1..10000; the scores are exact (every pixel "
-            "of the scope is scored on its full vector); fewer than k points are returned "
-            "when the scope holds fewer places far enough apart."
+        return (
+            self.tr(
+                "Finds the k pixels of the scope most similar to the references and writes "
+                "them as points (EPSG:4326, pixel centres) with rank (1 = most similar), "
+                "similarity, lon, lat (degrees) and the product row/col."
+            )
+            + "<br><br>"
+            + reference_help()
+            + "<br>"
+            + self.tr(
+                "<b>Combine</b> and <b>Metric</b>: as in the similarity map (Euclidean "
+                "similarity is minus the distance).<br>"
+                "<b>Minimum distance</b> (km): each result is at least this far (great circle "
+                "between pixel centres, mean Earth radius 6371 km) from every better one; 0 "
+                "allows neighbouring pixels. The reference pixels themselves may be among the "
+                "results."
+            )
+            + "<br>"
+            + scope_help()
+            + "<br>"
+            + self.tr(
+                "<b>Search index</b> (cosine only): a compact copy of the product (64 "
+                "components per pixel, float16, about 140 MB for the globe, kept beside the "
+                "cache) ranks the candidates, and only they are re-scored on their full "
+                "vectors; error bounds make the result the same exact top-k. 'Build the index' "
+                "makes it once (one pass over the product) when it is missing."
+            )
+            + "<br><br>"
+            + grid_help()
+            + "<br><br>"
+            + self.tr(
+                "<b>Limits</b>: k is 1..10000; the scores are exact (every pixel "
+                "of the scope is scored on its full vector); fewer than k points are returned "
+                "when the scope holds fewer places far enough apart."
+            )
         )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:

@@ -24,6 +24,7 @@ from qgis.core import (
 from rs_embed_qgis.core import constants
 from rs_embed_qgis.core.constants import PRODUCT_CRS
 from rs_embed_qgis.core.errors import SpecError
+from rs_embed_qgis.i18n import tr
 from rs_embed_qgis.processing.base import RsEmbedAlgorithm
 
 if TYPE_CHECKING:
@@ -31,20 +32,33 @@ if TYPE_CHECKING:
     from rs_embed_qgis.core.grid import LonLatBox
 # The algorithms import the core and NumPy when they run: QGIS loads them at start.
 
-GRID_HELP = (
-    "Results lie on the product's own grid: EPSG:4326, 0.25° pixels (about 28 km at the "
-    "equator), Copernicus-Embed year 2021; ocean pixels (no embedding) are no data."
-)
-SCOPE_HELP = (
-    "<b>Scope</b>: the extent to map (any CRS); empty = the whole product file (the globe). "
-    "It is snapped outward to whole 0.25° pixels and read in blocks of at most 256 MB."
-)
-REFERENCE_HELP = (
-    "<b>References</b>: point features (the pixel under each point) and/or polygon features "
-    "(the exact area-weighted mean of the cells they cover; selected features only when "
-    "the layer has a selection and 'selected features only' is ticked), and/or a "
-    "reference extent (its area-weighted mean). References over ocean are refused."
-)
+
+# Help paragraphs shared by the explore algorithms: functions, so that each text is a
+# literal inside tr() (translation tools see it) and is translated when asked for.
+def grid_help() -> str:
+    """The paragraph on the product grid of the results."""
+    return tr(
+        "Results lie on the product's own grid: EPSG:4326, 0.25° pixels (about 28 km at the "
+        "equator), Copernicus-Embed year 2021; ocean pixels (no embedding) are no data."
+    )
+
+
+def scope_help() -> str:
+    """The paragraph on the SCOPE parameter."""
+    return tr(
+        "<b>Scope</b>: the extent to map (any CRS); empty = the whole product file (the globe). "
+        "It is snapped outward to whole 0.25° pixels and read in blocks of at most 256 MB."
+    )
+
+
+def reference_help() -> str:
+    """The paragraph on the reference parameters."""
+    return tr(
+        "<b>References</b>: point features (the pixel under each point) and/or polygon features "
+        "(the exact area-weighted mean of the cells they cover; selected features only when "
+        "the layer has a selection and 'selected features only' is ticked), and/or a "
+        "reference extent (its area-weighted mean). References over ocean are refused."
+    )
 
 
 class ExploreAlgorithm(RsEmbedAlgorithm):
@@ -189,7 +203,10 @@ class ExploreAlgorithm(RsEmbedAlgorithm):
                 refs.append(lonlat_box_to_spec(box))
         if not refs:
             raise SpecError(
-                "No reference: give reference features (points or polygons) or a reference extent."
+                self.tr(
+                    "No reference: give reference features (points or polygons) or a "
+                    "reference extent."
+                )
             )
         feedback.pushInfo(self.tr("{0} reference(s)").format(len(refs)))
         return refs
@@ -215,31 +232,48 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
         return self.tr("Similarity map (Copernicus-Embed)")
 
     def shortHelpString(self) -> str:
-        return self.tr(
-            "Scores every pixel of the scope by how much its 768-d Copernicus-Embed vector "
-            "looks like the references, and writes a float32 GeoTIFF (NaN = no data).<br><br>"
-            + REFERENCE_HELP
-            + "<br><b>Combine</b>: the mean of the reference vectors; their medoid (the "
-            "reference most similar to the others); or, per pixel, the maximum of the scores "
-            "over the references.<br><b>Metric</b>: cosine similarity (-1..1, 1 = same "
-            "direction), or Euclidean, written as <i>minus</i> the distance (<= 0, 0 = "
-            "identical) so that higher always means more similar.<br>"
-            + SCOPE_HELP
-            + "<br><b>Areas above threshold</b> (optional): the 4-connected groups of "
-            "pixels scoring at or above the threshold, as polygons (EPSG:4326) with their "
-            "exact area on the WGS84 ellipsoid in km² and their pixel count.<br><br>"
-            + GRID_HELP
-            + "<br><b>Search index</b> (cosine only, off by default): with it the scores "
-            "are read from a compact copy of the product (64 components per pixel, float16, "
-            "about 140 MB for the globe, kept beside the cache) instead of the full vectors: "
-            "much faster on large scopes when the product is not in memory, but "
-            "<i>approximate</i>, each score within a guaranteed error bound that the log "
-            "states (about 5e-4) and the raster's metadata keeps. Off, every score is "
-            "exact.<br><br>"
-            + GRID_HELP
-            + "<br><br><b>Limits</b>: the whole globe (721 x 1440 pixels, 4 MB of scores) "
-            "is allowed; the product file is read in full for it (3.2 GB, faster once the "
-            "plugin's cache is prepared)."
+        return (
+            self.tr(
+                "Scores every pixel of the scope by how much its 768-d Copernicus-Embed vector "
+                "looks like the references, and writes a float32 GeoTIFF (NaN = no data)."
+            )
+            + "<br><br>"
+            + reference_help()
+            + "<br>"
+            + self.tr(
+                "<b>Combine</b>: the mean of the reference vectors; their medoid (the "
+                "reference most similar to the others); or, per pixel, the maximum of the "
+                "scores over the references.<br><b>Metric</b>: cosine similarity (-1..1, 1 = "
+                "same direction), or Euclidean, written as <i>minus</i> the distance (<= 0, "
+                "0 = identical) so that higher always means more similar."
+            )
+            + "<br>"
+            + scope_help()
+            + "<br>"
+            + self.tr(
+                "<b>Areas above threshold</b> (optional): the 4-connected groups of "
+                "pixels scoring at or above the threshold, as polygons (EPSG:4326) with their "
+                "exact area on the WGS84 ellipsoid in km² and their pixel count."
+            )
+            + "<br><br>"
+            + grid_help()
+            + "<br>"
+            + self.tr(
+                "<b>Search index</b> (cosine only, off by default): with it the scores "
+                "are read from a compact copy of the product (64 components per pixel, float16, "
+                "about 140 MB for the globe, kept beside the cache) instead of the full vectors: "
+                "much faster on large scopes when the product is not in memory, but "
+                "<i>approximate</i>, each score within a guaranteed error bound that the log "
+                "states (about 5e-4) and the raster's metadata keeps. Off, every score is exact."
+            )
+            + "<br><br>"
+            + grid_help()
+            + "<br><br>"
+            + self.tr(
+                "<b>Limits</b>: the whole globe (721 x 1440 pixels, 4 MB of scores) "
+                "is allowed; the product file is read in full for it (3.2 GB, faster once the "
+                "plugin's cache is prepared)."
+            )
         )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
