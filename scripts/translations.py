@@ -116,6 +116,8 @@ def write_ts(lang: str, package: Path = PACKAGE) -> Path:
         if kind == "unfinished" or not translation:
             el.set("type", "unfinished")
     for text in sorted(set(old) - set(messages)):
+        if not old[text][0]:
+            continue  # nothing to keep of a text that left the code untranslated
         msg = ET.SubElement(ctx, "message")
         ET.SubElement(msg, "source").text = text
         el = ET.SubElement(msg, "translation", type="vanished")

@@ -4,678 +4,783 @@
   <context>
     <name>RsEmbed</name>
     <message>
-      <location filename="../gui/dock.py" line="724" />
+      <location filename="../gui/dock.py" line="734" />
       <source> (from the environment variable {env})</source>
-      <translation type="unfinished" />
+      <translation> (aus der Umgebungsvariable {env})</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="722" />
+      <location filename="../bridge/download.py" line="410" />
+      <source> (process {0} on {1})</source>
+      <translation> (Prozess {0} auf {1})</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="732" />
       <source> (saved setting)</source>
-      <translation type="unfinished" />
+      <translation> (gespeicherte Einstellung)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="725" />
+      <location filename="../gui/dock.py" line="735" />
       <source> (the default folder, relative to the working directory)</source>
-      <translation type="unfinished" />
+      <translation> (der Standardordner, relativ zum Arbeitsverzeichnis)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="716" />
+      <location filename="../bridge/download.py" line="409" />
+      <source> ({0} exists; delete it if no download is running)</source>
+      <translation> ({0} existiert; löschen Sie es, wenn kein Download läuft)</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="726" />
       <source> and </source>
-      <translation type="unfinished" />
+      <translation> und </translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="575" />
+      <location filename="../gui/controller.py" line="73" />
+      <source>&amp;Copernicus-Embed</source>
+      <translation>&amp;Copernicus-Embed</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="583" />
       <source>(search index: each score within {0:.1g})</source>
-      <translation type="unfinished" />
+      <translation>(Suchindex: jeder Wert auf {0:.1g} genau)</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="288" />
       <source>... and {0} more.</source>
-      <translation type="unfinished" />
+      <translation>... und {0} weitere.</translation>
     </message>
     <message>
       <location filename="../gui/layers.py" line="146" />
       <source>768 bands {time}</source>
-      <translation type="unfinished" />
+      <translation>768 Bänder {time}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="323" />
+      <location filename="../gui/dock.py" line="333" />
       <source>768 fields</source>
-      <translation type="unfinished" />
+      <translation>768 Felder</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="326" />
+      <location filename="../gui/dock.py" line="336" />
       <source>768 fields: emb_000..emb_767, one number each (hidden in the attribute table). One JSON field: emb_json holds the whole vector as JSON array text, for Python or ML tools; fast to write, save and undo.</source>
-      <translation type="unfinished" />
+      <translation>768 Felder: emb_000..emb_767, je eine Zahl (in der Attributtabelle ausgeblendet). Ein JSON-Feld: emb_json enthält den ganzen Vektor als JSON-Array-Text, für Python- oder ML-Werkzeuge; schnell zu schreiben, zu speichern und rückgängig zu machen.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="748" />
+      <location filename="../gui/explore_panel.py" line="758" />
       <source>; {0} feature(s) without a class skipped</source>
-      <translation type="unfinished" />
+      <translation>; {0} Objekt(e) ohne Klasse übersprungen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="763" />
+      <location filename="../gui/explore_panel.py" line="773" />
       <source>; {0}-fold cross-validated accuracy {1:.1%} (confusion matrix: table {2!r} and the log)</source>
-      <translation type="unfinished" />
+      <translation>; {0}-fach kreuzvalidierte Genauigkeit {1:.1%} (Konfusionsmatrix: Tabelle {2!r} und das Protokoll)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="128" />
+      <location filename="../processing/similarity_map.py" line="253" />
+      <source>&lt;b&gt;Areas above threshold&lt;/b&gt; (optional): the 4-connected groups of pixels scoring at or above the threshold, as polygons (EPSG:4326) with their exact area on the WGS84 ellipsoid in km² and their pixel count.</source>
+      <translation>&lt;b&gt;Gebiete über dem Schwellenwert&lt;/b&gt; (optional): die 4-zusammenhängenden Gruppen von Pixeln mit einem Wert ab dem Schwellenwert, als Polygone (EPSG:4326) mit ihrer exakten Fläche auf dem WGS84-Ellipsoid in km² und ihrer Pixelzahl.</translation>
+    </message>
+    <message>
+      <location filename="../processing/similar_places.py" line="49" />
+      <source>&lt;b&gt;Combine&lt;/b&gt; and &lt;b&gt;Metric&lt;/b&gt;: as in the similarity map (Euclidean similarity is minus the distance).&lt;br&gt;&lt;b&gt;Minimum distance&lt;/b&gt; (km): each result is at least this far (great circle between pixel centres, mean Earth radius 6371 km) from every better one; 0 allows neighbouring pixels. The reference pixels themselves may be among the results.</source>
+      <translation>&lt;b&gt;Kombinieren&lt;/b&gt; und &lt;b&gt;Metrik&lt;/b&gt;: wie bei der Ähnlichkeitskarte (die euklidische Ähnlichkeit ist der negative Abstand).&lt;br&gt;&lt;b&gt;Mindestabstand&lt;/b&gt; (km): jedes Ergebnis liegt mindestens so weit (Großkreis zwischen den Pixelmittelpunkten, mittlerer Erdradius 6371 km) von jedem besseren entfernt; 0 erlaubt benachbarte Pixel. Die Referenzpixel selbst können unter den Ergebnissen sein.</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="243" />
+      <source>&lt;b&gt;Combine&lt;/b&gt;: the mean of the reference vectors; their medoid (the reference most similar to the others); or, per pixel, the maximum of the scores over the references.&lt;br&gt;&lt;b&gt;Metric&lt;/b&gt;: cosine similarity (-1..1, 1 = same direction), or Euclidean, written as &lt;i&gt;minus&lt;/i&gt; the distance (&lt;= 0, 0 = identical) so that higher always means more similar.</source>
+      <translation>&lt;b&gt;Kombinieren&lt;/b&gt;: der Mittelwert der Referenzvektoren; ihr Medoid (die Referenz, die den anderen am ähnlichsten ist); oder, je Pixel, das Maximum der Werte über die Referenzen.&lt;br&gt;&lt;b&gt;Metrik&lt;/b&gt;: Kosinus-Ähnlichkeit (-1..1, 1 = gleiche Richtung) oder euklidisch, geschrieben als &lt;i&gt;negativer&lt;/i&gt; Abstand (&lt;= 0, 0 = identisch), damit ein höherer Wert immer ähnlicher bedeutet.</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="138" />
       <source>&lt;b&gt;Copernicus-Embed&lt;/b&gt; precomputed embeddings: 768 dimensions, 0.25° pixels</source>
-      <translation type="unfinished" />
+      <translation>&lt;b&gt;Copernicus-Embed&lt;/b&gt;: vorberechnete Einbettungen, 768 Dimensionen, Pixel von 0,25°</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="764" />
+      <location filename="../processing/classify.py" line="66" />
+      <source>&lt;b&gt;Limits&lt;/b&gt;: at least two classes, each with at least two training pixels on land; training features over ocean are ignored; training pixels must fit in memory (about 500 000 pixels).</source>
+      <translation>&lt;b&gt;Grenzen&lt;/b&gt;: mindestens zwei Klassen mit je mindestens zwei Trainingspixeln an Land; Trainingsobjekte über dem Meer werden ignoriert; die Trainingspixel müssen in den Arbeitsspeicher passen (etwa 500 000 Pixel).</translation>
+    </message>
+    <message>
+      <location filename="../processing/similar_places.py" line="70" />
+      <source>&lt;b&gt;Limits&lt;/b&gt;: k is 1..10000; the scores are exact (every pixel of the scope is scored on its full vector); fewer than k points are returned when the scope holds fewer places far enough apart.</source>
+      <translation>&lt;b&gt;Grenzen&lt;/b&gt;: k ist 1..10000; die Werte sind exakt (jedes Pixel des Bereichs wird mit seinem vollen Vektor bewertet); weniger als k Punkte werden geliefert, wenn der Bereich weniger ausreichend weit auseinanderliegende Orte enthält.</translation>
+    </message>
+    <message>
+      <location filename="../processing/cluster.py" line="57" />
+      <source>&lt;b&gt;Limits&lt;/b&gt;: scopes over {0} land pixels are fitted on a fixed-seed sample of that many pixels (about 0.5 degrees apart on average over the whole globe); every pixel is then assigned to its nearest centroid. k larger than the land pixels is refused.</source>
+      <translation>&lt;b&gt;Grenzen&lt;/b&gt;: Bereiche mit mehr als {0} Landpixeln werden an einer Stichprobe mit festem Startwert aus ebenso vielen Pixeln angepasst (über den ganzen Globus im Mittel etwa 0,5 Grad auseinander); danach wird jedes Pixel seinem nächsten Zentroid zugeordnet. Ein k größer als die Zahl der Landpixel wird abgelehnt.</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="272" />
+      <source>&lt;b&gt;Limits&lt;/b&gt;: the whole globe (721 x 1440 pixels, 4 MB of scores) is allowed; the product file is read in full for it (3.2 GB, faster once the plugin's cache is prepared).</source>
+      <translation>&lt;b&gt;Grenzen&lt;/b&gt;: der ganze Globus (721 x 1440 Pixel, 4 MB an Werten) ist erlaubt; die Produktdatei wird dafür vollständig gelesen (3,2 GB, schneller, sobald der Cache des Plugins vorbereitet ist).</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="56" />
+      <source>&lt;b&gt;References&lt;/b&gt;: point features (the pixel under each point) and/or polygon features (the exact area-weighted mean of the cells they cover; selected features only when the layer has a selection and 'selected features only' is ticked), and/or a reference extent (its area-weighted mean). References over ocean are refused.</source>
+      <translation>&lt;b&gt;Referenzen&lt;/b&gt;: Punktobjekte (das Pixel unter jedem Punkt) und/oder Polygonobjekte (der exakte flächengewichtete Mittelwert der Zellen, die sie bedecken; nur gewählte Objekte, wenn der Layer eine Auswahl hat und 'Nur gewählte Objekte' angehakt ist) und/oder eine Referenzausdehnung (ihr flächengewichteter Mittelwert). Referenzen über dem Meer werden abgelehnt.</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="48" />
+      <source>&lt;b&gt;Scope&lt;/b&gt;: the extent to map (any CRS); empty = the whole product file (the globe). It is snapped outward to whole 0.25° pixels and read in blocks of at most 256 MB.</source>
+      <translation>&lt;b&gt;Bereich&lt;/b&gt;: die zu kartierende Ausdehnung (beliebiges KBS); leer = die ganze Produktdatei (der Globus). Sie wird nach außen auf ganze 0,25°-Pixel ausgerichtet und in Blöcken von höchstens 256 MB gelesen.</translation>
+    </message>
+    <message>
+      <location filename="../processing/similar_places.py" line="60" />
+      <source>&lt;b&gt;Search index&lt;/b&gt; (cosine only): a compact copy of the product (64 components per pixel, float16, about 140 MB for the globe, kept beside the cache) ranks the candidates, and only they are re-scored on their full vectors; error bounds make the result the same exact top-k. 'Build the index' makes it once (one pass over the product) when it is missing.</source>
+      <translation>&lt;b&gt;Suchindex&lt;/b&gt; (nur Kosinus): eine kompakte Kopie des Produkts (64 Komponenten je Pixel, float16, etwa 140 MB für den Globus, neben dem Cache abgelegt) ordnet die Kandidaten, und nur diese werden mit ihren vollen Vektoren neu bewertet; Fehlerschranken machen das Ergebnis zu denselben exakten Top-k. 'Index erstellen' erzeugt ihn einmalig (ein Durchgang über das Produkt), wenn er fehlt.</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="261" />
+      <source>&lt;b&gt;Search index&lt;/b&gt; (cosine only, off by default): with it the scores are read from a compact copy of the product (64 components per pixel, float16, about 140 MB for the globe, kept beside the cache) instead of the full vectors: much faster on large scopes when the product is not in memory, but &lt;i&gt;approximate&lt;/i&gt;, each score within a guaranteed error bound that the log states (about 5e-4) and the raster's metadata keeps. Off, every score is exact.</source>
+      <translation>&lt;b&gt;Suchindex&lt;/b&gt; (nur Kosinus, standardmäßig aus): damit werden die Werte aus einer kompakten Kopie des Produkts gelesen (64 Komponenten je Pixel, float16, etwa 140 MB für den Globus, neben dem Cache abgelegt) statt aus den vollen Vektoren: viel schneller bei großen Bereichen, wenn das Produkt nicht im Arbeitsspeicher liegt, aber &lt;i&gt;näherungsweise&lt;/i&gt;, jeder Wert innerhalb einer garantierten Fehlerschranke, die das Protokoll nennt (etwa 5e-4) und die Metadaten des Rasters festhalten. Ausgeschaltet ist jeder Wert exakt.</translation>
+    </message>
+    <message>
+      <location filename="../gui/controller.py" line="768" />
       <source>A batch is already running; cancel it or wait.</source>
-      <translation type="unfinished" />
+      <translation>Ein Stapel läuft bereits; brechen Sie ihn ab oder warten Sie.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="192" />
+      <location filename="../gui/explore_panel.py" line="200" />
       <source>A compact copy of the product (64 components per pixel, about 140 MB beside the cache), built once in a task the first time (one pass over the product). Places stay exact; similarity maps become approximate, each score within a stated bound (about 5e-4), and much faster on large scopes.</source>
-      <translation type="unfinished" />
+      <translation>Eine kompakte Kopie des Produkts (64 Komponenten je Pixel, etwa 140 MB neben dem Cache), beim ersten Mal einmalig in einer Aufgabe erstellt (ein Durchgang über das Produkt). Orte bleiben exakt; Ähnlichkeitskarten werden näherungsweise, jeder Wert innerhalb einer genannten Schranke (etwa 5e-4), und viel schneller bei großen Bereichen.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="494" />
+      <location filename="../gui/controller.py" line="498" />
       <source>A download is already running.</source>
-      <translation type="unfinished" />
+      <translation>Ein Download läuft bereits.</translation>
     </message>
     <message>
       <location filename="../processing/base.py" line="143" />
       <source>A file could not be read or written: {0}</source>
-      <translation type="unfinished" />
+      <translation>Eine Datei konnte nicht gelesen oder geschrieben werden: {0}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="180" />
+      <location filename="../gui/explore_panel.py" line="188" />
       <source>A layer's extent</source>
-      <translation type="unfinished" />
+      <translation>Ausdehnung eines Layers</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="284" />
+      <location filename="../gui/dock.py" line="294" />
       <source>A raster layer: 768 bands and PCA colours.</source>
-      <translation type="unfinished" />
+      <translation>Ein Rasterlayer: 768 Bänder und PCA-Farben.</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="178" />
       <source>A shapefile cannot hold the {0} embedding fields (dBase allows 255 fields of 10 characters). Save the output as a GeoPackage (.gpkg) instead.</source>
-      <translation type="unfinished" />
+      <translation>Ein Shapefile kann die {0} Einbettungsfelder nicht aufnehmen (dBase erlaubt 255 Felder mit 10 Zeichen). Speichern Sie die Ausgabe stattdessen als GeoPackage (.gpkg).</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="535" />
-      <location filename="../gui/explore_panel.py" line="587" />
+      <location filename="../gui/explore_panel.py" line="543" />
+      <location filename="../gui/explore_panel.py" line="595" />
       <source>Add at least one reference first.</source>
-      <translation type="unfinished" />
+      <translation>Fügen Sie zuerst mindestens eine Referenz hinzu.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="176" />
+      <location filename="../gui/dock.py" line="186" />
       <source>Add references on the map</source>
-      <translation type="unfinished" />
+      <translation>Referenzen auf der Karte hinzufügen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="217" />
+      <location filename="../gui/explore_panel.py" line="225" />
       <source>Add selected features</source>
-      <translation type="unfinished" />
+      <translation>Gewählte Objekte hinzufügen</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="62" />
       <source>Adds the Copernicus-Embed embedding (768 numbers, year 2021) of every feature as fields &lt;i&gt;prefix&lt;/i&gt;000 .. &lt;i&gt;prefix&lt;/i&gt;767, plus &lt;i&gt;prefix&lt;/i&gt;valid_frac, the fraction of the area that has data.&lt;br&gt;&lt;br&gt;&lt;b&gt;Input&lt;/b&gt;: polygons, or points with a buffer. Any CRS: geometries are transformed to EPSG:4326 (edges densified; polygons across the antimeridian are handled). Use 'Selected features only' to embed a selection.&lt;br&gt;&lt;b&gt;Region&lt;/b&gt;: &lt;i&gt;polygon&lt;/i&gt; pools the product pixels inside each polygon, weighted by their exact covered area in m²; &lt;i&gt;bbox&lt;/i&gt; pools every pixel of the polygon's EPSG:4326 bounding box, grown to at least &lt;i&gt;Expand&lt;/i&gt; degrees (the rs-embed seed's behaviour).&lt;br&gt;&lt;b&gt;Buffer&lt;/b&gt; (metres): half the side of the square around each point. &lt;b&gt;Expand&lt;/b&gt; (degrees): points and bboxes with a side shorter than this get that side; 0 keeps them as they are.&lt;br&gt;&lt;b&gt;Pooling&lt;/b&gt;: mean (area-weighted for polygons) or max, over pixels with data.&lt;br&gt;&lt;br&gt;&lt;b&gt;Limits&lt;/b&gt;: the product has 0.25° pixels (about 28 km at the equator) and only the year 2021. Features over ocean, outside the data file, or without a usable geometry (null, empty, lines) are kept with NULL embeddings and counted in a warning. The data directory is DATA_DIR, else the plugin setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed; it must hold embed_map_310k.tif (get it with 'Download the Copernicus-Embed product').</source>
-      <translation type="unfinished" />
+      <translation>Fügt jedem Objekt die Copernicus-Embed-Einbettung (768 Zahlen, Jahr 2021) als Felder &lt;i&gt;Präfix&lt;/i&gt;000 .. &lt;i&gt;Präfix&lt;/i&gt;767 hinzu, dazu &lt;i&gt;Präfix&lt;/i&gt;valid_frac, den Anteil der Fläche mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Eingabe&lt;/b&gt;: Polygone oder Punkte mit Puffer. Beliebiges KBS: Geometrien werden nach EPSG:4326 transformiert (Kanten verdichtet; Polygone über den Antimeridian werden behandelt). Mit 'Nur gewählte Objekte' wird eine Auswahl eingebettet.&lt;br&gt;&lt;b&gt;Region&lt;/b&gt;: &lt;i&gt;polygon&lt;/i&gt; aggregiert die Produktpixel innerhalb jedes Polygons, gewichtet mit ihrer exakt bedeckten Fläche in m²; &lt;i&gt;bbox&lt;/i&gt; aggregiert jedes Pixel des EPSG:4326-Umgebungsrechtecks des Polygons, vergrößert auf mindestens &lt;i&gt;Erweitern&lt;/i&gt; Grad (das Verhalten des rs-embed-Originals).&lt;br&gt;&lt;b&gt;Puffer&lt;/b&gt; (Meter): die halbe Seitenlänge des Quadrats um jeden Punkt. &lt;b&gt;Erweitern&lt;/b&gt; (Grad): Punkte und Umgebungsrechtecke mit einer kürzeren Seite bekommen diese Seitenlänge; 0 lässt sie, wie sie sind.&lt;br&gt;&lt;b&gt;Aggregation&lt;/b&gt;: Mittelwert (für Polygone flächengewichtet) oder Maximum über die Pixel mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: das Produkt hat Pixel von 0,25° (etwa 28 km am Äquator) und nur das Jahr 2021. Objekte über dem Meer, außerhalb der Datendatei oder ohne brauchbare Geometrie (NULL, leer, Linien) werden mit NULL-Einbettungen behalten und in einer Warnung gezählt. Das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed; es muss embed_map_310k.tif enthalten (zu holen mit 'Copernicus-Embed-Produkt herunterladen').</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="269" />
       <source>All {0} features were embedded.</source>
-      <translation type="unfinished" />
+      <translation>Alle {0} Objekte wurden eingebettet.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="351" />
-      <location filename="../gui/dock.py" line="455" />
+      <location filename="../bridge/download.py" line="363" />
+      <source>Another download into {0} is running{1}; wait until it ends, or cancel it.</source>
+      <translation>Ein anderer Download nach {0} läuft{1}; warten Sie, bis er endet, oder brechen Sie ihn ab.</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="361" />
+      <location filename="../gui/dock.py" line="465" />
       <source>Applied when you press Enter or leave the field.</source>
-      <translation type="unfinished" />
+      <translation>Wird übernommen, wenn Sie Enter drücken oder das Feld verlassen.</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="250" />
+      <location filename="../processing/similarity_map.py" line="292" />
       <source>Approximate scores from the search index (faster; cosine only)</source>
-      <translation type="unfinished" />
+      <translation>Näherungswerte aus dem Suchindex (schneller; nur Kosinus)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="227" />
       <source>Area</source>
-      <translation type="unfinished" />
+      <translation>Gebiet</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="364" />
+      <location filename="../gui/explore_panel.py" line="372" />
       <source>Area {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}</source>
-      <translation type="unfinished" />
+      <translation>Gebiet {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="311" />
+      <location filename="../gui/dock.py" line="321" />
       <source>Area-weighted mean over each selected polygon (points: the buffer above), written to emb_000..emb_767 of the layer as one undoable edit.</source>
-      <translation type="unfinished" />
+      <translation>Flächengewichteter Mittelwert über jedes gewählte Polygon (Punkte: der Puffer oben), geschrieben in emb_000..emb_767 des Layers als ein rückgängig machbarer Bearbeitungsschritt.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="810" />
+      <location filename="../gui/explore_panel.py" line="820" />
       <source>Areas above the threshold</source>
-      <translation type="unfinished" />
+      <translation>Gebiete über dem Schwellenwert</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="266" />
-      <location filename="../processing/similarity_map.py" line="259" />
+      <location filename="../gui/explore_panel.py" line="274" />
+      <location filename="../processing/similarity_map.py" line="301" />
       <source>Areas above threshold</source>
-      <translation type="unfinished" />
+      <translation>Gebiete über Schwellenwert</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="358" />
+      <location filename="../gui/explore_panel.py" line="366" />
       <source>Box {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}</source>
-      <translation type="unfinished" />
+      <translation>Rechteck {0:.2f}, {1:.2f} .. {2:.2f}, {3:.2f}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="243" />
+      <location filename="../gui/dock.py" line="253" />
       <source>Buffer</source>
-      <translation type="unfinished" />
+      <translation>Puffer</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="97" />
       <source>Buffer around points (metres)</source>
-      <translation type="unfinished" />
+      <translation>Puffer um Punkte (Meter)</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="631" />
+      <location filename="../gui/layers.py" line="634" />
       <source>Build the cache ({size})</source>
-      <translation type="unfinished" />
+      <translation>Cache erstellen ({size})</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="629" />
+      <location filename="../gui/layers.py" line="632" />
       <source>Build the cache first, or read the product file directly?</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/similarity_map.py" line="110" />
-      <source>Build the search index if it is missing</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../gui/explore_panel.py" line="99" />
-      <source>Building the search index (once; one pass over the product)</source>
-      <translation type="unfinished" />
+      <translation>Zuerst den Cache erstellen oder die Produktdatei direkt lesen?</translation>
     </message>
     <message>
       <location filename="../processing/similarity_map.py" line="124" />
+      <source>Build the search index if it is missing</source>
+      <translation>Suchindex erstellen, wenn er fehlt</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="103" />
+      <source>Building the search index (once; one pass over the product)</source>
+      <translation>Suchindex wird erstellt (einmalig; ein Durchgang über das Produkt)</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="142" />
       <source>Building the search index (one pass)</source>
-      <translation type="unfinished" />
+      <translation>Suchindex wird erstellt (ein Durchgang)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="414" />
+      <location filename="../gui/dock.py" line="424" />
       <source>Cancel</source>
-      <translation type="unfinished" />
+      <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="511" />
+      <location filename="../gui/explore_panel.py" line="519" />
       <source>Cancelled.</source>
-      <translation type="unfinished" />
+      <translation>Abgebrochen.</translation>
     </message>
     <message>
       <location filename="../processing/base.py" line="138" />
       <source>Cancelled: nothing was written.</source>
-      <translation type="unfinished" />
+      <translation>Abgebrochen: nichts wurde geschrieben.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="915" />
+      <location filename="../gui/controller.py" line="919" />
       <source>Cancelled; nothing was changed.</source>
-      <translation type="unfinished" />
+      <translation>Abgebrochen; nichts wurde geändert.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="845" />
+      <location filename="../gui/controller.py" line="849" />
       <source>Cancelling...</source>
-      <translation type="unfinished" />
+      <translation>Wird abgebrochen...</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="323" />
+      <location filename="../bridge/download.py" line="472" />
       <source>Cannot create the folder {0}: {1}</source>
-      <translation type="unfinished" />
+      <translation>Der Ordner {0} kann nicht angelegt werden: {1}</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="408" />
+      <location filename="../bridge/download.py" line="604" />
       <source>Cannot download {0}: the server answered HTTP {1} ({2}).</source>
-      <translation type="unfinished" />
+      <translation>{0} kann nicht heruntergeladen werden: der Server antwortete mit HTTP {1} ({2}).</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="421" />
+      <location filename="../bridge/download.py" line="617" />
       <source>Cannot download {0}: unexpected answer (HTTP {1}).</source>
-      <translation type="unfinished" />
+      <translation>{0} kann nicht heruntergeladen werden: unerwartete Antwort (HTTP {1}).</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="418" />
-      <location filename="../bridge/download.py" line="359" />
+      <location filename="../bridge/download.py" line="614" />
+      <location filename="../bridge/download.py" line="549" />
       <source>Cannot download {0}: {1}</source>
-      <translation type="unfinished" />
+      <translation>{0} kann nicht heruntergeladen werden: {1}</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="373" />
+      <location filename="../bridge/download.py" line="562" />
       <source>Cannot download {0}: {1} {2} is kept to resume later.</source>
-      <translation type="unfinished" />
+      <translation>{0} kann nicht heruntergeladen werden: {1} {2} wird behalten, um später fortzusetzen.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="214" />
+      <location filename="../bridge/download.py" line="381" />
+      <source>Cannot write into the folder {0}: {1}</source>
+      <translation>In den Ordner {0} kann nicht geschrieben werden: {1}</translation>
+    </message>
+    <message>
+      <location filename="../bridge/download.py" line="233" />
       <source>Cannot write {0}: {1}</source>
-      <translation type="unfinished" />
+      <translation>{0} kann nicht geschrieben werden: {1}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="260" />
+      <location filename="../gui/dock.py" line="270" />
       <source>Capture on map</source>
-      <translation type="unfinished" />
+      <translation>Auf der Karte erfassen</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="327" />
+      <location filename="../bridge/download.py" line="505" />
       <source>Checking the existing {0}</source>
-      <translation type="unfinished" />
+      <translation>Vorhandene Datei {0} wird geprüft</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="597" />
+      <location filename="../gui/dock.py" line="607" />
       <source>Checking {path}...</source>
-      <translation type="unfinished" />
+      <translation>{path} wird geprüft...</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="603" />
+      <location filename="../gui/dock.py" line="613" />
       <source>Checking {path}{origin}...</source>
-      <translation type="unfinished" />
+      <translation>{path}{origin} wird geprüft...</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="696" />
+      <location filename="../gui/explore_panel.py" line="704" />
       <source>Choose a training layer: points or polygons with a class field.</source>
-      <translation type="unfinished" />
+      <translation>Wählen Sie einen Trainingslayer: Punkte oder Polygone mit einem Klassenfeld.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="703" />
+      <location filename="../gui/explore_panel.py" line="711" />
       <source>Choose the class field of the training layer.</source>
-      <translation type="unfinished" />
+      <translation>Wählen Sie das Klassenfeld des Trainingslayers.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="356" />
+      <location filename="../gui/dock.py" line="366" />
       <source>Choose the folder</source>
-      <translation type="unfinished" />
+      <translation>Ordner wählen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="457" />
+      <location filename="../gui/explore_panel.py" line="465" />
       <source>Choose the layer whose extent is the scope.</source>
-      <translation type="unfinished" />
+      <translation>Wählen Sie den Layer, dessen Ausdehnung der Bereich ist.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="326" />
+      <location filename="../gui/explore_panel.py" line="334" />
       <location filename="../processing/classify.py" line="83" />
       <source>Class field</source>
-      <translation type="unfinished" />
+      <translation>Klassenfeld</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="110" />
       <source>Classes</source>
-      <translation type="unfinished" />
+      <translation>Klassen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="738" />
+      <location filename="../gui/explore_panel.py" line="748" />
       <source>Classes ({0})</source>
-      <translation type="unfinished" />
+      <translation>Klassen ({0})</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="302" />
+      <location filename="../gui/explore_panel.py" line="310" />
       <source>Classification</source>
-      <translation type="unfinished" />
+      <translation>Klassifikation</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="327" />
+      <location filename="../gui/explore_panel.py" line="335" />
       <location filename="../processing/classify.py" line="89" />
       <source>Classifier</source>
-      <translation type="unfinished" />
+      <translation>Klassifikator</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="43" />
       <source>Classify embeddings (Copernicus-Embed)</source>
-      <translation type="unfinished" />
+      <translation>Einbettungen klassifizieren (Copernicus-Embed)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="323" />
+      <location filename="../gui/explore_panel.py" line="331" />
       <source>Classify the scope</source>
-      <translation type="unfinished" />
+      <translation>Bereich klassifizieren</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="770" />
+      <location filename="../gui/explore_panel.py" line="780" />
       <source>Classifying</source>
-      <translation type="unfinished" />
+      <translation>Klassifikation läuft</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="221" />
+      <location filename="../gui/explore_panel.py" line="229" />
       <source>Clear</source>
-      <translation type="unfinished" />
+      <translation>Leeren</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="180" />
+      <location filename="../gui/dock.py" line="190" />
       <source>Click a pixel or drag a rectangle: each becomes a reference, marked on the map.</source>
-      <translation type="unfinished" />
+      <translation>Klicken Sie auf ein Pixel oder ziehen Sie ein Rechteck auf: jedes wird eine Referenz, auf der Karte markiert.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="542" />
+      <location filename="../gui/controller.py" line="546" />
       <source>Click a pixel or drag a rectangle: each becomes a reference.</source>
-      <translation type="unfinished" />
+      <translation>Klicken Sie auf ein Pixel oder ziehen Sie ein Rechteck auf: jedes wird eine Referenz.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="74" />
+      <location filename="../gui/controller.py" line="78" />
       <source>Click a point on the map.</source>
-      <translation type="unfinished" />
+      <translation>Klicken Sie auf einen Punkt in der Karte.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="222" />
+      <location filename="../gui/dock.py" line="232" />
       <source>Click a point: the square of +-buffer around it.</source>
-      <translation type="unfinished" />
+      <translation>Klicken Sie auf einen Punkt: das Quadrat von ±Puffer um ihn herum.</translation>
     </message>
     <message>
       <location filename="../processing/cluster.py" line="36" />
       <source>Cluster embeddings (k-means, Copernicus-Embed)</source>
-      <translation type="unfinished" />
+      <translation>Einbettungen clustern (k-means, Copernicus-Embed)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="662" />
+      <location filename="../gui/explore_panel.py" line="670" />
       <source>Cluster sizes (k = {0})</source>
-      <translation type="unfinished" />
+      <translation>Clustergrößen (k = {0})</translation>
     </message>
     <message>
-      <location filename="../processing/cluster.py" line="86" />
+      <location filename="../processing/cluster.py" line="91" />
       <source>Cluster table</source>
-      <translation type="unfinished" />
+      <translation>Clustertabelle</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="295" />
+      <location filename="../gui/explore_panel.py" line="303" />
       <source>Cluster the scope</source>
-      <translation type="unfinished" />
+      <translation>Bereich clustern</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="659" />
-      <location filename="../processing/cluster.py" line="125" />
+      <location filename="../gui/explore_panel.py" line="667" />
+      <location filename="../processing/cluster.py" line="130" />
       <source>Cluster {0}</source>
-      <translation type="unfinished" />
+      <translation>Cluster {0}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="674" />
+      <location filename="../gui/explore_panel.py" line="682" />
       <source>Clustering</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../gui/explore_panel.py" line="289" />
-      <source>Clustering (k-means)</source>
-      <translation type="unfinished" />
+      <translation>Clusterbildung läuft</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="297" />
-      <location filename="../processing/cluster.py" line="82" />
+      <source>Clustering (k-means)</source>
+      <translation>Clusterbildung (k-means)</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="305" />
+      <location filename="../processing/cluster.py" line="87" />
       <source>Clusters</source>
-      <translation type="unfinished" />
+      <translation>Cluster</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="657" />
+      <location filename="../gui/explore_panel.py" line="665" />
       <source>Clusters (k = {0})</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../gui/explore_panel.py" line="243" />
-      <source>Combine</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../processing/similarity_map.py" line="79" />
-      <source>Combine references</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../gui/explore_panel.py" line="783" />
-      <source>Compute a similarity map first.</source>
-      <translation type="unfinished" />
+      <translation>Cluster (k = {0})</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="251" />
-      <source>Compute similarity map</source>
-      <translation type="unfinished" />
+      <source>Combine</source>
+      <translation>Kombinieren</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="578" />
+      <location filename="../processing/similarity_map.py" line="93" />
+      <source>Combine references</source>
+      <translation>Referenzen kombinieren</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="793" />
+      <source>Compute a similarity map first.</source>
+      <translation>Berechnen Sie zuerst eine Ähnlichkeitskarte.</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="259" />
+      <source>Compute similarity map</source>
+      <translation>Ähnlichkeitskarte berechnen</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="586" />
       <source>Computing the similarity map</source>
-      <translation type="unfinished" />
+      <translation>Ähnlichkeitskarte wird berechnet</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="113" />
       <source>Confidence</source>
-      <translation type="unfinished" />
+      <translation>Konfidenz</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="740" />
+      <location filename="../gui/explore_panel.py" line="750" />
       <source>Confidence ({0})</source>
-      <translation type="unfinished" />
+      <translation>Konfidenz ({0})</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="119" />
       <source>Confusion matrix</source>
-      <translation type="unfinished" />
+      <translation>Konfusionsmatrix</translation>
     </message>
     <message>
       <location filename="../bridge/explore_outputs.py" line="537" />
       <source>Confusion matrix (rows = true, columns = predicted):</source>
-      <translation type="unfinished" />
+      <translation>Konfusionsmatrix (Zeilen = wahr, Spalten = vorhergesagt):</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="755" />
+      <location filename="../gui/explore_panel.py" line="765" />
       <source>Confusion matrix ({0}, accuracy {1:.1%})</source>
-      <translation type="unfinished" />
+      <translation>Konfusionsmatrix ({0}, Genauigkeit {1:.1%})</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="149" />
-      <location filename="../gui/controller.py" line="419" />
-      <location filename="../gui/dock.py" line="118" />
+      <location filename="../gui/controller.py" line="153" />
+      <location filename="../gui/controller.py" line="423" />
+      <location filename="../gui/dock.py" line="128" />
       <location filename="../processing/base.py" line="95" />
       <source>Copernicus-Embed</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="1010" />
+      <location filename="../gui/layers.py" line="235" />
+      <source>Copernicus-Embed samples (points)</source>
+      <translation>Copernicus-Embed-Proben (Punkte)</translation>
+    </message>
+    <message>
+      <location filename="../gui/layers.py" line="237" />
+      <source>Copernicus-Embed samples (rectangles)</source>
+      <translation>Copernicus-Embed-Proben (Rechtecke)</translation>
+    </message>
+    <message>
+      <location filename="../gui/tasks.py" line="341" />
+      <source>Copernicus-Embed: check the data directory</source>
+      <translation>Copernicus-Embed: Datenverzeichnis prüfen</translation>
+    </message>
+    <message>
+      <location filename="../gui/controller.py" line="1014" />
       <source>Copernicus-Embed: download into {folder}</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed: Download nach {folder}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="152" />
+      <location filename="../gui/controller.py" line="156" />
       <source>Copernicus-Embed: embeddings of an area, a point or features</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed: Einbettungen eines Gebiets, eines Punkts oder von Objekten</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="825" />
+      <location filename="../gui/controller.py" line="829" />
       <source>Copernicus-Embed: fast cache</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed: Schnell-Cache</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="836" />
+      <location filename="../gui/controller.py" line="840" />
       <source>Copernicus-Embed: remove cache</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed: Cache entfernen</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="447" />
+      <location filename="../gui/layers.py" line="450" />
       <source>Copernicus-Embed: write {n} embeddings</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed: {n} Einbettungen schreiben</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="732" />
+      <location filename="../gui/controller.py" line="736" />
       <source>Copernicus-Embed: {mode} of an area</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed: {mode} eines Gebiets</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="807" />
+      <location filename="../gui/controller.py" line="811" />
       <source>Copernicus-Embed: {n} features of {name}</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed: {n} Objekte von {name}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="238" />
+      <location filename="../gui/explore_panel.py" line="246" />
       <source>Cosine</source>
-      <translation type="unfinished" />
+      <translation>Kosinus</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="92" />
+      <location filename="../processing/similarity_map.py" line="106" />
       <source>Cosine similarity</source>
-      <translation type="unfinished" />
+      <translation>Kosinus-Ähnlichkeit</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="453" />
+      <location filename="../gui/layers.py" line="456" />
       <source>Could not add the field {field}.</source>
-      <translation type="unfinished" />
+      <translation>Das Feld {field} konnte nicht hinzugefügt werden.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="287" />
+      <location filename="../gui/layers.py" line="290" />
       <source>Could not add the sample to {name}.</source>
-      <translation type="unfinished" />
+      <translation>Die Probe konnte nicht zu {name} hinzugefügt werden.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="502" />
+      <location filename="../gui/layers.py" line="505" />
       <source>Could not fill the new layer.</source>
-      <translation type="unfinished" />
+      <translation>Der neue Layer konnte nicht befüllt werden.</translation>
+    </message>
+    <message>
+      <location filename="../gui/layers.py" line="528" />
+      <source>Could not open {path}.</source>
+      <translation>{path} konnte nicht geöffnet werden.</translation>
+    </message>
+    <message>
+      <location filename="../gui/layers.py" line="464" />
+      <source>Could not write feature {fid}.</source>
+      <translation>Objekt {fid} konnte nicht geschrieben werden.</translation>
     </message>
     <message>
       <location filename="../gui/layers.py" line="525" />
-      <source>Could not open {path}.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../gui/layers.py" line="461" />
-      <source>Could not write feature {fid}.</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../gui/layers.py" line="522" />
       <source>Could not write {path}: {msg}</source>
-      <translation type="unfinished" />
+      <translation>{path} konnte nicht geschrieben werden: {msg}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="328" />
+      <location filename="../gui/explore_panel.py" line="336" />
       <source>Cross-validation folds</source>
-      <translation type="unfinished" />
+      <translation>Folds der Kreuzvalidierung</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="101" />
       <source>Cross-validation folds (0 = none)</source>
-      <translation type="unfinished" />
+      <translation>Folds der Kreuzvalidierung (0 = keine)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="341" />
+      <location filename="../gui/dock.py" line="351" />
       <source>Data and fast cache</source>
-      <translation type="unfinished" />
+      <translation>Daten und Schnell-Cache</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="345" />
+      <location filename="../gui/dock.py" line="355" />
       <source>Data directory (folder holding {file})</source>
-      <translation type="unfinished" />
+      <translation>Datenverzeichnis (Ordner mit {file})</translation>
     </message>
     <message>
       <location filename="../processing/base.py" line="81" />
       <source>Data directory (holds embed_map_310k.tif)</source>
-      <translation type="unfinished" />
+      <translation>Datenverzeichnis (enthält embed_map_310k.tif)</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="466" />
+      <location filename="../gui/controller.py" line="470" />
       <source>Data directory set: {path}</source>
-      <translation type="unfinished" />
+      <translation>Datenverzeichnis festgelegt: {path}</translation>
     </message>
     <message>
       <location filename="../processing/base.py" line="111" />
       <source>Data directory: {0} (from {1})</source>
-      <translation type="unfinished" />
+      <translation>Datenverzeichnis: {0} (aus {1})</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="376" />
+      <location filename="../gui/dock.py" line="386" />
       <source>Decompress the product once on local disk: every read afterwards is fast.</source>
-      <translation type="unfinished" />
+      <translation>Das Produkt einmalig auf der lokalen Festplatte entpacken: jedes spätere Lesen ist schnell.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="379" />
+      <location filename="../gui/dock.py" line="389" />
       <source>Delete the fast cache (reads become slower).</source>
-      <translation type="unfinished" />
+      <translation>Den Schnell-Cache löschen (das Lesen wird langsamer).</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="666" />
+      <location filename="../gui/tasks.py" line="145" />
+      <source>Done</source>
+      <translation>Fertig</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="676" />
       <source>Download Copernicus-Embed ({size}) into {folder}</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed ({size}) nach {folder} herunterladen</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="670" />
+      <location filename="../gui/dock.py" line="680" />
       <source>Download Copernicus-Embed into {folder}</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed nach {folder} herunterladen</translation>
     </message>
     <message>
-      <location filename="../processing/download_product.py" line="67" />
+      <location filename="../processing/download_product.py" line="72" />
       <source>Download URL</source>
-      <translation type="unfinished" />
+      <translation>Download-URL</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="73" />
-      <location filename="../bridge/download.py" line="355" />
+      <location filename="../bridge/download.py" line="89" />
+      <location filename="../bridge/download.py" line="545" />
       <source>Download cancelled.</source>
-      <translation type="unfinished" />
+      <translation>Download abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="506" />
+      <location filename="../gui/controller.py" line="510" />
       <source>Download cancelled; the partial file is kept and resumes next time.</source>
-      <translation type="unfinished" />
+      <translation>Download abgebrochen; die Teildatei wird behalten und beim nächsten Mal fortgesetzt.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="353" />
+      <location filename="../bridge/download.py" line="543" />
       <source>Download cancelled; {0} is kept to resume later.</source>
-      <translation type="unfinished" />
+      <translation>Download abgebrochen; {0} wird behalten, um später fortzusetzen.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="397" />
+      <location filename="../bridge/download.py" line="483" />
+      <source>Download into {0} failed: {1}</source>
+      <translation>Download nach {0} fehlgeschlagen: {1}</translation>
+    </message>
+    <message>
+      <location filename="../bridge/download.py" line="593" />
       <source>Download of {0} failed: {1}</source>
-      <translation type="unfinished" />
+      <translation>Download von {0} fehlgeschlagen: {1}</translation>
     </message>
     <message>
       <location filename="../processing/download_product.py" line="37" />
       <source>Download the Copernicus-Embed product</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed-Produkt herunterladen</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="460" />
+      <location filename="../bridge/download.py" line="660" />
       <source>Downloaded {0} ({1})</source>
-      <translation type="unfinished" />
+      <translation>{0} heruntergeladen ({1})</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="516" />
+      <location filename="../gui/controller.py" line="520" />
       <source>Downloaded {path}.</source>
-      <translation type="unfinished" />
+      <translation>{path} heruntergeladen.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="497" />
+      <location filename="../gui/controller.py" line="501" />
       <source>Downloading Copernicus-Embed into {folder}...</source>
-      <translation type="unfinished" />
+      <translation>Copernicus-Embed wird nach {folder} heruntergeladen...</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="478" />
-      <location filename="../processing/download_product.py" line="92" />
+      <location filename="../bridge/download.py" line="699" />
+      <location filename="../processing/download_product.py" line="102" />
       <source>Downloading {0}</source>
-      <translation type="unfinished" />
+      <translation>{0} wird heruntergeladen</translation>
     </message>
     <message>
       <location filename="../processing/download_product.py" line="40" />
-      <source>Downloads the product GeoTIFF {0} (721 x 1440 pixels of 0.25°, 768 float32 bands: about 3.2 GB of uncompressed data) into the folder, through QGIS's network settings (proxy, authentication, SSL).&lt;br&gt;&lt;br&gt;&lt;b&gt;Folder&lt;/b&gt;: where the file goes; by default the plugin's data directory (the plugin setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed), which the other rs_embed algorithms read.&lt;br&gt;&lt;b&gt;Resume&lt;/b&gt;: the transfer is written to {0}.part; an interrupted or cancelled download continues from there the next time (HTTP Range request).&lt;br&gt;&lt;b&gt;Checksum&lt;/b&gt;: the file is checked against its SHA-256 and renamed to {0} only if it matches; a file that does not match is deleted. A verified file already in the folder is kept without downloading.&lt;br&gt;&lt;b&gt;URL&lt;/b&gt; and &lt;b&gt;SHA-256&lt;/b&gt; (advanced): another source of the same file; an empty SHA-256 skips the check.</source>
-      <translation type="unfinished" />
+      <source>Downloads the product GeoTIFF {0} (721 x 1440 pixels of 0.25°, 768 float32 bands: about 3.2 GB of uncompressed data) into the folder, through QGIS's network settings (proxy, authentication, SSL).&lt;br&gt;&lt;br&gt;&lt;b&gt;Folder&lt;/b&gt;: where the file goes; by default the plugin's data directory (the plugin setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed), which the other rs_embed algorithms read.&lt;br&gt;&lt;b&gt;Resume&lt;/b&gt;: the transfer is written to {0}.part; an interrupted or cancelled download continues from there the next time (HTTP Range request).&lt;br&gt;&lt;b&gt;Checksum&lt;/b&gt;: the file is checked against its SHA-256 and renamed to {0} only if it matches; a file that does not match is deleted. A verified file already in the folder is kept without downloading.&lt;br&gt;&lt;b&gt;URL&lt;/b&gt; and &lt;b&gt;SHA-256&lt;/b&gt; (advanced): another source of the same file. An empty SHA-256 skips the checksum: the file must then still be a GeoTIFF that GDAL reads as the product, of the size the server announced, and it never replaces a product file already in the folder. A SHA-256 that is not 64 hexadecimal digits is refused before anything is downloaded.&lt;br&gt;&lt;b&gt;One at a time&lt;/b&gt;: a second download into the same folder is told that another one is running (a lock file .rs_embed_download.lock holds its process).</source>
+      <translation>Lädt das Produkt-GeoTIFF {0} (721 x 1440 Pixel von 0,25°, 768 float32-Bänder: etwa 3,2 GB unkomprimierte Daten) in den Ordner herunter, über die Netzwerkeinstellungen von QGIS (Proxy, Authentifizierung, SSL).&lt;br&gt;&lt;br&gt;&lt;b&gt;Ordner&lt;/b&gt;: wohin die Datei kommt; standardmäßig das Datenverzeichnis des Plugins (die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed), das die anderen rs_embed-Algorithmen lesen.&lt;br&gt;&lt;b&gt;Fortsetzen&lt;/b&gt;: die Übertragung wird nach {0}.part geschrieben; ein unterbrochener oder abgebrochener Download wird beim nächsten Mal dort fortgesetzt (HTTP-Range-Anfrage).&lt;br&gt;&lt;b&gt;Prüfsumme&lt;/b&gt;: die Datei wird gegen ihre SHA-256 geprüft und nur bei Übereinstimmung in {0} umbenannt; eine nicht passende Datei wird gelöscht. Eine bereits geprüfte Datei im Ordner wird ohne Download behalten.&lt;br&gt;&lt;b&gt;URL&lt;/b&gt; und &lt;b&gt;SHA-256&lt;/b&gt; (erweitert): eine andere Quelle derselben Datei. Eine leere SHA-256 überspringt die Prüfsumme: die Datei muss dann trotzdem ein GeoTIFF sein, das GDAL als das Produkt liest, in der vom Server angekündigten Größe, und sie ersetzt nie eine Produktdatei, die schon im Ordner liegt. Eine SHA-256, die nicht aus 64 Hexadezimalziffern besteht, wird abgelehnt, bevor etwas heruntergeladen wird.&lt;br&gt;&lt;b&gt;Einer nach dem anderen&lt;/b&gt;: ein zweiter Download in denselben Ordner erfährt, dass schon einer läuft (eine Sperrdatei .rs_embed_download.lock enthält dessen Prozess).</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="74" />
-      <location filename="../gui/dock.py" line="220" />
+      <location filename="../gui/controller.py" line="78" />
+      <location filename="../gui/dock.py" line="230" />
       <source>Drag a rectangle on the map.</source>
-      <translation type="unfinished" />
+      <translation>Ziehen Sie ein Rechteck auf der Karte auf.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="263" />
+      <location filename="../gui/dock.py" line="273" />
       <source>Draw one area of the chosen type on the map; the map tool you had comes back once it is taken. Press again to draw the next one.</source>
-      <translation type="unfinished" />
+      <translation>Zeichnen Sie ein Gebiet der gewählten Art auf der Karte; Ihr bisheriges Kartenwerkzeug kehrt zurück, sobald es erfasst ist. Drücken Sie erneut, um das nächste zu zeichnen.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="153" />
+      <location filename="../gui/dock.py" line="163" />
       <source>Embed</source>
-      <translation type="unfinished" />
+      <translation>Einbetten</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="31" />
       <source>Embed extent as a grid (Copernicus-Embed)</source>
-      <translation type="unfinished" />
+      <translation>Ausdehnung als Gitter einbetten (Copernicus-Embed)</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="59" />
@@ -683,999 +788,1091 @@
       <translation>Objekte einbetten (Copernicus-Embed)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="308" />
+      <location filename="../gui/dock.py" line="318" />
       <source>Embed selected features</source>
-      <translation type="unfinished" />
+      <translation>Gewählte Objekte einbetten</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="132" />
       <source>Embedded features</source>
-      <translation type="unfinished" />
+      <translation>Eingebettete Objekte</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="735" />
+      <location filename="../gui/controller.py" line="739" />
       <source>Embedding ({mode})...</source>
-      <translation type="unfinished" />
+      <translation>Einbettung ({mode})...</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="59" />
       <source>Embedding grid (768 bands)</source>
-      <translation type="unfinished" />
+      <translation>Einbettungsgitter (768 Bänder)</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="812" />
+      <location filename="../gui/controller.py" line="816" />
       <source>Embedding {n} features of {name}...</source>
-      <translation type="unfinished" />
+      <translation>{n} Objekte von {name} werden eingebettet...</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="239" />
-      <location filename="../processing/similarity_map.py" line="92" />
+      <location filename="../gui/explore_panel.py" line="247" />
+      <location filename="../processing/similarity_map.py" line="106" />
       <source>Euclidean (minus distance)</source>
-      <translation type="unfinished" />
+      <translation>Euklidisch (negativer Abstand)</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="116" />
       <source>Expand points and bboxes to at least (degrees)</source>
-      <translation type="unfinished" />
+      <translation>Punkte und Umgebungsrechtecke erweitern auf mindestens (Grad)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="258" />
+      <location filename="../gui/dock.py" line="268" />
       <source>Expand to</source>
-      <translation type="unfinished" />
+      <translation>Erweitern auf</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="55" />
       <source>Expand to at least (degrees)</source>
-      <translation type="unfinished" />
+      <translation>Erweitern auf mindestens (Grad)</translation>
     </message>
     <message>
-      <location filename="../processing/download_product.py" line="71" />
+      <location filename="../processing/download_product.py" line="76" />
       <source>Expected SHA-256 (empty: no check)</source>
-      <translation type="unfinished" />
+      <translation>Erwartete SHA-256 (leer: keine Prüfung)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="155" />
-      <location filename="../gui/explore_panel.py" line="188" />
+      <location filename="../gui/dock.py" line="165" />
+      <location filename="../gui/explore_panel.py" line="196" />
       <source>Explore</source>
-      <translation type="unfinished" />
+      <translation>Erkunden</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="54" />
       <source>Extent</source>
-      <translation type="unfinished" />
+      <translation>Ausdehnung</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="91" />
       <source>Extent in EPSG:4326: {0}</source>
-      <translation type="unfinished" />
+      <translation>Ausdehnung in EPSG:4326: {0}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="693" />
+      <location filename="../gui/dock.py" line="703" />
       <source>Fast cache not prepared. It needs {size} in {folder} ({free} free) and makes every read fast; without it reads decompress whole tiles.</source>
-      <translation type="unfinished" />
+      <translation>Schnell-Cache nicht vorbereitet. Er braucht {size} in {folder} ({free} frei) und macht jedes Lesen schnell; ohne ihn entpackt jedes Lesen ganze Kacheln.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="686" />
+      <location filename="../gui/dock.py" line="696" />
       <source>Fast cache ready: {folder} ({size} on disk).</source>
-      <translation type="unfinished" />
+      <translation>Schnell-Cache bereit: {folder} ({size} auf der Festplatte).</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="190" />
+      <location filename="../gui/explore_panel.py" line="198" />
       <source>Fast search index (cosine)</source>
-      <translation type="unfinished" />
+      <translation>Schneller Suchindex (Kosinus)</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="286" />
       <source>Feature {0}: {1}</source>
-      <translation type="unfinished" />
+      <translation>Objekt {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="980" />
+      <location filename="../gui/controller.py" line="984" />
       <source>Feature {fid}: {err}</source>
-      <translation type="unfinished" />
+      <translation>Objekt {fid}: {err}</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="134" />
       <source>Features embedded</source>
-      <translation type="unfinished" />
+      <translation>Eingebettete Objekte</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="136" />
       <source>Features left with NULL embeddings</source>
-      <translation type="unfinished" />
+      <translation>Objekte mit NULL-Einbettungen</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="128" />
       <source>Field name prefix</source>
-      <translation type="unfinished" />
+      <translation>Präfix der Feldnamen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="281" />
+      <location filename="../gui/explore_panel.py" line="289" />
       <source>Find places</source>
-      <translation type="unfinished" />
+      <translation>Orte finden</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="625" />
+      <location filename="../gui/explore_panel.py" line="633" />
       <source>Finding places like this</source>
-      <translation type="unfinished" />
+      <translation>Ähnliche Orte werden gesucht</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="460" />
+      <location filename="../processing/similar_places.py" line="41" />
+      <source>Finds the k pixels of the scope most similar to the references and writes them as points (EPSG:4326, pixel centres) with rank (1 = most similar), similarity, lon, lat (degrees) and the product row/col.</source>
+      <translation>Findet die k Pixel des Bereichs, die den Referenzen am ähnlichsten sind, und schreibt sie als Punkte (EPSG:4326, Pixelmittelpunkte) mit Rang (1 = am ähnlichsten), Ähnlichkeit, lon, lat (Grad) und Zeile/Spalte im Produkt.</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="470" />
       <source>Folder holding {file}</source>
-      <translation type="unfinished" />
+      <translation>Ordner mit {file}</translation>
     </message>
     <message>
-      <location filename="../processing/download_product.py" line="60" />
+      <location filename="../processing/download_product.py" line="65" />
       <source>Folder to download into</source>
-      <translation type="unfinished" />
+      <translation>Zielordner des Downloads</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="606" />
+      <location filename="../gui/layers.py" line="609" />
       <source>GeoPackage (*.gpkg)</source>
-      <translation type="unfinished" />
+      <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="282" />
+      <location filename="../gui/dock.py" line="292" />
       <source>Grid (raster)</source>
-      <translation type="unfinished" />
+      <translation>Gitter (Raster)</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="945" />
+      <location filename="../gui/controller.py" line="949" />
       <source>Grid of {h} x {w} pixels added ({frac:.0%} with data).</source>
-      <translation type="unfinished" />
+      <translation>Gitter von {h} x {w} Pixeln hinzugefügt ({frac:.0%} mit Daten).</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="102" />
       <source>Grid: {0} x {1} pixels, {2:.0%} with data</source>
-      <translation type="unfinished" />
+      <translation>Gitter: {0} x {1} Pixel, {2:.0%} mit Daten</translation>
     </message>
     <message>
-      <location filename="../processing/cluster.py" line="40" />
-      <source>Groups the land pixels of the scope into k clusters of similar 768-d vectors (k-means with k-means++ seeding and a fixed random seed, Euclidean distance) and writes a categorical UInt16 GeoTIFF: cluster 1 .. k, 0 = ocean (no data), with a colour table.&lt;br&gt;&lt;br&gt;&lt;b&gt;Number of clusters&lt;/b&gt;: 1..254; 0 = automatic: k in {0}..{1} with the best mean silhouette on a sample of {2} pixels.&lt;br&gt;&lt;b&gt;Seed&lt;/b&gt;: the same seed gives the same clusters.&lt;br&gt;&lt;b&gt;Cluster table&lt;/b&gt; (optional): pixels and share of each cluster, and its nearest other cluster with the distance between centroids.&lt;br&gt;</source>
-      <translation type="unfinished" />
+      <location filename="../processing/cluster.py" line="41" />
+      <source>Groups the land pixels of the scope into k clusters of similar 768-d vectors (k-means with k-means++ seeding and a fixed random seed, Euclidean distance) and writes a categorical UInt16 GeoTIFF: cluster 1 .. k, 0 = ocean (no data), with a colour table.&lt;br&gt;&lt;br&gt;&lt;b&gt;Number of clusters&lt;/b&gt;: 1..254; 0 = automatic: k in {0}..{1} with the best mean silhouette on a sample of {2} pixels.&lt;br&gt;&lt;b&gt;Seed&lt;/b&gt;: the same seed gives the same clusters.&lt;br&gt;&lt;b&gt;Cluster table&lt;/b&gt; (optional): pixels and share of each cluster, and its nearest other cluster with the distance between centroids.</source>
+      <translation>Gruppiert die Landpixel des Bereichs in k Cluster ähnlicher 768-d-Vektoren (k-means mit k-means++-Initialisierung und festem Zufallsstartwert, euklidischer Abstand) und schreibt ein kategoriales UInt16-GeoTIFF: Cluster 1 .. k, 0 = Meer (keine Daten), mit Farbtabelle.&lt;br&gt;&lt;br&gt;&lt;b&gt;Anzahl der Cluster&lt;/b&gt;: 1..254; 0 = automatisch: k in {0}..{1} mit der besten mittleren Silhouette auf einer Stichprobe von {2} Pixeln.&lt;br&gt;&lt;b&gt;Startwert&lt;/b&gt;: derselbe Startwert ergibt dieselben Cluster.&lt;br&gt;&lt;b&gt;Clustertabelle&lt;/b&gt; (optional): Pixel und Anteil jedes Clusters sowie sein nächster anderer Cluster mit dem Abstand zwischen den Zentroiden.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="239" />
+      <location filename="../gui/dock.py" line="249" />
       <source>Half the side of the square area around the point.</source>
-      <translation type="unfinished" />
+      <translation>Die halbe Seitenlänge des quadratischen Gebiets um den Punkt.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="255" />
+      <location filename="../gui/explore_panel.py" line="263" />
       <source>Hide below</source>
-      <translation type="unfinished" />
+      <translation>Ausblenden unter</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="90" />
       <source>Input layer (polygons or points)</source>
-      <translation type="unfinished" />
+      <translation>Eingabelayer (Polygone oder Punkte)</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="308" />
+      <location filename="../gui/layers.py" line="311" />
       <source>Its data provider cannot add fields.</source>
-      <translation type="unfinished" />
+      <translation>Sein Datenanbieter kann keine Felder hinzufügen.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="306" />
+      <location filename="../gui/layers.py" line="309" />
       <source>Its data provider cannot change attribute values.</source>
-      <translation type="unfinished" />
+      <translation>Sein Datenanbieter kann keine Attributwerte ändern.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="189" />
+      <location filename="../gui/explore_panel.py" line="197" />
       <source>Layer</source>
-      <translation type="unfinished" />
+      <translation>Layer</translation>
     </message>
     <message>
+      <location filename="../processing/classify.py" line="46" />
+      <source>Learns classes from labelled training features and classifies every land pixel of the scope.&lt;br&gt;&lt;br&gt;&lt;b&gt;Training&lt;/b&gt;: points (the pixel under each) or polygons (every land cell they cover, weighted by its covered area in km², the exact weights of the pooling); &lt;b&gt;Class field&lt;/b&gt;: the label of each feature (text or number).&lt;br&gt;&lt;b&gt;Classifier&lt;/b&gt;: nearest centroid by cosine (confidence = cosine to the chosen class centroid); multinomial logistic regression in NumPy (L2 penalty, deterministic; confidence = top probability); random forest (needs scikit-learn, which a stock QGIS does not have).&lt;br&gt;&lt;b&gt;Folds&lt;/b&gt;: k-fold cross-validation (2..20; 0 or 1 = none). Whole features are held out when every class has at least k of them, else single pixels (then the accuracy is optimistic for neighbouring pixels). Accuracy and confusion matrix (rows = true class, columns = predicted, counts of pixels) go to the log and to the optional table.&lt;br&gt;&lt;b&gt;Outputs&lt;/b&gt;: class raster (UInt16: integer labels 0..65534 as themselves, nodata 65535; other labels 1..C in sorted order, nodata 0; the labels are category names, with a colour table) and confidence raster (float32, 0..1, NaN = ocean).</source>
+      <translation>Lernt Klassen aus beschrifteten Trainingsobjekten und klassifiziert jedes Landpixel des Bereichs.&lt;br&gt;&lt;br&gt;&lt;b&gt;Training&lt;/b&gt;: Punkte (das Pixel unter jedem) oder Polygone (jede Landzelle, die sie bedecken, gewichtet mit ihrer bedeckten Fläche in km², den exakten Gewichten der Aggregation); &lt;b&gt;Klassenfeld&lt;/b&gt;: die Beschriftung jedes Objekts (Text oder Zahl).&lt;br&gt;&lt;b&gt;Klassifikator&lt;/b&gt;: nächster Zentroid nach Kosinus (Konfidenz = Kosinus zum gewählten Klassenzentroid); multinomiale logistische Regression in NumPy (L2-Strafterm, deterministisch; Konfidenz = höchste Wahrscheinlichkeit); Random Forest (braucht scikit-learn, das ein Standard-QGIS nicht hat).&lt;br&gt;&lt;b&gt;Folds&lt;/b&gt;: k-fache Kreuzvalidierung (2..20; 0 oder 1 = keine). Ganze Objekte werden zurückgehalten, wenn jede Klasse mindestens k davon hat, sonst einzelne Pixel (dann ist die Genauigkeit für benachbarte Pixel zu optimistisch). Genauigkeit und Konfusionsmatrix (Zeilen = wahre Klasse, Spalten = vorhergesagte, Anzahl der Pixel) gehen ins Protokoll und in die optionale Tabelle.&lt;br&gt;&lt;b&gt;Ausgaben&lt;/b&gt;: Klassenraster (UInt16: ganzzahlige Beschriftungen 0..65534 als sie selbst, NoData 65535; andere Beschriftungen 1..C in sortierter Reihenfolge, NoData 0; die Beschriftungen sind Kategorienamen, mit Farbtabelle) und Konfidenzraster (float32, 0..1, NaN = Meer).</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="74" />
       <location filename="../processing/classify.py" line="92" />
       <source>Logistic regression</source>
-      <translation type="unfinished" />
+      <translation>Logistische Regression</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="179" />
+      <location filename="../gui/explore_panel.py" line="187" />
       <source>Map extent</source>
-      <translation type="unfinished" />
+      <translation>Kartenausdehnung</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="233" />
+      <location filename="../gui/explore_panel.py" line="241" />
       <source>Max over references</source>
-      <translation type="unfinished" />
+      <translation>Maximum über Referenzen</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="83" />
+      <location filename="../processing/similarity_map.py" line="97" />
       <source>Maximum over references</source>
-      <translation type="unfinished" />
+      <translation>Maximum über die Referenzen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="233" />
-      <location filename="../processing/similarity_map.py" line="81" />
+      <location filename="../gui/explore_panel.py" line="241" />
+      <location filename="../processing/similarity_map.py" line="95" />
       <source>Mean vector</source>
-      <translation type="unfinished" />
+      <translation>Mittelwertvektor</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="233" />
-      <location filename="../processing/similarity_map.py" line="82" />
+      <location filename="../gui/explore_panel.py" line="241" />
+      <location filename="../processing/similarity_map.py" line="96" />
       <source>Medoid</source>
-      <translation type="unfinished" />
+      <translation>Medoid</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="244" />
-      <location filename="../processing/similarity_map.py" line="91" />
+      <location filename="../gui/explore_panel.py" line="252" />
+      <location filename="../processing/similarity_map.py" line="105" />
       <source>Metric</source>
-      <translation type="unfinished" />
+      <translation>Metrik</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="284" />
+      <location filename="../gui/explore_panel.py" line="292" />
       <source>Min. distance</source>
-      <translation type="unfinished" />
+      <translation>Mindestabstand</translation>
     </message>
     <message>
-      <location filename="../processing/similar_places.py" line="78" />
+      <location filename="../processing/similar_places.py" line="92" />
       <source>Minimum distance between places (km)</source>
-      <translation type="unfinished" />
+      <translation>Mindestabstand zwischen Orten (km)</translation>
     </message>
     <message>
+      <location filename="../gui/explore_panel.py" line="73" />
       <location filename="../processing/classify.py" line="91" />
       <source>Nearest centroid (cosine)</source>
-      <translation type="unfinished" />
+      <translation>Nächster Zentroid (Kosinus)</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="592" />
+      <location filename="../gui/layers.py" line="595" />
       <source>New GeoPackage...</source>
-      <translation type="unfinished" />
+      <translation>Neues GeoPackage...</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="591" />
+      <location filename="../gui/layers.py" line="594" />
       <source>New memory layer</source>
-      <translation type="unfinished" />
+      <translation>Neuer Speicherlayer</translation>
     </message>
     <message>
-      <location filename="../processing/download_product.py" line="91" />
-      <source>No SHA-256 given: the file will not be verified.</source>
-      <translation type="unfinished" />
+      <location filename="../processing/download_product.py" line="97" />
+      <source>No SHA-256 given: the file is only checked to be the product's GeoTIFF, and it will not replace a product file already in the folder.</source>
+      <translation>Keine SHA-256 angegeben: die Datei wird nur darauf geprüft, ob sie das GeoTIFF des Produkts ist, und sie ersetzt keine Produktdatei, die schon im Ordner liegt.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="608" />
+      <location filename="../gui/dock.py" line="618" />
       <source>No data directory chosen yet.</source>
-      <translation type="unfinished" />
+      <translation>Noch kein Datenverzeichnis gewählt.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="823" />
-      <location filename="../gui/controller.py" line="834" />
+      <location filename="../gui/controller.py" line="827" />
+      <location filename="../gui/controller.py" line="838" />
       <source>No product file in the data directory.</source>
-      <translation type="unfinished" />
+      <translation>Keine Produktdatei im Datenverzeichnis.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="859" />
+      <location filename="../processing/similarity_map.py" line="206" />
+      <source>No reference: give reference features (points or polygons) or a reference extent.</source>
+      <translation>Keine Referenz: geben Sie Referenzobjekte (Punkte oder Polygone) oder eine Referenzausdehnung an.</translation>
+    </message>
+    <message>
+      <location filename="../gui/controller.py" line="863" />
       <source>No samples yet: capture a pooled embedding first.</source>
-      <translation type="unfinished" />
+      <translation>Noch keine Proben: erfassen Sie zuerst eine aggregierte Einbettung.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="305" />
-      <location filename="../gui/dock.py" line="566" />
+      <location filename="../gui/explore_panel.py" line="730" />
+      <source>No training feature has a class in the field {0!r}.</source>
+      <translation>Kein Trainingsobjekt hat eine Klasse im Feld {0!r}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/classify.py" line="130" />
+      <source>No training layer.</source>
+      <translation>Kein Trainingslayer.</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="315" />
+      <location filename="../gui/dock.py" line="576" />
       <source>No vector layer is active.</source>
-      <translation type="unfinished" />
+      <translation>Kein Vektorlayer ist aktiv.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="715" />
+      <location filename="../gui/dock.py" line="725" />
       <source>No {file} found; looked in {places}.</source>
-      <translation type="unfinished" />
+      <translation>Keine Datei {file} gefunden; gesucht in {places}.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="264" />
+      <location filename="../bridge/download.py" line="283" />
       <source>Not enough free disk space in {0}: {1} needed, {2} free.</source>
-      <translation type="unfinished" />
+      <translation>Nicht genug freier Speicherplatz in {0}: {1} nötig, {2} frei.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="453" />
+      <location filename="../gui/dock.py" line="463" />
       <source>Not used: {reason}</source>
-      <translation type="unfinished" />
+      <translation>Nicht verwendet: {reason}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="792" />
-      <location filename="../gui/controller.py" line="775" />
-      <location filename="../gui/controller.py" line="782" />
+      <location filename="../gui/controller.py" line="796" />
+      <location filename="../gui/controller.py" line="779" />
+      <location filename="../gui/controller.py" line="786" />
       <source>Nothing was written.</source>
-      <translation type="unfinished" />
+      <translation>Nichts wurde geschrieben.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="787" />
+      <location filename="../gui/controller.py" line="791" />
       <source>Nothing was written: the existing embeddings were kept.</source>
-      <translation type="unfinished" />
+      <translation>Nichts wurde geschrieben: die vorhandenen Einbettungen wurden behalten.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="283" />
+      <location filename="../gui/explore_panel.py" line="291" />
       <source>Number</source>
-      <translation type="unfinished" />
+      <translation>Anzahl</translation>
     </message>
     <message>
-      <location filename="../processing/cluster.py" line="64" />
+      <location filename="../processing/cluster.py" line="69" />
       <source>Number of clusters (0 = automatic)</source>
-      <translation type="unfinished" />
+      <translation>Anzahl der Cluster (0 = automatisch)</translation>
     </message>
     <message>
-      <location filename="../processing/similar_places.py" line="68" />
+      <location filename="../processing/similar_places.py" line="82" />
       <source>Number of places</source>
-      <translation type="unfinished" />
+      <translation>Anzahl der Orte</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="283" />
+      <location filename="../gui/dock.py" line="293" />
       <source>One vector per area, into the samples table.</source>
-      <translation type="unfinished" />
+      <translation>Ein Vektor je Gebiet, in die Probentabelle.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="569" />
+      <location filename="../gui/layers.py" line="572" />
       <source>Overwrite embeddings?</source>
-      <translation type="unfinished" />
+      <translation>Einbettungen überschreiben?</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="65" />
       <source>PCA RGB rendering</source>
-      <translation type="unfinished" />
+      <translation>PCA-RGB-Darstellung</translation>
     </message>
     <message>
       <location filename="../gui/layers.py" line="145" />
       <source>PCA colours {time}</source>
-      <translation type="unfinished" />
+      <translation>PCA-Farben {time}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="272" />
-      <location filename="../gui/explore_panel.py" line="616" />
-      <location filename="../processing/similar_places.py" line="88" />
+      <location filename="../gui/explore_panel.py" line="280" />
+      <location filename="../gui/explore_panel.py" line="624" />
+      <location filename="../processing/similar_places.py" line="102" />
       <source>Places like this</source>
-      <translation type="unfinished" />
+      <translation>Ähnliche Orte</translation>
     </message>
     <message>
       <location filename="../processing/similar_places.py" line="37" />
       <source>Places like this (Copernicus-Embed)</source>
-      <translation type="unfinished" />
+      <translation>Ähnliche Orte (Copernicus-Embed)</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="221" />
+      <location filename="../gui/dock.py" line="231" />
       <source>Point + buffer</source>
-      <translation type="unfinished" />
+      <translation>Punkt + Puffer</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="350" />
+      <location filename="../gui/explore_panel.py" line="358" />
       <source>Point {0:.3f}, {1:.3f}</source>
-      <translation type="unfinished" />
+      <translation>Punkt {0:.3f}, {1:.3f}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="281" />
+      <location filename="../gui/dock.py" line="291" />
       <source>Pooled vector</source>
-      <translation type="unfinished" />
+      <translation>Aggregierter Vektor</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="294" />
+      <location filename="../gui/dock.py" line="304" />
       <location filename="../processing/embed_features.py" line="105" />
       <source>Pooling</source>
-      <translation type="unfinished" />
+      <translation>Aggregation</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="374" />
+      <location filename="../gui/dock.py" line="384" />
       <source>Prepare fast cache</source>
-      <translation type="unfinished" />
+      <translation>Schnell-Cache vorbereiten</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="622" />
+      <location filename="../gui/layers.py" line="625" />
       <source>Prepare the fast cache?</source>
-      <translation type="unfinished" />
+      <translation>Schnell-Cache vorbereiten?</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="826" />
+      <location filename="../gui/controller.py" line="830" />
       <source>Preparing the fast cache...</source>
-      <translation type="unfinished" />
+      <translation>Schnell-Cache wird vorbereitet...</translation>
     </message>
     <message>
-      <location filename="../processing/download_product.py" line="78" />
+      <location filename="../processing/download_product.py" line="83" />
       <source>Product file</source>
-      <translation type="unfinished" />
+      <translation>Produktdatei</translation>
     </message>
     <message>
-      <location filename="../processing/download_product.py" line="105" />
+      <location filename="../processing/download_product.py" line="115" />
       <source>Product file: {0}</source>
-      <translation type="unfinished" />
+      <translation>Produktdatei: {0}</translation>
     </message>
     <message>
       <location filename="../gui/layers.py" line="149" />
       <source>QGIS could not open {path}.</source>
-      <translation type="unfinished" />
+      <translation>QGIS konnte {path} nicht öffnen.</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="93" />
       <source>Random forest (needs scikit-learn)</source>
-      <translation type="unfinished" />
+      <translation>Random Forest (braucht scikit-learn)</translation>
     </message>
     <message>
-      <location filename="../processing/cluster.py" line="75" />
+      <location filename="../gui/explore_panel.py" line="75" />
+      <source>Random forest (scikit-learn)</source>
+      <translation>Random Forest (scikit-learn)</translation>
+    </message>
+    <message>
+      <location filename="../processing/cluster.py" line="80" />
       <source>Random seed</source>
-      <translation type="unfinished" />
+      <translation>Zufallsstartwert</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="634" />
+      <location filename="../gui/layers.py" line="637" />
       <source>Read directly</source>
-      <translation type="unfinished" />
+      <translation>Direkt lesen</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="142" />
+      <location filename="../gui/tasks.py" line="133" />
+      <source>Reading the product</source>
+      <translation>Produkt wird gelesen</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="164" />
       <source>Reading {0} with the {1} reader</source>
-      <translation type="unfinished" />
+      <translation>{0} wird mit dem {1}-Leser gelesen</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="405" />
+      <location filename="../gui/dock.py" line="415" />
       <source>Ready.</source>
-      <translation type="unfinished" />
+      <translation>Bereit.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="219" />
+      <location filename="../gui/dock.py" line="229" />
       <source>Rectangle</source>
-      <translation type="unfinished" />
+      <translation>Rechteck</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="73" />
+      <location filename="../processing/similarity_map.py" line="87" />
       <source>Reference extent</source>
-      <translation type="unfinished" />
+      <translation>Referenzausdehnung</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="66" />
+      <location filename="../processing/similarity_map.py" line="80" />
       <source>Reference features (points or polygons)</source>
-      <translation type="unfinished" />
+      <translation>Referenzobjekte (Punkte oder Polygone)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="211" />
+      <location filename="../gui/explore_panel.py" line="219" />
       <source>References</source>
-      <translation type="unfinished" />
+      <translation>Referenzen</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="111" />
       <source>Region pooled for polygons</source>
-      <translation type="unfinished" />
+      <translation>Aggregierte Region bei Polygonen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="219" />
+      <location filename="../gui/explore_panel.py" line="227" />
       <source>Remove</source>
-      <translation type="unfinished" />
+      <translation>Entfernen</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="378" />
+      <location filename="../gui/dock.py" line="388" />
       <source>Remove cache</source>
-      <translation type="unfinished" />
+      <translation>Cache entfernen</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="837" />
+      <location filename="../gui/controller.py" line="841" />
       <source>Removing the fast cache...</source>
-      <translation type="unfinished" />
+      <translation>Schnell-Cache wird entfernt...</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="279" />
+      <location filename="../gui/dock.py" line="289" />
       <source>Result</source>
-      <translation type="unfinished" />
+      <translation>Ergebnis</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="343" />
+      <location filename="../processing/similarity_map.py" line="40" />
+      <source>Results lie on the product's own grid: EPSG:4326, 0.25° pixels (about 28 km at the equator), Copernicus-Embed year 2021; ocean pixels (no embedding) are no data.</source>
+      <translation>Die Ergebnisse liegen auf dem eigenen Gitter des Produkts: EPSG:4326, Pixel von 0,25° (etwa 28 km am Äquator), Copernicus-Embed Jahr 2021; Meerespixel (ohne Einbettung) sind NoData.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/download.py" line="528" />
       <source>Resuming {0} at {1}</source>
-      <translation type="unfinished" />
+      <translation>{0} wird bei {1} fortgesetzt</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="370" />
+      <location filename="../bridge/download.py" line="559" />
       <source>Resuming.</source>
-      <translation type="unfinished" />
+      <translation>Wird fortgesetzt.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="186" />
+      <location filename="../gui/dock.py" line="196" />
       <source>Right-click the map while a Copernicus-Embed tool is active: a similarity map of the map extent to the pixel clicked.</source>
-      <translation type="unfinished" />
+      <translation>Klicken Sie mit der rechten Maustaste in die Karte, während ein Copernicus-Embed-Werkzeug aktiv ist: eine Ähnlichkeitskarte der Kartenausdehnung zum angeklickten Pixel.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="956" />
+      <location filename="../gui/controller.py" line="960" />
       <source>Sample added to {name} ({frac:.0%} of the area has data).</source>
-      <translation type="unfinished" />
+      <translation>Probe zu {name} hinzugefügt ({frac:.0%} des Gebiets hat Daten).</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="297" />
+      <location filename="../gui/dock.py" line="307" />
       <source>Samples table</source>
-      <translation type="unfinished" />
+      <translation>Probentabelle</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="606" />
+      <location filename="../gui/layers.py" line="609" />
       <source>Save embeddings as</source>
-      <translation type="unfinished" />
+      <translation>Einbettungen speichern als</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="976" />
+      <location filename="../gui/controller.py" line="980" />
       <source>Save the layer's edits to keep them, or undo.</source>
-      <translation type="unfinished" />
+      <translation>Speichern Sie die Bearbeitungen des Layers, um sie zu behalten, oder machen Sie sie rückgängig.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="175" />
+      <location filename="../gui/explore_panel.py" line="183" />
       <source>Scope</source>
-      <translation type="unfinished" />
+      <translation>Bereich</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="101" />
+      <location filename="../processing/similarity_map.py" line="115" />
       <source>Scope (empty = whole product)</source>
-      <translation type="unfinished" />
+      <translation>Bereich (leer = ganzes Produkt)</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="160" />
+      <location filename="../processing/similarity_map.py" line="182" />
       <source>Scope in EPSG:4326: {0}</source>
-      <translation type="unfinished" />
+      <translation>Bereich in EPSG:4326: {0}</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="153" />
+      <location filename="../processing/similarity_map.py" line="175" />
       <source>Scope: the whole product file</source>
-      <translation type="unfinished" />
+      <translation>Bereich: die ganze Produktdatei</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="304" />
+      <location filename="../processing/similarity_map.py" line="236" />
+      <source>Scores every pixel of the scope by how much its 768-d Copernicus-Embed vector looks like the references, and writes a float32 GeoTIFF (NaN = no data).</source>
+      <translation>Bewertet jedes Pixel des Bereichs danach, wie sehr sein 768-d-Copernicus-Embed-Vektor den Referenzen ähnelt, und schreibt ein float32-GeoTIFF (NaN = keine Daten).</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="346" />
       <source>Scores from the search index: approximate, each within {0:.3g}</source>
-      <translation type="unfinished" />
+      <translation>Werte aus dem Suchindex: näherungsweise, jeder auf {0:.3g} genau</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="129" />
+      <location filename="../processing/similarity_map.py" line="151" />
       <source>Search index: {0}</source>
-      <translation type="unfinished" />
+      <translation>Suchindex: {0}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="759" />
+      <location filename="../gui/controller.py" line="763" />
       <source>Select features of a polygon or point layer first.</source>
-      <translation type="unfinished" />
+      <translation>Wählen Sie zuerst Objekte eines Polygon- oder Punktlayers.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="381" />
+      <location filename="../gui/explore_panel.py" line="389" />
       <source>Select point or polygon features in a vector layer first.</source>
-      <translation type="unfinished" />
+      <translation>Wählen Sie zuerst Punkt- oder Polygonobjekte in einem Vektorlayer.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="303" />
+      <location filename="../gui/dock.py" line="313" />
       <source>Selected features</source>
-      <translation type="unfinished" />
+      <translation>Gewählte Objekte</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="249" />
-      <location filename="../processing/similarity_map.py" line="254" />
+      <location filename="../gui/explore_panel.py" line="257" />
+      <location filename="../processing/similarity_map.py" line="296" />
       <source>Similarity map</source>
-      <translation type="unfinished" />
+      <translation>Ähnlichkeitskarte</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="207" />
+      <location filename="../processing/similarity_map.py" line="232" />
       <source>Similarity map (Copernicus-Embed)</source>
-      <translation type="unfinished" />
+      <translation>Ähnlichkeitskarte (Copernicus-Embed)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="573" />
+      <location filename="../gui/explore_panel.py" line="581" />
       <source>Similarity map ready: {0:.3f} .. {1:.3f}</source>
-      <translation type="unfinished" />
+      <translation>Ähnlichkeitskarte bereit: {0:.3f} .. {1:.3f}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="567" />
+      <location filename="../gui/explore_panel.py" line="575" />
       <source>Similarity {0} ({1})</source>
-      <translation type="unfinished" />
+      <translation>Ähnlichkeit {0} ({1})</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="794" />
+      <location filename="../gui/explore_panel.py" line="804" />
       <source>Similarity ≥ {0:.3f}</source>
-      <translation type="unfinished" />
+      <translation>Ähnlichkeit ≥ {0:.3f}</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="362" />
+      <location filename="../bridge/download.py" line="552" />
       <source>Starting from the beginning.</source>
-      <translation type="unfinished" />
+      <translation>Beginnt von vorn.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="319" />
+      <location filename="../gui/dock.py" line="329" />
       <source>Store as</source>
-      <translation type="unfinished" />
+      <translation>Speichern als</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="568" />
-      <location filename="../gui/controller.py" line="598" />
+      <location filename="../gui/controller.py" line="572" />
+      <location filename="../gui/controller.py" line="602" />
       <source>That point has no longitude/latitude.</source>
-      <translation type="unfinished" />
+      <translation>Dieser Punkt hat keine Länge/Breite.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="445" />
+      <location filename="../bridge/download.py" line="340" />
+      <source>The SHA-256 '{0}' is not 64 hexadecimal digits: nothing was downloaded. Correct it, or leave it empty to skip the check.</source>
+      <translation>Die SHA-256 '{0}' besteht nicht aus 64 Hexadezimalziffern: nichts wurde heruntergeladen. Korrigieren Sie sie oder lassen Sie sie leer, um die Prüfung zu überspringen.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/download.py" line="679" />
+      <source>The download from {0} is not the Copernicus-Embed GeoTIFF ({1}); it was deleted.</source>
+      <translation>Der Download von {0} ist nicht das Copernicus-Embed-GeoTIFF ({1}); er wurde gelöscht.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/download.py" line="643" />
       <source>The download has {0} bytes instead of {1}; it was deleted.</source>
-      <translation type="unfinished" />
+      <translation>Der Download hat {0} Bytes statt {1}; er wurde gelöscht.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="489" />
+      <location filename="../gui/controller.py" line="493" />
       <source>The download is not available in this version of the plugin.</source>
-      <translation type="unfinished" />
+      <translation>Der Download ist in dieser Version des Plugins nicht verfügbar.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="454" />
+      <location filename="../bridge/download.py" line="652" />
       <source>The download's SHA-256 is {0}, not {1}; the file was deleted.</source>
-      <translation type="unfinished" />
+      <translation>Die SHA-256 des Downloads ist {0}, nicht {1}; die Datei wurde gelöscht.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="681" />
+      <location filename="../gui/dock.py" line="691" />
       <source>The fast cache cannot be used: {err}</source>
-      <translation type="unfinished" />
+      <translation>Der Schnell-Cache kann nicht verwendet werden: {err}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="987" />
+      <location filename="../gui/controller.py" line="991" />
       <source>The fast cache could not be built ({err}); read directly.</source>
-      <translation type="unfinished" />
+      <translation>Der Schnell-Cache konnte nicht erstellt werden ({err}); es wurde direkt gelesen.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="814" />
+      <location filename="../gui/controller.py" line="818" />
       <source>The fast cache is built first.</source>
-      <translation type="unfinished" />
+      <translation>Der Schnell-Cache wird zuerst erstellt.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="929" />
+      <location filename="../gui/controller.py" line="933" />
       <source>The fast cache is ready.</source>
-      <translation type="unfinished" />
+      <translation>Der Schnell-Cache ist bereit.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="932" />
+      <location filename="../gui/controller.py" line="936" />
       <source>The fast cache was removed.</source>
-      <translation type="unfinished" />
+      <translation>Der Schnell-Cache wurde entfernt.</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="170" />
       <source>The field prefix {0!r} is not usable: use up to 21 letters, digits or underscores, starting with a letter or underscore.</source>
-      <translation type="unfinished" />
+      <translation>Das Feldpräfix {0!r} ist nicht verwendbar: verwenden Sie bis zu 21 Buchstaben, Ziffern oder Unterstriche, beginnend mit einem Buchstaben oder Unterstrich.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="249" />
+      <location filename="../bridge/download.py" line="268" />
       <source>The file on the server has {0} bytes instead of {1}.</source>
-      <translation type="unfinished" />
+      <translation>Die Datei auf dem Server hat {0} Bytes statt {1}.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="714" />
+      <location filename="../gui/dock.py" line="724" />
       <source>The folder {folder} does not exist.</source>
-      <translation type="unfinished" />
+      <translation>Der Ordner {folder} existiert nicht.</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="191" />
       <source>The input already has {0} fields named {1}*; they are replaced.</source>
-      <translation type="unfinished" />
+      <translation>Die Eingabe hat bereits {0} Felder namens {1}*; sie werden ersetzt.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="300" />
+      <location filename="../gui/layers.py" line="303" />
       <source>The layer is not valid.</source>
-      <translation type="unfinished" />
+      <translation>Der Layer ist nicht gültig.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="302" />
+      <location filename="../gui/layers.py" line="305" />
       <source>The layer is read-only.</source>
-      <translation type="unfinished" />
+      <translation>Der Layer ist schreibgeschützt.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="549" />
+      <location filename="../gui/layers.py" line="552" />
       <source>The layer of the batch was removed from the project.</source>
-      <translation type="unfinished" />
+      <translation>Der Layer des Stapels wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="405" />
+      <location filename="../bridge/download.py" line="601" />
       <source>The partial file does not fit the file on the server.</source>
-      <translation type="unfinished" />
+      <translation>Die Teildatei passt nicht zur Datei auf dem Server.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="255" />
+      <location filename="../bridge/download.py" line="274" />
       <source>The server does not resume downloads: starting from the beginning.</source>
-      <translation type="unfinished" />
+      <translation>Der Server setzt Downloads nicht fort: Beginn von vorn.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="232" />
+      <location filename="../bridge/download.py" line="251" />
       <source>The server sent another byte range than asked ({0}).</source>
-      <translation type="unfinished" />
+      <translation>Der Server sandte einen anderen Bytebereich als angefragt ({0}).</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="636" />
+      <location filename="../gui/dock.py" line="646" />
       <source>The setting was not changed.</source>
-      <translation type="unfinished" />
+      <translation>Die Einstellung wurde nicht geändert.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="841" />
+      <location filename="../gui/explore_panel.py" line="851" />
       <source>The similarity layer was removed: compute a new one to use the threshold.</source>
-      <translation type="unfinished" />
+      <translation>Der Ähnlichkeitslayer wurde entfernt: berechnen Sie einen neuen, um den Schwellenwert zu verwenden.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="89" />
+      <location filename="../gui/controller.py" line="93" />
       <source>The task stopped without a result.</source>
-      <translation type="unfinished" />
+      <translation>Die Aufgabe endete ohne Ergebnis.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="417" />
+      <location filename="../bridge/download.py" line="613" />
       <source>The transfer broke off: {0}.</source>
-      <translation type="unfinished" />
+      <translation>Die Übertragung brach ab: {0}.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="425" />
+      <location filename="../bridge/download.py" line="621" />
       <source>The transfer ended at {0} of {1}.</source>
-      <translation type="unfinished" />
+      <translation>Die Übertragung endete bei {0} von {1}.</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="243" />
+      <location filename="../processing/similarity_map.py" line="285" />
       <source>Threshold for the areas</source>
-      <translation type="unfinished" />
+      <translation>Schwellenwert für die Gebiete</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="77" />
       <source>Training features (points or polygons)</source>
-      <translation type="unfinished" />
+      <translation>Trainingsobjekte (Punkte oder Polygone)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="325" />
+      <location filename="../gui/explore_panel.py" line="333" />
       <source>Training layer</source>
-      <translation type="unfinished" />
+      <translation>Trainingslayer</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="350" />
+      <location filename="../gui/dock.py" line="360" />
       <source>Type a folder and press Enter, or browse</source>
-      <translation type="unfinished" />
+      <translation>Ordner eingeben und Enter drücken, oder durchsuchen</translation>
     </message>
     <message>
       <location filename="../processing/base.py" line="151" />
       <source>Unexpected {0}: {1} (details in the log panel, tab rs_embed).</source>
-      <translation type="unfinished" />
+      <translation>Unerwarteter Fehler {0}: {1} (Details im Protokoll-Bedienfeld, Reiter rs_embed).</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="92" />
+      <location filename="../gui/controller.py" line="96" />
       <source>Unexpected {kind}: {msg} (details in the log panel, rs_embed).</source>
-      <translation type="unfinished" />
+      <translation>Unerwarteter Fehler {kind}: {msg} (Details im Protokoll-Bedienfeld, rs_embed).</translation>
     </message>
     <message>
-      <location filename="../processing/similar_places.py" line="85" />
+      <location filename="../processing/similar_places.py" line="99" />
       <source>Use the search index when there is one</source>
-      <translation type="unfinished" />
+      <translation>Den Suchindex verwenden, wenn es einen gibt</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="648" />
+      <location filename="../gui/dock.py" line="658" />
       <source>Using &lt;b&gt;{file}&lt;/b&gt;{origin}.</source>
-      <translation type="unfinished" />
+      <translation>Verwendet wird &lt;b&gt;{file}&lt;/b&gt;{origin}.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="181" />
+      <location filename="../gui/explore_panel.py" line="189" />
       <source>Whole globe</source>
-      <translation type="unfinished" />
+      <translation>Ganzer Globus</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="584" />
+      <location filename="../gui/layers.py" line="587" />
       <source>Write embeddings to a new layer?</source>
-      <translation type="unfinished" />
+      <translation>Einbettungen in einen neuen Layer schreiben?</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="589" />
+      <location filename="../gui/layers.py" line="592" />
       <source>Write the selected features with their fields and emb_000..emb_767 to a new layer?</source>
-      <translation type="unfinished" />
+      <translation>Die gewählten Objekte mit ihren Feldern und emb_000..emb_767 in einen neuen Layer schreiben?</translation>
     </message>
     <message>
       <location filename="../processing/embed_extent.py" line="34" />
       <source>Writes the Copernicus-Embed pixels (year 2021) of an extent as a GeoTIFF of 768 float32 bands named emb_000 .. emb_767, in EPSG:4326 on the product's own grid (0.25° pixels, about 28 km at the equator; edges at -180.125 + 0.25 k and 90.125 - 0.25 k). Ocean pixels are all zeros.&lt;br&gt;&lt;br&gt;&lt;b&gt;Extent&lt;/b&gt;: any CRS; its boundary is densified before the transform to EPSG:4326, so UTM and polar rectangles get the right box. An extent across the antimeridian gives a grid whose longitudes run past 180; one holding a pole covers every longitude. An extent without a CRS is read as EPSG:4326.&lt;br&gt;&lt;b&gt;Expand&lt;/b&gt; (degrees): a side shorter than this is grown to it around its centre; 0 keeps the extent as it is. The box is then snapped outward to whole product pixels.&lt;br&gt;&lt;b&gt;PCA RGB&lt;/b&gt; (optional): a 4-band RGBA GeoTIFF of the first three principal components of the vectors, 2-98 % stretched; ocean is transparent.&lt;br&gt;&lt;br&gt;&lt;b&gt;Limits&lt;/b&gt;: a grid over 2 GB (about 700 000 pixels) is refused; the data directory is DATA_DIR, else the plugin setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed.</source>
-      <translation type="unfinished" />
+      <translation>Schreibt die Copernicus-Embed-Pixel (Jahr 2021) einer Ausdehnung als GeoTIFF mit 768 float32-Bändern namens emb_000 .. emb_767, in EPSG:4326 auf dem eigenen Gitter des Produkts (Pixel von 0,25°, etwa 28 km am Äquator; Kanten bei -180.125 + 0.25 k und 90.125 - 0.25 k). Meerespixel sind überall null.&lt;br&gt;&lt;br&gt;&lt;b&gt;Ausdehnung&lt;/b&gt;: beliebiges KBS; ihr Rand wird vor der Transformation nach EPSG:4326 verdichtet, sodass UTM- und Polarrechtecke das richtige Rechteck erhalten. Eine Ausdehnung über den Antimeridian ergibt ein Gitter, dessen Längen über 180 hinauslaufen; eine, die einen Pol enthält, umfasst alle Längen. Eine Ausdehnung ohne KBS wird als EPSG:4326 gelesen.&lt;br&gt;&lt;b&gt;Erweitern&lt;/b&gt; (Grad): eine kürzere Seite wird um ihre Mitte auf diesen Wert vergrößert; 0 lässt die Ausdehnung, wie sie ist. Das Rechteck wird dann nach außen auf ganze Produktpixel ausgerichtet.&lt;br&gt;&lt;b&gt;PCA-RGB&lt;/b&gt; (optional): ein RGBA-GeoTIFF mit 4 Bändern aus den ersten drei Hauptkomponenten der Vektoren, 2-98 % gestreckt; das Meer ist transparent.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: ein Gitter über 2 GB (etwa 700 000 Pixel) wird abgelehnt; das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed.</translation>
+    </message>
+    <message>
+      <location filename="../gui/tasks.py" line="143" />
+      <source>Writing the grid</source>
+      <translation>Gitter wird geschrieben</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="120" />
       <source>Year</source>
-      <translation type="unfinished" />
+      <translation>Jahr</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="163" />
       <source>Year {0} is not available: Copernicus-Embed has only {1}.</source>
-      <translation type="unfinished" />
+      <translation>Jahr {0} ist nicht verfügbar: Copernicus-Embed hat nur {1}.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="133" />
+      <location filename="../gui/dock.py" line="143" />
       <source>Year: &lt;b&gt;{year}&lt;/b&gt; (the only year of the product)</source>
-      <translation type="unfinished" />
+      <translation>Jahr: &lt;b&gt;{year}&lt;/b&gt; (das einzige Jahr des Produkts)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="294" />
+      <location filename="../gui/explore_panel.py" line="302" />
       <source>auto</source>
-      <translation type="unfinished" />
+      <translation>auto</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="253" />
+      <location filename="../gui/dock.py" line="263" />
       <source>expand_deg: a side of the area shorter than this many degrees is grown to it around its centre (0 reads exactly the pixels under the area).</source>
-      <translation type="unfinished" />
+      <translation>expand_deg: eine Seite des Gebiets, die kürzer als so viele Grad ist, wird um ihre Mitte auf diesen Wert vergrößert (0 liest genau die Pixel unter dem Gebiet).</translation>
     </message>
     <message>
-      <location filename="../processing/cluster.py" line="119" />
+      <location filename="../processing/cluster.py" line="124" />
       <source>k = {0}: silhouette {1:.3f}</source>
-      <translation type="unfinished" />
+      <translation>k = {0}: Silhouette {1:.3f}</translation>
     </message>
     <message>
-      <location filename="../processing/cluster.py" line="121" />
+      <location filename="../processing/cluster.py" line="126" />
       <source>k = {0}; {1} land pixels (fitted on {2}); inertia {3:.6g}</source>
-      <translation type="unfinished" />
+      <translation>k = {0}; {1} Landpixel (angepasst an {2}); Inertia {3:.6g}</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="414" />
+      <location filename="../gui/dock.py" line="85" />
+      <source>km</source>
+      <translation>km</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="85" />
+      <source>m</source>
+      <translation>m</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="90" />
+      <source>max</source>
+      <translation>Maximum</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="90" />
+      <source>mean</source>
+      <translation>Mittelwert</translation>
+    </message>
+    <message>
+      <location filename="../bridge/download.py" line="610" />
       <source>no data for too long (network timeout)</source>
-      <translation type="unfinished" />
+      <translation>zu lange keine Daten (Netzwerk-Zeitüberschreitung)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="322" />
-      <location filename="../processing/similarity_map.py" line="130" />
+      <location filename="../gui/explore_panel.py" line="330" />
+      <location filename="../processing/similarity_map.py" line="152" />
       <source>none</source>
-      <translation type="unfinished" />
+      <translation>ohne</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="324" />
+      <location filename="../gui/dock.py" line="334" />
       <source>one JSON field</source>
-      <translation type="unfinished" />
+      <translation>ein JSON-Feld</translation>
     </message>
     <message>
       <location filename="../processing/provider.py" line="20" />
       <source>rs_embed (Copernicus-Embed)</source>
-      <translation type="unfinished" />
+      <translation>rs_embed (Copernicus-Embed)</translation>
     </message>
     <message>
       <location filename="../processing/provider.py" line="23" />
       <source>rs_embed: Copernicus-Embed precomputed Earth embeddings</source>
-      <translation type="unfinished" />
+      <translation>rs_embed: vorberechnete Copernicus-Embed-Erdeinbettungen</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="130" />
+      <location filename="../processing/similarity_map.py" line="152" />
       <source>used</source>
-      <translation type="unfinished" />
+      <translation>verwendet</translation>
     </message>
     <message>
       <location filename="../gui/tasks.py" line="83" />
       <source>{0} (cancelled)</source>
-      <translation type="unfinished" />
+      <translation>{0} (abgebrochen)</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="325" />
+      <location filename="../processing/similarity_map.py" line="367" />
       <source>{0} areas at or above {1}: {2:.0f} km² in all</source>
-      <translation type="unfinished" />
+      <translation>{0} Gebiete ab {1}: insgesamt {2:.0f} km²</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="806" />
+      <location filename="../gui/explore_panel.py" line="816" />
       <source>{0} areas, {1:,.0f} km² in all</source>
-      <translation type="unfinished" />
+      <translation>{0} Gebiete, insgesamt {1:,.0f} km²</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="746" />
+      <location filename="../gui/explore_panel.py" line="756" />
       <source>{0} classes from {1} training pixels</source>
-      <translation type="unfinished" />
+      <translation>{0} Klassen aus {1} Trainingspixeln</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="177" />
       <source>{0} classes, {1} training pixels, classifier {2}</source>
-      <translation type="unfinished" />
+      <translation>{0} Klassen, {1} Trainingspixel, Klassifikator {2}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="668" />
+      <location filename="../gui/explore_panel.py" line="676" />
       <source>{0} clusters; their sizes and distances are in the table {1!r}</source>
-      <translation type="unfinished" />
+      <translation>{0} Cluster; ihre Größen und Abstände stehen in der Tabelle {1!r}</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="333" />
+      <location filename="../bridge/download.py" line="320" />
+      <source>{0} did not send a GeoTIFF (it begins with '{1}', e.g. a web page of a login or an error): nothing was kept.</source>
+      <translation>{0} sandte kein GeoTIFF (es beginnt mit '{1}', z. B. eine Web-Seite einer Anmeldung oder eines Fehlers): nichts wurde behalten.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/download.py" line="511" />
       <source>{0} does not match the checksum: downloading it again.</source>
-      <translation type="unfinished" />
+      <translation>{0} passt nicht zur Prüfsumme: es wird erneut heruntergeladen.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="394" />
+      <location filename="../gui/explore_panel.py" line="402" />
       <source>{0} feature {1}</source>
-      <translation type="unfinished" />
+      <translation>{0} Objekt {1}</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="208" />
       <source>{0} features, region {1}, pooling {2}</source>
-      <translation type="unfinished" />
+      <translation>{0} Objekte, Region {1}, Aggregation {2}</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="380" />
+      <location filename="../bridge/download.py" line="569" />
       <source>{0} is already complete.</source>
-      <translation type="unfinished" />
+      <translation>{0} ist bereits vollständig.</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="330" />
+      <location filename="../bridge/download.py" line="508" />
       <source>{0} is already present and verified.</source>
-      <translation type="unfinished" />
+      <translation>{0} ist bereits vorhanden und geprüft.</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="298" />
+      <location filename="../bridge/download.py" line="514" />
+      <source>{0} is already there; a download without a SHA-256 cannot be verified, so it never replaces it. Give the SHA-256, or move the file away first.</source>
+      <translation>{0} ist bereits da; ein Download ohne SHA-256 kann nicht geprüft werden und ersetzt ihn daher nie. Geben Sie die SHA-256 an oder verschieben Sie die Datei zuerst.</translation>
+    </message>
+    <message>
+      <location filename="../processing/similarity_map.py" line="340" />
       <source>{0} land pixels scored; {1} from {2:.4f} to {3:.4f}</source>
-      <translation type="unfinished" />
+      <translation>{0} Landpixel bewertet; {1} von {2:.4f} bis {3:.4f}</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="287" />
+      <location filename="../bridge/download.py" line="306" />
       <source>{0} of {1} ({2:.0%}), {3}/s</source>
-      <translation type="unfinished" />
+      <translation>{0} von {1} ({2:.0%}), {3}/s</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="272" />
       <source>{0} of {1} features are kept with NULL embeddings: {2} without geometry (null or empty), {3} without data (ocean, or outside the data file), {4} with an unusable geometry.</source>
-      <translation type="unfinished" />
+      <translation>{0} von {1} Objekten werden mit NULL-Einbettungen behalten: {2} ohne Geometrie (NULL oder leer), {3} ohne Daten (Meer oder außerhalb der Datendatei), {4} mit unbrauchbarer Geometrie.</translation>
     </message>
     <message>
-      <location filename="../processing/similar_places.py" line="130" />
+      <location filename="../processing/similar_places.py" line="144" />
       <source>{0} places (asked for {1})</source>
-      <translation type="unfinished" />
+      <translation>{0} Orte ({1} angefragt)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="623" />
+      <location filename="../gui/explore_panel.py" line="631" />
       <source>{0} places found</source>
-      <translation type="unfinished" />
+      <translation>{0} Orte gefunden</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="186" />
+      <location filename="../processing/similarity_map.py" line="211" />
       <source>{0} reference(s)</source>
-      <translation type="unfinished" />
+      <translation>{0} Referenz(en)</translation>
     </message>
     <message>
       <location filename="../processing/classify.py" line="141" />
       <source>{0} training feature(s) without a class were skipped</source>
-      <translation type="unfinished" />
+      <translation>{0} Trainingsobjekt(e) ohne Klasse wurden übersprungen</translation>
     </message>
     <message>
-      <location filename="../bridge/download.py" line="292" />
+      <location filename="../bridge/download.py" line="311" />
       <source>{0}, {1}/s</source>
-      <translation type="unfinished" />
+      <translation>{0}, {1}/s</translation>
     </message>
     <message>
       <location filename="../bridge/explore_outputs.py" line="534" />
       <source>{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}</source>
-      <translation type="unfinished" />
+      <translation>{0}-fach kreuzvalidierte Genauigkeit (zurückgehalten nach {1}): {2:.1%}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="708" />
+      <location filename="../gui/dock.py" line="718" />
       <source>{file} cannot be used: {err}</source>
-      <translation type="unfinished" />
+      <translation>{file} kann nicht verwendet werden: {err}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="710" />
+      <location filename="../gui/dock.py" line="720" />
       <source>{folder} cannot be read: {err}</source>
-      <translation type="unfinished" />
+      <translation>{folder} kann nicht gelesen werden: {err}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="992" />
+      <location filename="../gui/controller.py" line="996" />
       <source>{k} without a value (each reason in the log panel, rs_embed), e.g.: {err}</source>
-      <translation type="unfinished" />
+      <translation>{k} ohne Wert (jeder Grund im Protokoll-Bedienfeld, rs_embed), z. B.: {err}</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="570" />
+      <location filename="../gui/layers.py" line="573" />
       <source>{name} already has {n} embedding fields ({first}...). Overwrite their values for the selected features?</source>
-      <translation type="unfinished" />
+      <translation>{name} hat bereits {n} Einbettungsfelder ({first}...). Ihre Werte für die gewählten Objekte überschreiben?</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="446" />
+      <location filename="../gui/layers.py" line="449" />
       <source>{name} cannot be edited.</source>
-      <translation type="unfinished" />
+      <translation>{name} kann nicht bearbeitet werden.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="586" />
+      <location filename="../gui/layers.py" line="589" />
       <source>{name} cannot hold 768 more fields: {reason}</source>
-      <translation type="unfinished" />
+      <translation>{name} kann keine 768 weiteren Felder aufnehmen: {reason}</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="485" />
+      <location filename="../gui/layers.py" line="488" />
       <source>{name} embeddings</source>
-      <translation type="unfinished" />
+      <translation>{name} Einbettungen</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="569" />
+      <location filename="../gui/dock.py" line="579" />
       <source>{name}: only polygon and point layers can be embedded.</source>
-      <translation type="unfinished" />
+      <translation>{name}: nur Polygon- und Punktlayer können eingebettet werden.</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="573" />
+      <location filename="../gui/dock.py" line="583" />
       <source>{name}: {n} selected feature(s).</source>
-      <translation type="unfinished" />
+      <translation>{name}: {n} gewählte(s) Objekt(e).</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="624" />
+      <location filename="../gui/layers.py" line="627" />
       <source>{n} features: reading them is much faster with the fast cache, which needs {size} in {folder} and takes a while to build once.</source>
-      <translation type="unfinished" />
+      <translation>{n} Objekte: sie zu lesen ist mit dem Schnell-Cache viel schneller, der {size} in {folder} braucht und einmalig eine Weile zum Erstellen.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="972" />
+      <location filename="../gui/controller.py" line="976" />
       <source>{ok} of {n} features embedded into {name}.</source>
-      <translation type="unfinished" />
+      <translation>{ok} von {n} Objekten in {name} eingebettet.</translation>
     </message>
     <message>
-      <location filename="../gui/layers.py" line="312" />
+      <location filename="../gui/layers.py" line="315" />
       <source>{storage} holds at most {limit} fields; the layer has {have} and needs {new} more.</source>
-      <translation type="unfinished" />
+      <translation>{storage} fasst höchstens {limit} Felder; der Layer hat {have} und braucht {new} weitere.</translation>
     </message>
     <message>
       <location filename="../gui/layers.py" line="143" />
       <source>{year} grid {time}</source>
-      <translation type="unfinished" />
+      <translation>{year} Gitter {time}</translation>
     </message>
   </context>
 </TS>
