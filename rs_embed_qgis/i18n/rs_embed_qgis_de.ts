@@ -85,8 +85,8 @@
     </message>
     <message>
       <location filename="../processing/similarity_map.py" line="243" />
-      <source>&lt;b&gt;Combine&lt;/b&gt;: the mean of the reference vectors; their medoid (the reference most similar to the others); or, per pixel, the maximum of the scores over the references.&lt;br&gt;&lt;b&gt;Metric&lt;/b&gt;: cosine similarity (-1..1, 1 = same direction), or Euclidean, written as &lt;i&gt;minus&lt;/i&gt; the distance (&lt;= 0, 0 = identical) so that higher always means more similar.</source>
-      <translation>&lt;b&gt;Kombinieren&lt;/b&gt;: der Mittelwert der Referenzvektoren; ihr Medoid (die Referenz, die den anderen am ähnlichsten ist); oder, je Pixel, das Maximum der Werte über die Referenzen.&lt;br&gt;&lt;b&gt;Metrik&lt;/b&gt;: Kosinus-Ähnlichkeit (-1..1, 1 = gleiche Richtung) oder euklidisch, geschrieben als &lt;i&gt;negativer&lt;/i&gt; Abstand (&lt;= 0, 0 = identisch), damit ein höherer Wert immer ähnlicher bedeutet.</translation>
+      <source>&lt;b&gt;Combine&lt;/b&gt;: the mean of the reference vectors; their medoid (the reference most similar to the others); or, per pixel, the maximum of the scores over the references.&lt;br&gt;&lt;b&gt;Metric&lt;/b&gt;: cosine similarity (-1..1, 1 = same direction), or Euclidean, written as &lt;i&gt;minus&lt;/i&gt; the distance (≤ 0, 0 = identical) so that higher always means more similar.</source>
+      <translation>&lt;b&gt;Kombinieren&lt;/b&gt;: der Mittelwert der Referenzvektoren; ihr Medoid (die Referenz, die den anderen am ähnlichsten ist); oder, je Pixel, das Maximum der Werte über die Referenzen.&lt;br&gt;&lt;b&gt;Metrik&lt;/b&gt;: Kosinus-Ähnlichkeit (-1..1, 1 = gleiche Richtung) oder euklidisch, geschrieben als &lt;i&gt;negativer&lt;/i&gt; Abstand (≤ 0, 0 = identisch), damit ein höherer Wert immer ähnlicher bedeutet.</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="138" />

@@ -244,7 +244,7 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
                 "<b>Combine</b>: the mean of the reference vectors; their medoid (the "
                 "reference most similar to the others); or, per pixel, the maximum of the "
                 "scores over the references.<br><b>Metric</b>: cosine similarity (-1..1, 1 = "
-                "same direction), or Euclidean, written as <i>minus</i> the distance (<= 0, "
+                "same direction), or Euclidean, written as <i>minus</i> the distance (≤ 0, "
                 "0 = identical) so that higher always means more similar."
             )
             + "<br>"
