@@ -44,7 +44,7 @@
       <translation>(Suchindex: jeder Wert auf {0:.1g} genau)</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="288" />
+      <location filename="../processing/embed_features.py" line="292" />
       <source>... and {0} more.</source>
       <translation>... und {0} weitere.</translation>
     </message>
@@ -164,7 +164,7 @@
       <translation>Ein Rasterlayer: 768 Bänder und PCA-Farben.</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="178" />
+      <location filename="../processing/embed_features.py" line="182" />
       <source>A shapefile cannot hold the {0} embedding fields (dBase allows 255 fields of 10 characters). Save the output as a GeoPackage (.gpkg) instead.</source>
       <translation>Ein Shapefile kann die {0} Einbettungsfelder nicht aufnehmen (dBase erlaubt 255 Felder mit 10 Zeichen). Speichern Sie die Ausgabe stattdessen als GeoPackage (.gpkg).</translation>
     </message>
@@ -190,7 +190,7 @@
       <translation>Fügt jedem Objekt die Copernicus-Embed-Einbettung (768 Zahlen, Jahr 2021) als Felder &lt;i&gt;Präfix&lt;/i&gt;000 .. &lt;i&gt;Präfix&lt;/i&gt;767 hinzu, dazu &lt;i&gt;Präfix&lt;/i&gt;valid_frac, den Anteil der Fläche mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Eingabe&lt;/b&gt;: Polygone oder Punkte mit Puffer. Beliebiges KBS: Geometrien werden nach EPSG:4326 transformiert (Kanten verdichtet; Polygone über den Antimeridian werden behandelt). Mit 'Nur gewählte Objekte' wird eine Auswahl eingebettet.&lt;br&gt;&lt;b&gt;Region&lt;/b&gt;: &lt;i&gt;polygon&lt;/i&gt; aggregiert die Produktpixel innerhalb jedes Polygons, gewichtet mit ihrer exakt bedeckten Fläche in m²; &lt;i&gt;bbox&lt;/i&gt; aggregiert jedes Pixel des EPSG:4326-Umgebungsrechtecks des Polygons, vergrößert auf mindestens &lt;i&gt;Erweitern&lt;/i&gt; Grad (das Verhalten des rs-embed-Originals).&lt;br&gt;&lt;b&gt;Puffer&lt;/b&gt; (Meter): die halbe Seitenlänge des Quadrats um jeden Punkt. &lt;b&gt;Erweitern&lt;/b&gt; (Grad): Punkte und Umgebungsrechtecke mit einer kürzeren Seite bekommen diese Seitenlänge; 0 lässt sie, wie sie sind.&lt;br&gt;&lt;b&gt;Aggregation&lt;/b&gt;: Mittelwert (für Polygone flächengewichtet) oder Maximum über die Pixel mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: das Produkt hat Pixel von 0,25° (etwa 28 km am Äquator) und nur das Jahr 2021. Objekte über dem Meer, außerhalb der Datendatei oder ohne brauchbare Geometrie (NULL, leer, Linien) werden mit NULL-Einbettungen behalten und in einer Warnung gezählt. Das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed; es muss embed_map_310k.tif enthalten (zu holen mit 'Copernicus-Embed-Produkt herunterladen').</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="269" />
+      <location filename="../processing/embed_features.py" line="273" />
       <source>All {0} features were embedded.</source>
       <translation>Alle {0} Objekte wurden eingebettet.</translation>
     </message>
@@ -793,7 +793,7 @@
       <translation>Gewählte Objekte einbetten</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="132" />
+      <location filename="../processing/embed_features.py" line="136" />
       <source>Embedded features</source>
       <translation>Eingebettete Objekte</translation>
     </message>
@@ -819,7 +819,7 @@
       <translation>Euklidisch (negativer Abstand)</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="116" />
+      <location filename="../processing/embed_features.py" line="120" />
       <source>Expand points and bboxes to at least (degrees)</source>
       <translation>Punkte und Umgebungsrechtecke erweitern auf mindestens (Grad)</translation>
     </message>
@@ -870,7 +870,7 @@
       <translation>Schneller Suchindex (Kosinus)</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="286" />
+      <location filename="../processing/embed_features.py" line="290" />
       <source>Feature {0}: {1}</source>
       <translation>Objekt {0}: {1}</translation>
     </message>
@@ -880,17 +880,17 @@
       <translation>Objekt {fid}: {err}</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="134" />
+      <location filename="../processing/embed_features.py" line="138" />
       <source>Features embedded</source>
       <translation>Eingebettete Objekte</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="136" />
+      <location filename="../processing/embed_features.py" line="140" />
       <source>Features left with NULL embeddings</source>
       <translation>Objekte mit NULL-Einbettungen</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="128" />
+      <location filename="../processing/embed_features.py" line="132" />
       <source>Field name prefix</source>
       <translation>Präfix der Feldnamen</translation>
     </message>
@@ -1177,7 +1177,7 @@
     </message>
     <message>
       <location filename="../gui/dock.py" line="304" />
-      <location filename="../processing/embed_features.py" line="105" />
+      <location filename="../processing/embed_features.py" line="106" />
       <source>Pooling</source>
       <translation>Aggregation</translation>
     </message>
@@ -1267,7 +1267,7 @@
       <translation>Referenzen</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="111" />
+      <location filename="../processing/embed_features.py" line="115" />
       <source>Region pooled for polygons</source>
       <translation>Aggregierte Region bei Polygonen</translation>
     </message>
@@ -1474,7 +1474,7 @@
       <translation>Der Schnell-Cache wurde entfernt.</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="170" />
+      <location filename="../processing/embed_features.py" line="174" />
       <source>The field prefix {0!r} is not usable: use up to 21 letters, digits or underscores, starting with a letter or underscore.</source>
       <translation>Das Feldpräfix {0!r} ist nicht verwendbar: verwenden Sie bis zu 21 Buchstaben, Ziffern oder Unterstriche, beginnend mit einem Buchstaben oder Unterstrich.</translation>
     </message>
@@ -1489,7 +1489,7 @@
       <translation>Der Ordner {folder} existiert nicht.</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="191" />
+      <location filename="../processing/embed_features.py" line="195" />
       <source>The input already has {0} fields named {1}*; they are replaced.</source>
       <translation>Die Eingabe hat bereits {0} Felder namens {1}*; sie werden ersetzt.</translation>
     </message>
@@ -1614,12 +1614,12 @@
       <translation>Gitter wird geschrieben</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="120" />
+      <location filename="../processing/embed_features.py" line="124" />
       <source>Year</source>
       <translation>Jahr</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="163" />
+      <location filename="../processing/embed_features.py" line="167" />
       <source>Year {0} is not available: Copernicus-Embed has only {1}.</source>
       <translation>Jahr {0} ist nicht verfügbar: Copernicus-Embed hat nur {1}.</translation>
     </message>
@@ -1660,11 +1660,13 @@
     </message>
     <message>
       <location filename="../gui/dock.py" line="90" />
+      <location filename="../processing/embed_features.py" line="108" />
       <source>max</source>
       <translation>Maximum</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="90" />
+      <location filename="../processing/embed_features.py" line="108" />
       <source>mean</source>
       <translation>Mittelwert</translation>
     </message>
@@ -1745,7 +1747,7 @@
       <translation>{0} Objekt {1}</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="208" />
+      <location filename="../processing/embed_features.py" line="212" />
       <source>{0} features, region {1}, pooling {2}</source>
       <translation>{0} Objekte, Region {1}, Aggregation {2}</translation>
     </message>
@@ -1775,7 +1777,7 @@
       <translation>{0} von {1} ({2:.0%}), {3}/s</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="272" />
+      <location filename="../processing/embed_features.py" line="276" />
       <source>{0} of {1} features are kept with NULL embeddings: {2} without geometry (null or empty), {3} without data (ocean, or outside the data file), {4} with an unusable geometry.</source>
       <translation>{0} von {1} Objekten werden mit NULL-Einbettungen behalten: {2} ohne Geometrie (NULL oder leer), {3} ohne Daten (Meer oder außerhalb der Datendatei), {4} mit unbrauchbarer Geometrie.</translation>
     </message>

@@ -102,7 +102,11 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.POOLING, self.tr("Pooling"), options=list(POOLINGS), defaultValue=0
+                self.POOLING,
+                self.tr("Pooling"),
+                # Shown translated; the value is the index, the same in every language.
+                options=[{"mean": self.tr("mean"), "max": self.tr("max")}[p] for p in POOLINGS],
+                defaultValue=0,
             )
         )
         self.addParameter(
