@@ -83,7 +83,7 @@ def features_to_references(
     for feat in features:
         geom = feat.geometry()
         if geom is None or geom.isNull() or geom.isEmpty():
-            raise InvalidGeometryError(f"Feature {feat.id()} has no geometry.")
+            raise InvalidGeometryError(tr("Feature {0} has no geometry.").format(feat.id()))
         if geom.type() == QgsWkbTypes.PointGeometry:
             pts = geom.asMultiPoint() if geom.isMultipart() else [geom.asPoint()]
             for p in pts:
@@ -94,7 +94,7 @@ def features_to_references(
             out.append(geometry_to_spec(geom, crs, ctx))  # type: ignore[arg-type]
         else:
             raise InvalidGeometryError(
-                f"Feature {feat.id()} is a line: use points or polygons as references."
+                tr("Feature {0} is a line: use points or polygons as references.").format(feat.id())
             )
     return out
 
@@ -122,12 +122,16 @@ def layer_scope(
     rect = QgsRectangle(layer.extent())
     vals = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
     if rect.isNull() or not all(math.isfinite(v) for v in vals):
-        raise SpecError(f"The layer {layer.name()!r} has no extent to use as the scope.")
+        raise SpecError(
+            tr("The layer {0!r} has no extent to use as the scope.").format(layer.name())
+        )
     if rect.isEmpty():  # a single point: the product pixel under it
         rect.grow(1e-6 if layer.crs().isGeographic() else 0.1)
     box = extent_scope(rect, layer.crs(), context)
     if box is None:
-        raise SpecError(f"The layer {layer.name()!r} has no extent to use as the scope.")
+        raise SpecError(
+            tr("The layer {0!r} has no extent to use as the scope.").format(layer.name())
+        )
     return box
 
 
@@ -156,7 +160,7 @@ def labelled_samples(
     or an empty geometry (see ``features_to_references``).
     """
     if not field_name or fields.indexOf(field_name) < 0:
-        raise SpecError(f"The training layer has no field {field_name!r}.")
+        raise SpecError(tr("The training layer has no field {0!r}.").format(field_name))
     samples: list[tuple[Reference, Any]] = []
     skipped = 0
     for feat in features:
@@ -383,7 +387,7 @@ def score_renderer(
     lo = float(minimum) if threshold is None else float(threshold)
     hi = float(maximum)
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise SpecError("The score range is not finite.")
+        raise SpecError(tr("The score range is not finite."))
     if hi <= lo:
         hi = lo + 1e-6
     color_ramp = QgsStyle.defaultStyle().colorRamp(ramp)

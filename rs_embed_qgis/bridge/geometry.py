@@ -32,6 +32,7 @@ from rs_embed_qgis.core.constants import PRODUCT_CRS, REGION_POLYGON, REGIONS
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
 from rs_embed_qgis.core.grid import LonLatBox, expand_box
 from rs_embed_qgis.core.specs import BBox, PointBuffer, Polygon, SpatialSpec
+from rs_embed_qgis.i18n import tr
 
 # Longest edge (metres) left after densifying a projected geometry: well under a product
 # pixel (~28 km), so the transformed outline is right at the product's scale.
@@ -56,8 +57,10 @@ def to_wgs84_transform(
     """A transform from ``crs`` to EPSG:4326 (context: the project's, unless given)."""
     if crs is None or not crs.isValid():
         raise SpecError(
-            "The layer or extent has no valid coordinate reference system, so it cannot be "
-            "transformed to EPSG:4326. Set its CRS first."
+            tr(
+                "The layer or extent has no valid coordinate reference system, so it cannot be "
+                "transformed to EPSG:4326. Set its CRS first."
+            )
         )
     ctx = context if context is not None else QgsProject.instance().transformContext()
     return QgsCoordinateTransform(crs, wgs84(), ctx)
@@ -276,7 +279,7 @@ def _repaired(geom: QgsGeometry) -> QgsGeometry:
     if fixed.type() != QgsWkbTypes.PolygonGeometry:
         fixed = fixed.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
     if fixed.isNull() or fixed.isEmpty():
-        raise InvalidGeometryError("The polygon is invalid and has no area once repaired.")
+        raise InvalidGeometryError(tr("The polygon is invalid and has no area once repaired."))
     return fixed
 
 
@@ -296,14 +299,16 @@ def _densify_step(geom: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> float
 
 def _transform_failed(exc: Exception) -> InvalidGeometryError:
     return InvalidGeometryError(
-        f"The geometry could not be transformed to EPSG:4326 ({exc}); it may lie outside "
-        "the area where its CRS is defined."
+        tr(
+            "The geometry could not be transformed to EPSG:4326 ({0}); it may lie outside "
+            "the area where its CRS is defined."
+        ).format(exc)
     )
 
 
 def _geometry_type(geom: QgsGeometry | None) -> int:
     if geom is None or geom.isNull() or geom.isEmpty():
-        raise InvalidGeometryError("The feature has no geometry (null or empty).")
+        raise InvalidGeometryError(tr("The feature has no geometry (null or empty)."))
     return geom.type()
 
 
@@ -322,7 +327,7 @@ def polygon_rings_4326(
     longitudes it was drawn with (Fiji as 177..182).
     """
     if _geometry_type(geom) != QgsWkbTypes.PolygonGeometry:
-        raise InvalidGeometryError("Expected a polygon geometry.")
+        raise InvalidGeometryError(tr("Expected a polygon geometry."))
     ct = to_wgs84_transform(crs, context)
     g = _repaired(_straight_2d(geom))
     projected = not crs.isGeographic()
@@ -359,7 +364,7 @@ def polygon_rings_4326(
         holes = [_oriented(h, ccw=False) for h in rings[1:] if _has_area(h)]
         out.append(_shift_part([_oriented(rings[0], ccw=True), *holes]))
     if not out:
-        raise InvalidGeometryError("The polygon has no area after the transform to EPSG:4326.")
+        raise InvalidGeometryError(tr("The polygon has no area after the transform to EPSG:4326."))
     return out
 
 
@@ -371,7 +376,7 @@ def point_to_spec(
 ) -> PointBuffer:
     """A point in ``crs`` and a buffer (metres) -> PointBuffer in EPSG:4326."""
     if buffer_m is None:
-        raise SpecError("A point needs a buffer in metres (buffer_m) to define its area.")
+        raise SpecError(tr("A point needs a buffer in metres (buffer_m) to define its area."))
     ct = to_wgs84_transform(crs, context)
     try:
         p = ct.transform(QgsPointXY(point))
@@ -401,9 +406,9 @@ def geometry_to_spec(
         return point_to_spec(pt, crs, buffer_m, context)
     if gtype == QgsWkbTypes.LineGeometry:
         raise InvalidGeometryError(
-            "Lines have no area to embed; use polygons, or points with a buffer."
+            tr("Lines have no area to embed; use polygons, or points with a buffer.")
         )
-    raise InvalidGeometryError("The geometry type is not supported; use polygons or points.")
+    raise InvalidGeometryError(tr("The geometry type is not supported; use polygons or points."))
 
 
 # --------------------------------------------------------------------------- boxes
@@ -525,7 +530,7 @@ def extent_to_lonlat_box(
     """
     vals = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
     if rect.isNull() or not all(math.isfinite(v) for v in vals) or rect.isEmpty():
-        raise SpecError("The extent is empty; draw or choose a rectangle with an area.")
+        raise SpecError(tr("The extent is empty; draw or choose a rectangle with an area."))
     ct = to_wgs84_transform(crs, context)
     geographic = crs.isGeographic()
     lons, lats = [], []
@@ -538,7 +543,7 @@ def extent_to_lonlat_box(
             lons.append(q.x())
             lats.append(q.y())
     if len(lons) < 3:
-        raise SpecError("The extent could not be transformed to EPSG:4326.")
+        raise SpecError(tr("The extent could not be transformed to EPSG:4326."))
     lon = np.asarray(lons)
     lat = np.clip(np.asarray(lats), -90.0, 90.0)
     if geographic:

@@ -33,6 +33,7 @@ from rs_embed_qgis.core.constants import SUPPORTED_YEARS
 from rs_embed_qgis.core.errors import NoCoverageError
 from rs_embed_qgis.core.grid import LonLatBox
 from rs_embed_qgis.core.specs import OutputSpec, SpatialSpec, TemporalSpec
+from rs_embed_qgis.i18n import tr
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -156,7 +157,7 @@ def embed_features(
     """
     report = progress or (lambda f, m: None)
     feats: Sequence[QgsFeature] = list(features)
-    report(0.0, f"Converting {len(feats)} geometries to EPSG:4326")
+    report(0.0, tr("Converting {0} geometries to EPSG:4326").format(len(feats)))
     specs = features_to_specs(feats, crs, context, buffer_m, region, expand_deg)
     todo = [i for i, s in enumerate(specs) if not isinstance(s, Exception)]
     out = FeatureResults(
@@ -193,5 +194,5 @@ def embed_features(
             if emb.data is None:
                 out.errors[i] = str(emb.meta.get("error", ""))
                 out.kinds[i] = _failure_kind(feats[i], emb.meta.get("error_type"))
-    report(1.0, "Done")
+    report(1.0, tr("Done"))
     return out

@@ -159,6 +159,11 @@
       <translation>Ausdehnung eines Layers</translation>
     </message>
     <message>
+      <location filename="../bridge/geometry.py" line="379" />
+      <source>A point needs a buffer in metres (buffer_m) to define its area.</source>
+      <translation>Ein Punkt braucht einen Puffer in Metern (buffer_m), um sein Gebiet festzulegen.</translation>
+    </message>
+    <message>
       <location filename="../gui/dock.py" line="294" />
       <source>A raster layer: 768 bands and PCA colours.</source>
       <translation>Ein Rasterlayer: 768 Bänder und PCA-Farben.</translation>
@@ -532,7 +537,7 @@
       <translation>Konfusionsmatrix</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="537" />
+      <location filename="../bridge/explore_outputs.py" line="541" />
       <source>Confusion matrix (rows = true, columns = predicted):</source>
       <translation>Konfusionsmatrix (Zeilen = wahr, Spalten = vorhergesagt):</translation>
     </message>
@@ -540,6 +545,11 @@
       <location filename="../gui/explore_panel.py" line="765" />
       <source>Confusion matrix ({0}, accuracy {1:.1%})</source>
       <translation>Konfusionsmatrix ({0}, Genauigkeit {1:.1%})</translation>
+    </message>
+    <message>
+      <location filename="../bridge/jobs.py" line="160" />
+      <source>Converting {0} geometries to EPSG:4326</source>
+      <translation>{0} Geometrien werden nach EPSG:4326 transformiert</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="153" />
@@ -685,6 +695,7 @@
       <translation>Den Schnell-Cache löschen (das Lesen wird langsamer).</translation>
     </message>
     <message>
+      <location filename="../bridge/jobs.py" line="197" />
       <location filename="../gui/tasks.py" line="145" />
       <source>Done</source>
       <translation>Fertig</translation>
@@ -839,6 +850,11 @@
       <translation>Erwartete SHA-256 (leer: keine Prüfung)</translation>
     </message>
     <message>
+      <location filename="../bridge/geometry.py" line="330" />
+      <source>Expected a polygon geometry.</source>
+      <translation>Eine Polygongeometrie wurde erwartet.</translation>
+    </message>
+    <message>
       <location filename="../gui/dock.py" line="165" />
       <location filename="../gui/explore_panel.py" line="196" />
       <source>Explore</source>
@@ -868,6 +884,16 @@
       <location filename="../gui/explore_panel.py" line="198" />
       <source>Fast search index (cosine)</source>
       <translation>Schneller Suchindex (Kosinus)</translation>
+    </message>
+    <message>
+      <location filename="../bridge/explore_outputs.py" line="86" />
+      <source>Feature {0} has no geometry.</source>
+      <translation>Objekt {0} hat keine Geometrie.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/explore_outputs.py" line="97" />
+      <source>Feature {0} is a line: use points or polygons as references.</source>
+      <translation>Objekt {0} ist eine Linie: verwenden Sie Punkte oder Polygone als Referenzen.</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="290" />
@@ -978,6 +1004,11 @@
       <location filename="../processing/classify.py" line="46" />
       <source>Learns classes from labelled training features and classifies every land pixel of the scope.&lt;br&gt;&lt;br&gt;&lt;b&gt;Training&lt;/b&gt;: points (the pixel under each) or polygons (every land cell they cover, weighted by its covered area in km², the exact weights of the pooling); &lt;b&gt;Class field&lt;/b&gt;: the label of each feature (text or number).&lt;br&gt;&lt;b&gt;Classifier&lt;/b&gt;: nearest centroid by cosine (confidence = cosine to the chosen class centroid); multinomial logistic regression in NumPy (L2 penalty, deterministic; confidence = top probability); random forest (needs scikit-learn, which a stock QGIS does not have).&lt;br&gt;&lt;b&gt;Folds&lt;/b&gt;: k-fold cross-validation (2..20; 0 or 1 = none). Whole features are held out when every class has at least k of them, else single pixels (then the accuracy is optimistic for neighbouring pixels). Accuracy and confusion matrix (rows = true class, columns = predicted, counts of pixels) go to the log and to the optional table.&lt;br&gt;&lt;b&gt;Outputs&lt;/b&gt;: class raster (UInt16: integer labels 0..65534 as themselves, nodata 65535; other labels 1..C in sorted order, nodata 0; the labels are category names, with a colour table) and confidence raster (float32, 0..1, NaN = ocean).</source>
       <translation>Lernt Klassen aus beschrifteten Trainingsobjekten und klassifiziert jedes Landpixel des Bereichs.&lt;br&gt;&lt;br&gt;&lt;b&gt;Training&lt;/b&gt;: Punkte (das Pixel unter jedem) oder Polygone (jede Landzelle, die sie bedecken, gewichtet mit ihrer bedeckten Fläche in km², den exakten Gewichten der Aggregation); &lt;b&gt;Klassenfeld&lt;/b&gt;: die Beschriftung jedes Objekts (Text oder Zahl).&lt;br&gt;&lt;b&gt;Klassifikator&lt;/b&gt;: nächster Zentroid nach Kosinus (Konfidenz = Kosinus zum gewählten Klassenzentroid); multinomiale logistische Regression in NumPy (L2-Strafterm, deterministisch; Konfidenz = höchste Wahrscheinlichkeit); Random Forest (braucht scikit-learn, das ein Standard-QGIS nicht hat).&lt;br&gt;&lt;b&gt;Folds&lt;/b&gt;: k-fache Kreuzvalidierung (2..20; 0 oder 1 = keine). Ganze Objekte werden zurückgehalten, wenn jede Klasse mindestens k davon hat, sonst einzelne Pixel (dann ist die Genauigkeit für benachbarte Pixel zu optimistisch). Genauigkeit und Konfusionsmatrix (Zeilen = wahre Klasse, Spalten = vorhergesagte, Anzahl der Pixel) gehen ins Protokoll und in die optionale Tabelle.&lt;br&gt;&lt;b&gt;Ausgaben&lt;/b&gt;: Klassenraster (UInt16: ganzzahlige Beschriftungen 0..65534 als sie selbst, NoData 65535; andere Beschriftungen 1..C in sortierter Reihenfolge, NoData 0; die Beschriftungen sind Kategorienamen, mit Farbtabelle) und Konfidenzraster (float32, 0..1, NaN = Meer).</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="409" />
+      <source>Lines have no area to embed; use polygons, or points with a buffer.</source>
+      <translation>Linien haben keine Fläche zum Einbetten; verwenden Sie Polygone oder Punkte mit Puffer.</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="74" />
@@ -1449,6 +1480,16 @@
       <translation>Die SHA-256 des Downloads ist {0}, nicht {1}; die Datei wurde gelöscht.</translation>
     </message>
     <message>
+      <location filename="../bridge/geometry.py" line="546" />
+      <source>The extent could not be transformed to EPSG:4326.</source>
+      <translation>Die Ausdehnung konnte nicht nach EPSG:4326 transformiert werden.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="533" />
+      <source>The extent is empty; draw or choose a rectangle with an area.</source>
+      <translation>Die Ausdehnung ist leer; zeichnen oder wählen Sie ein Rechteck mit einer Fläche.</translation>
+    </message>
+    <message>
       <location filename="../gui/dock.py" line="691" />
       <source>The fast cache cannot be used: {err}</source>
       <translation>Der Schnell-Cache kann nicht verwendet werden: {err}</translation>
@@ -1474,6 +1515,11 @@
       <translation>Der Schnell-Cache wurde entfernt.</translation>
     </message>
     <message>
+      <location filename="../bridge/geometry.py" line="311" />
+      <source>The feature has no geometry (null or empty).</source>
+      <translation>Das Objekt hat keine Geometrie (NULL oder leer).</translation>
+    </message>
+    <message>
       <location filename="../processing/embed_features.py" line="174" />
       <source>The field prefix {0!r} is not usable: use up to 21 letters, digits or underscores, starting with a letter or underscore.</source>
       <translation>Das Feldpräfix {0!r} ist nicht verwendbar: verwenden Sie bis zu 21 Buchstaben, Ziffern oder Unterstriche, beginnend mit einem Buchstaben oder Unterstrich.</translation>
@@ -1487,6 +1533,16 @@
       <location filename="../gui/dock.py" line="724" />
       <source>The folder {folder} does not exist.</source>
       <translation>Der Ordner {folder} existiert nicht.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="302" />
+      <source>The geometry could not be transformed to EPSG:4326 ({0}); it may lie outside the area where its CRS is defined.</source>
+      <translation>Die Geometrie konnte nicht nach EPSG:4326 transformiert werden ({0}); sie liegt womöglich außerhalb des Gebiets, für das ihr KBS definiert ist.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="411" />
+      <source>The geometry type is not supported; use polygons or points.</source>
+      <translation>Der Geometrietyp wird nicht unterstützt; verwenden Sie Polygone oder Punkte.</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="195" />
@@ -1509,9 +1565,35 @@
       <translation>Der Layer des Stapels wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
+      <location filename="../bridge/geometry.py" line="60" />
+      <source>The layer or extent has no valid coordinate reference system, so it cannot be transformed to EPSG:4326. Set its CRS first.</source>
+      <translation>Der Layer oder die Ausdehnung hat kein gültiges Koordinatenbezugssystem und kann daher nicht nach EPSG:4326 transformiert werden. Legen Sie zuerst sein KBS fest.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/explore_outputs.py" line="126" />
+      <location filename="../bridge/explore_outputs.py" line="133" />
+      <source>The layer {0!r} has no extent to use as the scope.</source>
+      <translation>Der Layer {0!r} hat keine Ausdehnung, die als Bereich dienen kann.</translation>
+    </message>
+    <message>
       <location filename="../bridge/download.py" line="601" />
       <source>The partial file does not fit the file on the server.</source>
       <translation>Die Teildatei passt nicht zur Datei auf dem Server.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="367" />
+      <source>The polygon has no area after the transform to EPSG:4326.</source>
+      <translation>Das Polygon hat nach der Transformation nach EPSG:4326 keine Fläche.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="282" />
+      <source>The polygon is invalid and has no area once repaired.</source>
+      <translation>Das Polygon ist ungültig und hat nach der Reparatur keine Fläche.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/explore_outputs.py" line="390" />
+      <source>The score range is not finite.</source>
+      <translation>Der Wertebereich ist nicht endlich.</translation>
     </message>
     <message>
       <location filename="../bridge/download.py" line="274" />
@@ -1537,6 +1619,11 @@
       <location filename="../gui/controller.py" line="93" />
       <source>The task stopped without a result.</source>
       <translation>Die Aufgabe endete ohne Ergebnis.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/explore_outputs.py" line="163" />
+      <source>The training layer has no field {0!r}.</source>
+      <translation>Der Trainingslayer hat kein Feld {0!r}.</translation>
     </message>
     <message>
       <location filename="../bridge/download.py" line="613" />
@@ -1807,7 +1894,7 @@
       <translation>{0}, {1}/s</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="534" />
+      <location filename="../bridge/explore_outputs.py" line="538" />
       <source>{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}</source>
       <translation>{0}-fach kreuzvalidierte Genauigkeit (zurückgehalten nach {1}): {2:.1%}</translation>
     </message>
