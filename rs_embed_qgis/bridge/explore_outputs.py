@@ -536,7 +536,9 @@ def confusion_lines(names: Sequence[str], cv: CrossValidation) -> list[str]:
     """The cross-validated accuracy and the confusion matrix as lines of text (for logs)."""
     lines = [
         tr("{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}").format(
-            cv.folds, cv.by, cv.accuracy
+            cv.folds,
+            {"feature": tr("feature"), "pixel": tr("pixel")}.get(cv.by, cv.by),
+            cv.accuracy,
         ),
         tr("Confusion matrix (rows = true, columns = predicted):"),
         "\t" + "\t".join(names),

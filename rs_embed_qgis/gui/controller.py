@@ -726,6 +726,7 @@ class GuiController:
         if self.current_task is not None and self.current_task in self.tasks:
             self.current_task.cancel()
         output = self.dock.output_spec()
+        mode = {"pooled": tr("pooled"), "grid": tr("grid")}.get(output.mode, output.mode)
         task = EmbedTask(
             request,
             output,
@@ -733,10 +734,10 @@ class GuiController:
             self.dock.expand_deg(),
             grid_folder=self.temp_dir,
             context={"geometry": QgsGeometry(geometry), "crs": crs},
-            description=tr("Copernicus-Embed: {mode} of an area").format(mode=output.mode),
+            description=tr("Copernicus-Embed: {mode} of an area").format(mode=mode),
         )
         self.current_task = task
-        self._start(task, tr("Embedding ({mode})...").format(mode=output.mode))
+        self._start(task, tr("Embedding ({mode})...").format(mode=mode))
         return task
 
     def _cache_choice(self, n_features: int) -> bool | None:

@@ -572,7 +572,8 @@ class ExplorePanel(QWidget):
         def ok(result: tuple[str, float, float, Any]) -> None:
             out, lo, hi, sim = result
             self._n_maps += 1
-            name = tr("Similarity {0} ({1})").format(self._n_maps, metric)
+            shown = {"cosine": tr("cosine"), "euclidean": tr("euclidean")}.get(metric, metric)
+            name = tr("Similarity {0} ({1})").format(self._n_maps, shown)
             layer = QgsRasterLayer(out, name)
             add_on_top(layer)
             self.similarity_result = sim

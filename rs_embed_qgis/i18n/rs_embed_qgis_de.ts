@@ -39,7 +39,7 @@
       <translation>&amp;Copernicus-Embed</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="583" />
+      <location filename="../gui/explore_panel.py" line="584" />
       <source>(search index: each score within {0:.1g})</source>
       <translation>(Suchindex: jeder Wert auf {0:.1g} genau)</translation>
     </message>
@@ -64,12 +64,12 @@
       <translation>768 Felder: emb_000..emb_767, je eine Zahl (in der Attributtabelle ausgeblendet). Ein JSON-Feld: emb_json enthält den ganzen Vektor als JSON-Array-Text, für Python- oder ML-Werkzeuge; schnell zu schreiben, zu speichern und rückgängig zu machen.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="758" />
+      <location filename="../gui/explore_panel.py" line="759" />
       <source>; {0} feature(s) without a class skipped</source>
       <translation>; {0} Objekt(e) ohne Klasse übersprungen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="773" />
+      <location filename="../gui/explore_panel.py" line="774" />
       <source>; {0}-fold cross-validated accuracy {1:.1%} (confusion matrix: table {2!r} and the log)</source>
       <translation>; {0}-fach kreuzvalidierte Genauigkeit {1:.1%} (Konfusionsmatrix: Tabelle {2!r} und das Protokoll)</translation>
     </message>
@@ -134,7 +134,7 @@
       <translation>&lt;b&gt;Suchindex&lt;/b&gt; (nur Kosinus, standardmäßig aus): damit werden die Werte aus einer kompakten Kopie des Produkts gelesen (64 Komponenten je Pixel, float16, etwa 140 MB für den Globus, neben dem Cache abgelegt) statt aus den vollen Vektoren: viel schneller bei großen Bereichen, wenn das Produkt nicht im Arbeitsspeicher liegt, aber &lt;i&gt;näherungsweise&lt;/i&gt;, jeder Wert innerhalb einer garantierten Fehlerschranke, die das Protokoll nennt (etwa 5e-4) und die Metadaten des Rasters festhalten. Ausgeschaltet ist jeder Wert exakt.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="768" />
+      <location filename="../gui/controller.py" line="769" />
       <source>A batch is already running; cancel it or wait.</source>
       <translation>Ein Stapel läuft bereits; brechen Sie ihn ab oder warten Sie.</translation>
     </message>
@@ -175,7 +175,7 @@
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="543" />
-      <location filename="../gui/explore_panel.py" line="595" />
+      <location filename="../gui/explore_panel.py" line="596" />
       <source>Add at least one reference first.</source>
       <translation>Fügen Sie zuerst mindestens eine Referenz hinzu.</translation>
     </message>
@@ -231,7 +231,7 @@
       <translation>Flächengewichteter Mittelwert über jedes gewählte Polygon (Punkte: der Puffer oben), geschrieben in emb_000..emb_767 des Layers als ein rückgängig machbarer Bearbeitungsschritt.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="820" />
+      <location filename="../gui/explore_panel.py" line="821" />
       <source>Areas above the threshold</source>
       <translation>Gebiete über dem Schwellenwert</translation>
     </message>
@@ -297,12 +297,12 @@
       <translation>Abgebrochen: nichts wurde geschrieben.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="919" />
+      <location filename="../gui/controller.py" line="920" />
       <source>Cancelled; nothing was changed.</source>
       <translation>Abgebrochen; nichts wurde geändert.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="849" />
+      <location filename="../gui/controller.py" line="850" />
       <source>Cancelling...</source>
       <translation>Wird abgebrochen...</translation>
     </message>
@@ -363,12 +363,12 @@
       <translation>{path}{origin} wird geprüft...</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="704" />
+      <location filename="../gui/explore_panel.py" line="705" />
       <source>Choose a training layer: points or polygons with a class field.</source>
       <translation>Wählen Sie einen Trainingslayer: Punkte oder Polygone mit einem Klassenfeld.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="711" />
+      <location filename="../gui/explore_panel.py" line="712" />
       <source>Choose the class field of the training layer.</source>
       <translation>Wählen Sie das Klassenfeld des Trainingslayers.</translation>
     </message>
@@ -394,7 +394,7 @@
       <translation>Klassen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="748" />
+      <location filename="../gui/explore_panel.py" line="749" />
       <source>Classes ({0})</source>
       <translation>Klassen ({0})</translation>
     </message>
@@ -420,7 +420,7 @@
       <translation>Bereich klassifizieren</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="780" />
+      <location filename="../gui/explore_panel.py" line="781" />
       <source>Classifying</source>
       <translation>Klassifikation läuft</translation>
     </message>
@@ -455,7 +455,7 @@
       <translation>Einbettungen clustern (k-means, Copernicus-Embed)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="670" />
+      <location filename="../gui/explore_panel.py" line="671" />
       <source>Cluster sizes (k = {0})</source>
       <translation>Clustergrößen (k = {0})</translation>
     </message>
@@ -470,13 +470,13 @@
       <translation>Bereich clustern</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="667" />
+      <location filename="../gui/explore_panel.py" line="668" />
       <location filename="../processing/cluster.py" line="130" />
       <source>Cluster {0}</source>
       <translation>Cluster {0}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="682" />
+      <location filename="../gui/explore_panel.py" line="683" />
       <source>Clustering</source>
       <translation>Clusterbildung läuft</translation>
     </message>
@@ -492,7 +492,7 @@
       <translation>Cluster</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="665" />
+      <location filename="../gui/explore_panel.py" line="666" />
       <source>Clusters (k = {0})</source>
       <translation>Cluster (k = {0})</translation>
     </message>
@@ -507,7 +507,7 @@
       <translation>Referenzen kombinieren</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="793" />
+      <location filename="../gui/explore_panel.py" line="794" />
       <source>Compute a similarity map first.</source>
       <translation>Berechnen Sie zuerst eine Ähnlichkeitskarte.</translation>
     </message>
@@ -517,7 +517,7 @@
       <translation>Ähnlichkeitskarte berechnen</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="586" />
+      <location filename="../gui/explore_panel.py" line="587" />
       <source>Computing the similarity map</source>
       <translation>Ähnlichkeitskarte wird berechnet</translation>
     </message>
@@ -527,7 +527,7 @@
       <translation>Konfidenz</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="750" />
+      <location filename="../gui/explore_panel.py" line="751" />
       <source>Confidence ({0})</source>
       <translation>Konfidenz ({0})</translation>
     </message>
@@ -537,12 +537,12 @@
       <translation>Konfusionsmatrix</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="541" />
+      <location filename="../bridge/explore_outputs.py" line="543" />
       <source>Confusion matrix (rows = true, columns = predicted):</source>
       <translation>Konfusionsmatrix (Zeilen = wahr, Spalten = vorhergesagt):</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="765" />
+      <location filename="../gui/explore_panel.py" line="766" />
       <source>Confusion matrix ({0}, accuracy {1:.1%})</source>
       <translation>Konfusionsmatrix ({0}, Genauigkeit {1:.1%})</translation>
     </message>
@@ -575,7 +575,7 @@
       <translation>Copernicus-Embed: Datenverzeichnis prüfen</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="1014" />
+      <location filename="../gui/controller.py" line="1015" />
       <source>Copernicus-Embed: download into {folder}</source>
       <translation>Copernicus-Embed: Download nach {folder}</translation>
     </message>
@@ -585,12 +585,12 @@
       <translation>Copernicus-Embed: Einbettungen eines Gebiets, eines Punkts oder von Objekten</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="829" />
+      <location filename="../gui/controller.py" line="830" />
       <source>Copernicus-Embed: fast cache</source>
       <translation>Copernicus-Embed: Schnell-Cache</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="840" />
+      <location filename="../gui/controller.py" line="841" />
       <source>Copernicus-Embed: remove cache</source>
       <translation>Copernicus-Embed: Cache entfernen</translation>
     </message>
@@ -600,12 +600,12 @@
       <translation>Copernicus-Embed: {n} Einbettungen schreiben</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="736" />
+      <location filename="../gui/controller.py" line="737" />
       <source>Copernicus-Embed: {mode} of an area</source>
-      <translation>Copernicus-Embed: {mode} eines Gebiets</translation>
+      <translation>Copernicus-Embed: Gebiet ({mode})</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="811" />
+      <location filename="../gui/controller.py" line="812" />
       <source>Copernicus-Embed: {n} features of {name}</source>
       <translation>Copernicus-Embed: {n} Objekte von {name}</translation>
     </message>
@@ -809,7 +809,7 @@
       <translation>Eingebettete Objekte</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="739" />
+      <location filename="../gui/controller.py" line="740" />
       <source>Embedding ({mode})...</source>
       <translation>Einbettung ({mode})...</translation>
     </message>
@@ -819,7 +819,7 @@
       <translation>Einbettungsgitter (768 Bänder)</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="816" />
+      <location filename="../gui/controller.py" line="817" />
       <source>Embedding {n} features of {name}...</source>
       <translation>{n} Objekte von {name} werden eingebettet...</translation>
     </message>
@@ -901,7 +901,7 @@
       <translation>Objekt {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="984" />
+      <location filename="../gui/controller.py" line="985" />
       <source>Feature {fid}: {err}</source>
       <translation>Objekt {fid}: {err}</translation>
     </message>
@@ -926,7 +926,7 @@
       <translation>Orte finden</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="633" />
+      <location filename="../gui/explore_panel.py" line="634" />
       <source>Finding places like this</source>
       <translation>Ähnliche Orte werden gesucht</translation>
     </message>
@@ -956,7 +956,7 @@
       <translation>Gitter (Raster)</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="949" />
+      <location filename="../gui/controller.py" line="950" />
       <source>Grid of {h} x {w} pixels added ({frac:.0%} with data).</source>
       <translation>Gitter von {h} x {w} Pixeln hinzugefügt ({frac:.0%} mit Daten).</translation>
     </message>
@@ -988,12 +988,12 @@
     <message>
       <location filename="../gui/layers.py" line="311" />
       <source>Its data provider cannot add fields.</source>
-      <translation>Sein Datenanbieter kann keine Felder hinzufügen.</translation>
+      <translation>Sein Datenlieferant kann keine Felder hinzufügen.</translation>
     </message>
     <message>
       <location filename="../gui/layers.py" line="309" />
       <source>Its data provider cannot change attribute values.</source>
-      <translation>Sein Datenanbieter kann keine Attributwerte ändern.</translation>
+      <translation>Sein Datenlieferant kann keine Attributwerte ändern.</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="197" />
@@ -1073,7 +1073,7 @@
     <message>
       <location filename="../gui/layers.py" line="594" />
       <source>New memory layer</source>
-      <translation>Neuer Speicherlayer</translation>
+      <translation>Neuer Temporärlayer</translation>
     </message>
     <message>
       <location filename="../processing/download_product.py" line="97" />
@@ -1086,8 +1086,8 @@
       <translation>Noch kein Datenverzeichnis gewählt.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="827" />
-      <location filename="../gui/controller.py" line="838" />
+      <location filename="../gui/controller.py" line="828" />
+      <location filename="../gui/controller.py" line="839" />
       <source>No product file in the data directory.</source>
       <translation>Keine Produktdatei im Datenverzeichnis.</translation>
     </message>
@@ -1097,12 +1097,12 @@
       <translation>Keine Referenz: geben Sie Referenzobjekte (Punkte oder Polygone) oder eine Referenzausdehnung an.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="863" />
+      <location filename="../gui/controller.py" line="864" />
       <source>No samples yet: capture a pooled embedding first.</source>
       <translation>Noch keine Proben: erfassen Sie zuerst eine aggregierte Einbettung.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="730" />
+      <location filename="../gui/explore_panel.py" line="731" />
       <source>No training feature has a class in the field {0!r}.</source>
       <translation>Kein Trainingsobjekt hat eine Klasse im Feld {0!r}.</translation>
     </message>
@@ -1133,14 +1133,14 @@
       <translation>Nicht verwendet: {reason}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="796" />
-      <location filename="../gui/controller.py" line="779" />
-      <location filename="../gui/controller.py" line="786" />
+      <location filename="../gui/controller.py" line="797" />
+      <location filename="../gui/controller.py" line="780" />
+      <location filename="../gui/controller.py" line="787" />
       <source>Nothing was written.</source>
       <translation>Nichts wurde geschrieben.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="791" />
+      <location filename="../gui/controller.py" line="792" />
       <source>Nothing was written: the existing embeddings were kept.</source>
       <translation>Nichts wurde geschrieben: die vorhandenen Einbettungen wurden behalten.</translation>
     </message>
@@ -1181,7 +1181,7 @@
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="280" />
-      <location filename="../gui/explore_panel.py" line="624" />
+      <location filename="../gui/explore_panel.py" line="625" />
       <location filename="../processing/similar_places.py" line="102" />
       <source>Places like this</source>
       <translation>Ähnliche Orte</translation>
@@ -1223,7 +1223,7 @@
       <translation>Schnell-Cache vorbereiten?</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="830" />
+      <location filename="../gui/controller.py" line="831" />
       <source>Preparing the fast cache...</source>
       <translation>Schnell-Cache wird vorbereitet...</translation>
     </message>
@@ -1313,7 +1313,7 @@
       <translation>Cache entfernen</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="841" />
+      <location filename="../gui/controller.py" line="842" />
       <source>Removing the fast cache...</source>
       <translation>Schnell-Cache wird entfernt...</translation>
     </message>
@@ -1343,7 +1343,7 @@
       <translation>Klicken Sie mit der rechten Maustaste in die Karte, während ein Copernicus-Embed-Werkzeug aktiv ist: eine Ähnlichkeitskarte der Kartenausdehnung zum angeklickten Pixel.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="960" />
+      <location filename="../gui/controller.py" line="961" />
       <source>Sample added to {name} ({frac:.0%} of the area has data).</source>
       <translation>Probe zu {name} hinzugefügt ({frac:.0%} des Gebiets hat Daten).</translation>
     </message>
@@ -1358,7 +1358,7 @@
       <translation>Einbettungen speichern als</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="980" />
+      <location filename="../gui/controller.py" line="981" />
       <source>Save the layer's edits to keep them, or undo.</source>
       <translation>Speichern Sie die Bearbeitungen des Layers, um sie zu behalten, oder machen Sie sie rückgängig.</translation>
     </message>
@@ -1398,7 +1398,7 @@
       <translation>Suchindex: {0}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="763" />
+      <location filename="../gui/controller.py" line="764" />
       <source>Select features of a polygon or point layer first.</source>
       <translation>Wählen Sie zuerst Objekte eines Polygon- oder Punktlayers.</translation>
     </message>
@@ -1424,17 +1424,17 @@
       <translation>Ähnlichkeitskarte (Copernicus-Embed)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="581" />
+      <location filename="../gui/explore_panel.py" line="582" />
       <source>Similarity map ready: {0:.3f} .. {1:.3f}</source>
       <translation>Ähnlichkeitskarte bereit: {0:.3f} .. {1:.3f}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="575" />
+      <location filename="../gui/explore_panel.py" line="576" />
       <source>Similarity {0} ({1})</source>
       <translation>Ähnlichkeit {0} ({1})</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="804" />
+      <location filename="../gui/explore_panel.py" line="805" />
       <source>Similarity ≥ {0:.3f}</source>
       <translation>Ähnlichkeit ≥ {0:.3f}</translation>
     </message>
@@ -1495,22 +1495,22 @@
       <translation>Der Schnell-Cache kann nicht verwendet werden: {err}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="991" />
+      <location filename="../gui/controller.py" line="992" />
       <source>The fast cache could not be built ({err}); read directly.</source>
       <translation>Der Schnell-Cache konnte nicht erstellt werden ({err}); es wurde direkt gelesen.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="818" />
+      <location filename="../gui/controller.py" line="819" />
       <source>The fast cache is built first.</source>
       <translation>Der Schnell-Cache wird zuerst erstellt.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="933" />
+      <location filename="../gui/controller.py" line="934" />
       <source>The fast cache is ready.</source>
       <translation>Der Schnell-Cache ist bereit.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="936" />
+      <location filename="../gui/controller.py" line="937" />
       <source>The fast cache was removed.</source>
       <translation>Der Schnell-Cache wurde entfernt.</translation>
     </message>
@@ -1611,7 +1611,7 @@
       <translation>Die Einstellung wurde nicht geändert.</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="851" />
+      <location filename="../gui/explore_panel.py" line="852" />
       <source>The similarity layer was removed: compute a new one to use the threshold.</source>
       <translation>Der Ähnlichkeitslayer wurde entfernt: berechnen Sie einen neuen, um den Schwellenwert zu verwenden.</translation>
     </message>
@@ -1721,9 +1721,29 @@
       <translation>auto</translation>
     </message>
     <message>
+      <location filename="../gui/explore_panel.py" line="575" />
+      <source>cosine</source>
+      <translation>Kosinus</translation>
+    </message>
+    <message>
+      <location filename="../gui/explore_panel.py" line="575" />
+      <source>euclidean</source>
+      <translation>euklidisch</translation>
+    </message>
+    <message>
       <location filename="../gui/dock.py" line="263" />
       <source>expand_deg: a side of the area shorter than this many degrees is grown to it around its centre (0 reads exactly the pixels under the area).</source>
       <translation>expand_deg: eine Seite des Gebiets, die kürzer als so viele Grad ist, wird um ihre Mitte auf diesen Wert vergrößert (0 liest genau die Pixel unter dem Gebiet).</translation>
+    </message>
+    <message>
+      <location filename="../bridge/explore_outputs.py" line="540" />
+      <source>feature</source>
+      <translation>Objekt</translation>
+    </message>
+    <message>
+      <location filename="../gui/controller.py" line="729" />
+      <source>grid</source>
+      <translation>Gitter</translation>
     </message>
     <message>
       <location filename="../processing/cluster.py" line="124" />
@@ -1774,6 +1794,16 @@
       <translation>ein JSON-Feld</translation>
     </message>
     <message>
+      <location filename="../bridge/explore_outputs.py" line="540" />
+      <source>pixel</source>
+      <translation>Pixel</translation>
+    </message>
+    <message>
+      <location filename="../gui/controller.py" line="729" />
+      <source>pooled</source>
+      <translation>aggregiert</translation>
+    </message>
+    <message>
       <location filename="../processing/provider.py" line="20" />
       <source>rs_embed (Copernicus-Embed)</source>
       <translation>rs_embed (Copernicus-Embed)</translation>
@@ -1799,12 +1829,12 @@
       <translation>{0} Gebiete ab {1}: insgesamt {2:.0f} km²</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="816" />
+      <location filename="../gui/explore_panel.py" line="817" />
       <source>{0} areas, {1:,.0f} km² in all</source>
       <translation>{0} Gebiete, insgesamt {1:,.0f} km²</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="756" />
+      <location filename="../gui/explore_panel.py" line="757" />
       <source>{0} classes from {1} training pixels</source>
       <translation>{0} Klassen aus {1} Trainingspixeln</translation>
     </message>
@@ -1814,7 +1844,7 @@
       <translation>{0} Klassen, {1} Trainingspixel, Klassifikator {2}</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="676" />
+      <location filename="../gui/explore_panel.py" line="677" />
       <source>{0} clusters; their sizes and distances are in the table {1!r}</source>
       <translation>{0} Cluster; ihre Größen und Abstände stehen in der Tabelle {1!r}</translation>
     </message>
@@ -1874,7 +1904,7 @@
       <translation>{0} Orte ({1} angefragt)</translation>
     </message>
     <message>
-      <location filename="../gui/explore_panel.py" line="631" />
+      <location filename="../gui/explore_panel.py" line="632" />
       <source>{0} places found</source>
       <translation>{0} Orte gefunden</translation>
     </message>
@@ -1896,7 +1926,7 @@
     <message>
       <location filename="../bridge/explore_outputs.py" line="538" />
       <source>{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}</source>
-      <translation>{0}-fach kreuzvalidierte Genauigkeit (zurückgehalten nach {1}): {2:.1%}</translation>
+      <translation>{0}-fach kreuzvalidierte Genauigkeit (zurückgehalten je {1}): {2:.1%}</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="718" />
@@ -1909,7 +1939,7 @@
       <translation>{folder} kann nicht gelesen werden: {err}</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="996" />
+      <location filename="../gui/controller.py" line="997" />
       <source>{k} without a value (each reason in the log panel, rs_embed), e.g.: {err}</source>
       <translation>{k} ohne Wert (jeder Grund im Protokoll-Bedienfeld, rs_embed), z. B.: {err}</translation>
     </message>
@@ -1946,10 +1976,10 @@
     <message>
       <location filename="../gui/layers.py" line="627" />
       <source>{n} features: reading them is much faster with the fast cache, which needs {size} in {folder} and takes a while to build once.</source>
-      <translation>{n} Objekte: sie zu lesen ist mit dem Schnell-Cache viel schneller, der {size} in {folder} braucht und einmalig eine Weile zum Erstellen.</translation>
+      <translation>{n} Objekte: Das Lesen geht mit dem Schnell-Cache viel schneller; er braucht {size} in {folder} und einmalig etwas Zeit zum Erstellen.</translation>
     </message>
     <message>
-      <location filename="../gui/controller.py" line="976" />
+      <location filename="../gui/controller.py" line="977" />
       <source>{ok} of {n} features embedded into {name}.</source>
       <translation>{ok} von {n} Objekten in {name} eingebettet.</translation>
     </message>
