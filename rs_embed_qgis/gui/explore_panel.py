@@ -656,7 +656,7 @@ class ExplorePanel(QWidget):
         def job(report: Any, cancel: Any) -> tuple[str, int, list[list[Any]]]:
             src = open_source(data_dir, download=False)
             res = explore.cluster(src.reader, scope, k=k, progress=report, cancel=cancel)
-            names = [f"Cluster {i + 1}" for i in range(res.k)]
+            names = [tr("Cluster {0}").format(i + 1) for i in range(res.k)]
             meta = {"k": res.k, "seed": res.seed, "inertia": res.inertia}
             write_class_geotiff(res.labels, res.window, path, names, meta=meta)
             return path, res.k, cluster_table_rows(res.sizes, res.centroid_distances())

@@ -81,7 +81,7 @@
     <message>
       <location filename="../processing/similar_places.py" line="49" />
       <source>&lt;b&gt;Combine&lt;/b&gt; and &lt;b&gt;Metric&lt;/b&gt;: as in the similarity map (Euclidean similarity is minus the distance).&lt;br&gt;&lt;b&gt;Minimum distance&lt;/b&gt; (km): each result is at least this far (great circle between pixel centres, mean Earth radius 6371 km) from every better one; 0 allows neighbouring pixels. The reference pixels themselves may be among the results.</source>
-      <translation>&lt;b&gt;Kombinieren&lt;/b&gt; und &lt;b&gt;Metrik&lt;/b&gt;: wie bei der Ähnlichkeitskarte (die euklidische Ähnlichkeit ist der negative Abstand).&lt;br&gt;&lt;b&gt;Mindestabstand&lt;/b&gt; (km): jedes Ergebnis liegt mindestens so weit (Großkreis zwischen den Pixelmittelpunkten, mittlerer Erdradius 6371 km) von jedem besseren entfernt; 0 erlaubt benachbarte Pixel. Die Referenzpixel selbst können unter den Ergebnissen sein.</translation>
+      <translation>&lt;b&gt;Kombinieren&lt;/b&gt; und &lt;b&gt;Metrik&lt;/b&gt;: wie bei der Ähnlichkeitskarte (die euklidische Ähnlichkeit ist der negative Abstand).&lt;br&gt;&lt;b&gt;Mindestabstand&lt;/b&gt; (km): Jedes Ergebnis liegt mindestens so weit (Großkreis zwischen den Pixelmittelpunkten, mittlerer Erdradius 6371 km) von jedem besseren entfernt; 0 erlaubt benachbarte Pixel. Die Referenzpixel selbst können unter den Ergebnissen sein.</translation>
     </message>
     <message>
       <location filename="../processing/similarity_map.py" line="243" />
@@ -111,7 +111,7 @@
     <message>
       <location filename="../processing/similarity_map.py" line="272" />
       <source>&lt;b&gt;Limits&lt;/b&gt;: the whole globe (721 x 1440 pixels, 4 MB of scores) is allowed; the product file is read in full for it (3.2 GB, faster once the plugin's cache is prepared).</source>
-      <translation>&lt;b&gt;Grenzen&lt;/b&gt;: der ganze Globus (721 x 1440 Pixel, 4 MB an Werten) ist erlaubt; die Produktdatei wird dafür vollständig gelesen (3,2 GB, schneller, sobald der Cache des Plugins vorbereitet ist).</translation>
+      <translation>&lt;b&gt;Grenzen&lt;/b&gt;: Der ganze Globus (721 x 1440 Pixel, 4 MB an Werten) ist erlaubt; die Produktdatei wird dafür vollständig gelesen (3,2 GB, schneller, sobald der Cache des Plugins vorbereitet ist).</translation>
     </message>
     <message>
       <location filename="../processing/similarity_map.py" line="56" />
@@ -126,17 +126,17 @@
     <message>
       <location filename="../processing/similar_places.py" line="60" />
       <source>&lt;b&gt;Search index&lt;/b&gt; (cosine only): a compact copy of the product (64 components per pixel, float16, about 140 MB for the globe, kept beside the cache) ranks the candidates, and only they are re-scored on their full vectors; error bounds make the result the same exact top-k. 'Build the index' makes it once (one pass over the product) when it is missing.</source>
-      <translation>&lt;b&gt;Suchindex&lt;/b&gt; (nur Kosinus): eine kompakte Kopie des Produkts (64 Komponenten je Pixel, float16, etwa 140 MB für den Globus, neben dem Cache abgelegt) ordnet die Kandidaten, und nur diese werden mit ihren vollen Vektoren neu bewertet; Fehlerschranken machen das Ergebnis zu denselben exakten Top-k. 'Index erstellen' erzeugt ihn einmalig (ein Durchgang über das Produkt), wenn er fehlt.</translation>
+      <translation>&lt;b&gt;Suchindex&lt;/b&gt; (nur Kosinus): Eine kompakte Kopie des Produkts (64 Komponenten je Pixel, float16, etwa 140 MB für den Globus, neben dem Cache abgelegt) ordnet die Kandidaten, und nur diese werden mit ihren vollen Vektoren neu bewertet; Fehlerschranken machen das Ergebnis zu denselben exakten Top-k. 'Index erstellen' erzeugt ihn einmalig (ein Durchgang über das Produkt), wenn er fehlt.</translation>
     </message>
     <message>
       <location filename="../processing/similarity_map.py" line="261" />
       <source>&lt;b&gt;Search index&lt;/b&gt; (cosine only, off by default): with it the scores are read from a compact copy of the product (64 components per pixel, float16, about 140 MB for the globe, kept beside the cache) instead of the full vectors: much faster on large scopes when the product is not in memory, but &lt;i&gt;approximate&lt;/i&gt;, each score within a guaranteed error bound that the log states (about 5e-4) and the raster's metadata keeps. Off, every score is exact.</source>
-      <translation>&lt;b&gt;Suchindex&lt;/b&gt; (nur Kosinus, standardmäßig aus): damit werden die Werte aus einer kompakten Kopie des Produkts gelesen (64 Komponenten je Pixel, float16, etwa 140 MB für den Globus, neben dem Cache abgelegt) statt aus den vollen Vektoren: viel schneller bei großen Bereichen, wenn das Produkt nicht im Arbeitsspeicher liegt, aber &lt;i&gt;näherungsweise&lt;/i&gt;, jeder Wert innerhalb einer garantierten Fehlerschranke, die das Protokoll nennt (etwa 5e-4) und die Metadaten des Rasters festhalten. Ausgeschaltet ist jeder Wert exakt.</translation>
+      <translation>&lt;b&gt;Suchindex&lt;/b&gt; (nur Kosinus, standardmäßig aus): Damit werden die Werte aus einer kompakten Kopie des Produkts gelesen (64 Komponenten je Pixel, float16, etwa 140 MB für den Globus, neben dem Cache abgelegt) statt aus den vollen Vektoren: viel schneller bei großen Bereichen, wenn das Produkt nicht im Arbeitsspeicher liegt, aber &lt;i&gt;näherungsweise&lt;/i&gt;, jeder Wert innerhalb einer garantierten Fehlerschranke, die das Protokoll nennt (etwa 5e-4) und die Metadaten des Rasters festhalten. Ausgeschaltet ist jeder Wert exakt.</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="769" />
       <source>A batch is already running; cancel it or wait.</source>
-      <translation>Ein Stapel läuft bereits; brechen Sie ihn ab oder warten Sie.</translation>
+      <translation>Eine Stapelverarbeitung läuft bereits; brechen Sie sie ab oder warten Sie.</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="200" />
@@ -192,7 +192,7 @@
     <message>
       <location filename="../processing/embed_features.py" line="62" />
       <source>Adds the Copernicus-Embed embedding (768 numbers, year 2021) of every feature as fields &lt;i&gt;prefix&lt;/i&gt;000 .. &lt;i&gt;prefix&lt;/i&gt;767, plus &lt;i&gt;prefix&lt;/i&gt;valid_frac, the fraction of the area that has data.&lt;br&gt;&lt;br&gt;&lt;b&gt;Input&lt;/b&gt;: polygons, or points with a buffer. Any CRS: geometries are transformed to EPSG:4326 (edges densified; polygons across the antimeridian are handled). Use 'Selected features only' to embed a selection.&lt;br&gt;&lt;b&gt;Region&lt;/b&gt;: &lt;i&gt;polygon&lt;/i&gt; pools the product pixels inside each polygon, weighted by their exact covered area in m²; &lt;i&gt;bbox&lt;/i&gt; pools every pixel of the polygon's EPSG:4326 bounding box, grown to at least &lt;i&gt;Expand&lt;/i&gt; degrees (the rs-embed seed's behaviour).&lt;br&gt;&lt;b&gt;Buffer&lt;/b&gt; (metres): half the side of the square around each point. &lt;b&gt;Expand&lt;/b&gt; (degrees): points and bboxes with a side shorter than this get that side; 0 keeps them as they are.&lt;br&gt;&lt;b&gt;Pooling&lt;/b&gt;: mean (area-weighted for polygons) or max, over pixels with data.&lt;br&gt;&lt;br&gt;&lt;b&gt;Limits&lt;/b&gt;: the product has 0.25° pixels (about 28 km at the equator) and only the year 2021. Features over ocean, outside the data file, or without a usable geometry (null, empty, lines) are kept with NULL embeddings and counted in a warning. The data directory is DATA_DIR, else the plugin setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed; it must hold embed_map_310k.tif (get it with 'Download the Copernicus-Embed product').</source>
-      <translation>Fügt jedem Objekt die Copernicus-Embed-Einbettung (768 Zahlen, Jahr 2021) als Felder &lt;i&gt;Präfix&lt;/i&gt;000 .. &lt;i&gt;Präfix&lt;/i&gt;767 hinzu, dazu &lt;i&gt;Präfix&lt;/i&gt;valid_frac, den Anteil der Fläche mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Eingabe&lt;/b&gt;: Polygone oder Punkte mit Puffer. Beliebiges KBS: Geometrien werden nach EPSG:4326 transformiert (Kanten verdichtet; Polygone über den Antimeridian werden behandelt). Mit 'Nur gewählte Objekte' wird eine Auswahl eingebettet.&lt;br&gt;&lt;b&gt;Region&lt;/b&gt;: &lt;i&gt;polygon&lt;/i&gt; aggregiert die Produktpixel innerhalb jedes Polygons, gewichtet mit ihrer exakt bedeckten Fläche in m²; &lt;i&gt;bbox&lt;/i&gt; aggregiert jedes Pixel des EPSG:4326-Umgebungsrechtecks des Polygons, vergrößert auf mindestens &lt;i&gt;Erweitern&lt;/i&gt; Grad (das Verhalten des rs-embed-Originals).&lt;br&gt;&lt;b&gt;Puffer&lt;/b&gt; (Meter): die halbe Seitenlänge des Quadrats um jeden Punkt. &lt;b&gt;Erweitern&lt;/b&gt; (Grad): Punkte und Umgebungsrechtecke mit einer kürzeren Seite bekommen diese Seitenlänge; 0 lässt sie, wie sie sind.&lt;br&gt;&lt;b&gt;Aggregation&lt;/b&gt;: Mittelwert (für Polygone flächengewichtet) oder Maximum über die Pixel mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: das Produkt hat Pixel von 0,25° (etwa 28 km am Äquator) und nur das Jahr 2021. Objekte über dem Meer, außerhalb der Datendatei oder ohne brauchbare Geometrie (NULL, leer, Linien) werden mit NULL-Einbettungen behalten und in einer Warnung gezählt. Das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed; es muss embed_map_310k.tif enthalten (zu holen mit 'Copernicus-Embed-Produkt herunterladen').</translation>
+      <translation>Fügt jedem Objekt die Copernicus-Embed-Einbettung (768 Zahlen, Jahr 2021) als Felder &lt;i&gt;Präfix&lt;/i&gt;000 .. &lt;i&gt;Präfix&lt;/i&gt;767 hinzu, dazu &lt;i&gt;Präfix&lt;/i&gt;valid_frac, den Anteil der Fläche mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Eingabe&lt;/b&gt;: Polygone oder Punkte mit Puffer. Beliebiges KBS: Geometrien werden nach EPSG:4326 transformiert (Kanten verdichtet; Polygone über den Antimeridian werden behandelt). Mit 'Nur gewählte Objekte' wird eine Auswahl eingebettet.&lt;br&gt;&lt;b&gt;Region&lt;/b&gt;: &lt;i&gt;polygon&lt;/i&gt; aggregiert die Produktpixel innerhalb jedes Polygons, gewichtet mit ihrer exakt bedeckten Fläche in m²; &lt;i&gt;bbox&lt;/i&gt; aggregiert jedes Pixel des EPSG:4326-Umgebungsrechtecks des Polygons, vergrößert auf mindestens &lt;i&gt;Erweitern&lt;/i&gt; Grad (das Verhalten des rs-embed-Originals).&lt;br&gt;&lt;b&gt;Puffer&lt;/b&gt; (Meter): die halbe Seitenlänge des Quadrats um jeden Punkt. &lt;b&gt;Erweitern&lt;/b&gt; (Grad): Punkte und Umgebungsrechtecke mit einer kürzeren Seite bekommen diese Seitenlänge; 0 lässt sie, wie sie sind.&lt;br&gt;&lt;b&gt;Aggregation&lt;/b&gt;: Mittelwert (für Polygone flächengewichtet) oder Maximum über die Pixel mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: Das Produkt hat Pixel von 0,25° (etwa 28 km am Äquator) und nur das Jahr 2021. Objekte über dem Meer, außerhalb der Datendatei oder ohne brauchbare Geometrie (NULL, leer, Linien) werden mit NULL-Einbettungen behalten und in einer Warnung gezählt. Das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed; es muss embed_map_310k.tif enthalten (zu holen mit 'Copernicus-Embed-Produkt herunterladen').</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="273" />
@@ -294,7 +294,7 @@
     <message>
       <location filename="../processing/base.py" line="138" />
       <source>Cancelled: nothing was written.</source>
-      <translation>Abgebrochen: nichts wurde geschrieben.</translation>
+      <translation>Abgebrochen: Nichts wurde geschrieben.</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="920" />
@@ -314,7 +314,7 @@
     <message>
       <location filename="../bridge/download.py" line="604" />
       <source>Cannot download {0}: the server answered HTTP {1} ({2}).</source>
-      <translation>{0} kann nicht heruntergeladen werden: der Server antwortete mit HTTP {1} ({2}).</translation>
+      <translation>{0} kann nicht heruntergeladen werden: Der Server antwortete mit HTTP {1} ({2}).</translation>
     </message>
     <message>
       <location filename="../bridge/download.py" line="617" />
@@ -432,12 +432,12 @@
     <message>
       <location filename="../gui/dock.py" line="190" />
       <source>Click a pixel or drag a rectangle: each becomes a reference, marked on the map.</source>
-      <translation>Klicken Sie auf ein Pixel oder ziehen Sie ein Rechteck auf: jedes wird eine Referenz, auf der Karte markiert.</translation>
+      <translation>Klicken Sie auf ein Pixel oder ziehen Sie ein Rechteck auf: Jedes wird eine Referenz, auf der Karte markiert.</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="546" />
       <source>Click a pixel or drag a rectangle: each becomes a reference.</source>
-      <translation>Klicken Sie auf ein Pixel oder ziehen Sie ein Rechteck auf: jedes wird eine Referenz.</translation>
+      <translation>Klicken Sie auf ein Pixel oder ziehen Sie ein Rechteck auf: Jedes wird eine Referenz.</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="78" />
@@ -470,6 +470,7 @@
       <translation>Bereich clustern</translation>
     </message>
     <message>
+      <location filename="../gui/explore_panel.py" line="659" />
       <location filename="../gui/explore_panel.py" line="668" />
       <location filename="../processing/cluster.py" line="130" />
       <source>Cluster {0}</source>
@@ -770,7 +771,7 @@
     <message>
       <location filename="../processing/download_product.py" line="40" />
       <source>Downloads the product GeoTIFF {0} (721 x 1440 pixels of 0.25°, 768 float32 bands: about 3.2 GB of uncompressed data) into the folder, through QGIS's network settings (proxy, authentication, SSL).&lt;br&gt;&lt;br&gt;&lt;b&gt;Folder&lt;/b&gt;: where the file goes; by default the plugin's data directory (the plugin setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed), which the other rs_embed algorithms read.&lt;br&gt;&lt;b&gt;Resume&lt;/b&gt;: the transfer is written to {0}.part; an interrupted or cancelled download continues from there the next time (HTTP Range request).&lt;br&gt;&lt;b&gt;Checksum&lt;/b&gt;: the file is checked against its SHA-256 and renamed to {0} only if it matches; a file that does not match is deleted. A verified file already in the folder is kept without downloading.&lt;br&gt;&lt;b&gt;URL&lt;/b&gt; and &lt;b&gt;SHA-256&lt;/b&gt; (advanced): another source of the same file. An empty SHA-256 skips the checksum: the file must then still be a GeoTIFF that GDAL reads as the product, of the size the server announced, and it never replaces a product file already in the folder. A SHA-256 that is not 64 hexadecimal digits is refused before anything is downloaded.&lt;br&gt;&lt;b&gt;One at a time&lt;/b&gt;: a second download into the same folder is told that another one is running (a lock file .rs_embed_download.lock holds its process).</source>
-      <translation>Lädt das Produkt-GeoTIFF {0} (721 x 1440 Pixel von 0,25°, 768 float32-Bänder: etwa 3,2 GB unkomprimierte Daten) in den Ordner herunter, über die Netzwerkeinstellungen von QGIS (Proxy, Authentifizierung, SSL).&lt;br&gt;&lt;br&gt;&lt;b&gt;Ordner&lt;/b&gt;: wohin die Datei kommt; standardmäßig das Datenverzeichnis des Plugins (die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed), das die anderen rs_embed-Algorithmen lesen.&lt;br&gt;&lt;b&gt;Fortsetzen&lt;/b&gt;: die Übertragung wird nach {0}.part geschrieben; ein unterbrochener oder abgebrochener Download wird beim nächsten Mal dort fortgesetzt (HTTP-Range-Anfrage).&lt;br&gt;&lt;b&gt;Prüfsumme&lt;/b&gt;: die Datei wird gegen ihre SHA-256 geprüft und nur bei Übereinstimmung in {0} umbenannt; eine nicht passende Datei wird gelöscht. Eine bereits geprüfte Datei im Ordner wird ohne Download behalten.&lt;br&gt;&lt;b&gt;URL&lt;/b&gt; und &lt;b&gt;SHA-256&lt;/b&gt; (erweitert): eine andere Quelle derselben Datei. Eine leere SHA-256 überspringt die Prüfsumme: die Datei muss dann trotzdem ein GeoTIFF sein, das GDAL als das Produkt liest, in der vom Server angekündigten Größe, und sie ersetzt nie eine Produktdatei, die schon im Ordner liegt. Eine SHA-256, die nicht aus 64 Hexadezimalziffern besteht, wird abgelehnt, bevor etwas heruntergeladen wird.&lt;br&gt;&lt;b&gt;Einer nach dem anderen&lt;/b&gt;: ein zweiter Download in denselben Ordner erfährt, dass schon einer läuft (eine Sperrdatei .rs_embed_download.lock enthält dessen Prozess).</translation>
+      <translation>Lädt das Produkt-GeoTIFF {0} (721 x 1440 Pixel von 0,25°, 768 float32-Bänder: etwa 3,2 GB unkomprimierte Daten) in den Ordner herunter, über die Netzwerkeinstellungen von QGIS (Proxy, Authentifizierung, SSL).&lt;br&gt;&lt;br&gt;&lt;b&gt;Ordner&lt;/b&gt;: wohin die Datei kommt; standardmäßig das Datenverzeichnis des Plugins (die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed), das die anderen rs_embed-Algorithmen lesen.&lt;br&gt;&lt;b&gt;Fortsetzen&lt;/b&gt;: Die Übertragung wird nach {0}.part geschrieben; ein unterbrochener oder abgebrochener Download wird beim nächsten Mal dort fortgesetzt (HTTP-Range-Anfrage).&lt;br&gt;&lt;b&gt;Prüfsumme&lt;/b&gt;: Die Datei wird gegen ihre SHA-256 geprüft und nur bei Übereinstimmung in {0} umbenannt; eine nicht passende Datei wird gelöscht. Eine bereits geprüfte Datei im Ordner wird ohne Download behalten.&lt;br&gt;&lt;b&gt;URL&lt;/b&gt; und &lt;b&gt;SHA-256&lt;/b&gt; (erweitert): eine andere Quelle derselben Datei. Eine leere SHA-256 überspringt die Prüfsumme: Die Datei muss dann trotzdem ein GeoTIFF sein, das GDAL als das Produkt liest, in der vom Server angekündigten Größe, und sie ersetzt nie eine Produktdatei, die schon im Ordner liegt. Eine SHA-256, die nicht aus 64 Hexadezimalziffern besteht, wird abgelehnt, bevor etwas heruntergeladen wird.&lt;br&gt;&lt;b&gt;Einer nach dem anderen&lt;/b&gt;: Ein zweiter Download in denselben Ordner erfährt, dass schon einer läuft (eine Sperrdatei .rs_embed_download.lock enthält dessen Prozess).</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="78" />
@@ -893,7 +894,7 @@
     <message>
       <location filename="../bridge/explore_outputs.py" line="97" />
       <source>Feature {0} is a line: use points or polygons as references.</source>
-      <translation>Objekt {0} ist eine Linie: verwenden Sie Punkte oder Polygone als Referenzen.</translation>
+      <translation>Objekt {0} ist eine Linie: Verwenden Sie Punkte oder Polygone als Referenzen.</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="290" />
@@ -908,12 +909,12 @@
     <message>
       <location filename="../processing/embed_features.py" line="138" />
       <source>Features embedded</source>
-      <translation>Eingebettete Objekte</translation>
+      <translation>Anzahl eingebetteter Objekte</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="140" />
       <source>Features left with NULL embeddings</source>
-      <translation>Objekte mit NULL-Einbettungen</translation>
+      <translation>Anzahl der Objekte mit NULL-Einbettungen</translation>
     </message>
     <message>
       <location filename="../processing/embed_features.py" line="132" />
@@ -968,7 +969,7 @@
     <message>
       <location filename="../processing/cluster.py" line="41" />
       <source>Groups the land pixels of the scope into k clusters of similar 768-d vectors (k-means with k-means++ seeding and a fixed random seed, Euclidean distance) and writes a categorical UInt16 GeoTIFF: cluster 1 .. k, 0 = ocean (no data), with a colour table.&lt;br&gt;&lt;br&gt;&lt;b&gt;Number of clusters&lt;/b&gt;: 1..254; 0 = automatic: k in {0}..{1} with the best mean silhouette on a sample of {2} pixels.&lt;br&gt;&lt;b&gt;Seed&lt;/b&gt;: the same seed gives the same clusters.&lt;br&gt;&lt;b&gt;Cluster table&lt;/b&gt; (optional): pixels and share of each cluster, and its nearest other cluster with the distance between centroids.</source>
-      <translation>Gruppiert die Landpixel des Bereichs in k Cluster ähnlicher 768-d-Vektoren (k-means mit k-means++-Initialisierung und festem Zufallsstartwert, euklidischer Abstand) und schreibt ein kategoriales UInt16-GeoTIFF: Cluster 1 .. k, 0 = Meer (keine Daten), mit Farbtabelle.&lt;br&gt;&lt;br&gt;&lt;b&gt;Anzahl der Cluster&lt;/b&gt;: 1..254; 0 = automatisch: k in {0}..{1} mit der besten mittleren Silhouette auf einer Stichprobe von {2} Pixeln.&lt;br&gt;&lt;b&gt;Startwert&lt;/b&gt;: derselbe Startwert ergibt dieselben Cluster.&lt;br&gt;&lt;b&gt;Clustertabelle&lt;/b&gt; (optional): Pixel und Anteil jedes Clusters sowie sein nächster anderer Cluster mit dem Abstand zwischen den Zentroiden.</translation>
+      <translation>Gruppiert die Landpixel des Bereichs in k Cluster ähnlicher 768-d-Vektoren (k-means mit k-means++-Initialisierung und festem Zufallsstartwert, euklidischer Abstand) und schreibt ein kategoriales UInt16-GeoTIFF: Cluster 1 .. k, 0 = Meer (keine Daten), mit Farbtabelle.&lt;br&gt;&lt;br&gt;&lt;b&gt;Anzahl der Cluster&lt;/b&gt;: 1..254; 0 = automatisch: k in {0}..{1} mit der besten mittleren Silhouette auf einer Stichprobe von {2} Pixeln.&lt;br&gt;&lt;b&gt;Startwert&lt;/b&gt;: Derselbe Startwert ergibt dieselben Cluster.&lt;br&gt;&lt;b&gt;Clustertabelle&lt;/b&gt; (optional): Pixel und Anteil jedes Clusters sowie sein nächster anderer Cluster mit dem Abstand zwischen den Zentroiden.</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="249" />
@@ -1078,7 +1079,7 @@
     <message>
       <location filename="../processing/download_product.py" line="97" />
       <source>No SHA-256 given: the file is only checked to be the product's GeoTIFF, and it will not replace a product file already in the folder.</source>
-      <translation>Keine SHA-256 angegeben: die Datei wird nur darauf geprüft, ob sie das GeoTIFF des Produkts ist, und sie ersetzt keine Produktdatei, die schon im Ordner liegt.</translation>
+      <translation>Keine SHA-256 angegeben: Die Datei wird nur darauf geprüft, ob sie das GeoTIFF des Produkts ist, und sie ersetzt keine Produktdatei, die schon im Ordner liegt.</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="618" />
@@ -1094,12 +1095,12 @@
     <message>
       <location filename="../processing/similarity_map.py" line="206" />
       <source>No reference: give reference features (points or polygons) or a reference extent.</source>
-      <translation>Keine Referenz: geben Sie Referenzobjekte (Punkte oder Polygone) oder eine Referenzausdehnung an.</translation>
+      <translation>Keine Referenz: Geben Sie Referenzobjekte (Punkte oder Polygone) oder eine Referenzausdehnung an.</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="864" />
       <source>No samples yet: capture a pooled embedding first.</source>
-      <translation>Noch keine Proben: erfassen Sie zuerst eine aggregierte Einbettung.</translation>
+      <translation>Noch keine Proben: Erfassen Sie zuerst eine aggregierte Einbettung.</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="731" />
@@ -1142,7 +1143,7 @@
     <message>
       <location filename="../gui/controller.py" line="792" />
       <source>Nothing was written: the existing embeddings were kept.</source>
-      <translation>Nichts wurde geschrieben: die vorhandenen Einbettungen wurden behalten.</translation>
+      <translation>Nichts wurde geschrieben: Die vorhandenen Einbettungen wurden behalten.</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="291" />
@@ -1441,7 +1442,7 @@
     <message>
       <location filename="../bridge/download.py" line="552" />
       <source>Starting from the beginning.</source>
-      <translation>Beginnt von vorn.</translation>
+      <translation>Es wird von vorn begonnen.</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="329" />
@@ -1457,7 +1458,7 @@
     <message>
       <location filename="../bridge/download.py" line="340" />
       <source>The SHA-256 '{0}' is not 64 hexadecimal digits: nothing was downloaded. Correct it, or leave it empty to skip the check.</source>
-      <translation>Die SHA-256 '{0}' besteht nicht aus 64 Hexadezimalziffern: nichts wurde heruntergeladen. Korrigieren Sie sie oder lassen Sie sie leer, um die Prüfung zu überspringen.</translation>
+      <translation>Die SHA-256 '{0}' besteht nicht aus 64 Hexadezimalziffern: Nichts wurde heruntergeladen. Korrigieren Sie sie oder lassen Sie sie leer, um die Prüfung zu überspringen.</translation>
     </message>
     <message>
       <location filename="../bridge/download.py" line="679" />
@@ -1522,7 +1523,7 @@
     <message>
       <location filename="../processing/embed_features.py" line="174" />
       <source>The field prefix {0!r} is not usable: use up to 21 letters, digits or underscores, starting with a letter or underscore.</source>
-      <translation>Das Feldpräfix {0!r} ist nicht verwendbar: verwenden Sie bis zu 21 Buchstaben, Ziffern oder Unterstriche, beginnend mit einem Buchstaben oder Unterstrich.</translation>
+      <translation>Das Feldpräfix {0!r} ist nicht verwendbar: Verwenden Sie bis zu 21 Buchstaben, Ziffern oder Unterstriche, beginnend mit einem Buchstaben oder Unterstrich.</translation>
     </message>
     <message>
       <location filename="../bridge/download.py" line="268" />
@@ -1562,7 +1563,7 @@
     <message>
       <location filename="../gui/layers.py" line="552" />
       <source>The layer of the batch was removed from the project.</source>
-      <translation>Der Layer des Stapels wurde aus dem Projekt entfernt.</translation>
+      <translation>Der Layer der Stapelverarbeitung wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
       <location filename="../bridge/geometry.py" line="60" />
@@ -1598,7 +1599,7 @@
     <message>
       <location filename="../bridge/download.py" line="274" />
       <source>The server does not resume downloads: starting from the beginning.</source>
-      <translation>Der Server setzt Downloads nicht fort: Beginn von vorn.</translation>
+      <translation>Der Server setzt Downloads nicht fort: Es wird von vorn begonnen.</translation>
     </message>
     <message>
       <location filename="../bridge/download.py" line="251" />
@@ -1613,7 +1614,7 @@
     <message>
       <location filename="../gui/explore_panel.py" line="852" />
       <source>The similarity layer was removed: compute a new one to use the threshold.</source>
-      <translation>Der Ähnlichkeitslayer wurde entfernt: berechnen Sie einen neuen, um den Schwellenwert zu verwenden.</translation>
+      <translation>Der Ähnlichkeitslayer wurde entfernt: Berechnen Sie einen neuen, um den Schwellenwert zu verwenden.</translation>
     </message>
     <message>
       <location filename="../gui/controller.py" line="93" />
@@ -1693,7 +1694,7 @@
     <message>
       <location filename="../processing/embed_extent.py" line="34" />
       <source>Writes the Copernicus-Embed pixels (year 2021) of an extent as a GeoTIFF of 768 float32 bands named emb_000 .. emb_767, in EPSG:4326 on the product's own grid (0.25° pixels, about 28 km at the equator; edges at -180.125 + 0.25 k and 90.125 - 0.25 k). Ocean pixels are all zeros.&lt;br&gt;&lt;br&gt;&lt;b&gt;Extent&lt;/b&gt;: any CRS; its boundary is densified before the transform to EPSG:4326, so UTM and polar rectangles get the right box. An extent across the antimeridian gives a grid whose longitudes run past 180; one holding a pole covers every longitude. An extent without a CRS is read as EPSG:4326.&lt;br&gt;&lt;b&gt;Expand&lt;/b&gt; (degrees): a side shorter than this is grown to it around its centre; 0 keeps the extent as it is. The box is then snapped outward to whole product pixels.&lt;br&gt;&lt;b&gt;PCA RGB&lt;/b&gt; (optional): a 4-band RGBA GeoTIFF of the first three principal components of the vectors, 2-98 % stretched; ocean is transparent.&lt;br&gt;&lt;br&gt;&lt;b&gt;Limits&lt;/b&gt;: a grid over 2 GB (about 700 000 pixels) is refused; the data directory is DATA_DIR, else the plugin setting, else $RS_EMBED_COP_DIR, else data/copernicus_embed.</source>
-      <translation>Schreibt die Copernicus-Embed-Pixel (Jahr 2021) einer Ausdehnung als GeoTIFF mit 768 float32-Bändern namens emb_000 .. emb_767, in EPSG:4326 auf dem eigenen Gitter des Produkts (Pixel von 0,25°, etwa 28 km am Äquator; Kanten bei -180.125 + 0.25 k und 90.125 - 0.25 k). Meerespixel sind überall null.&lt;br&gt;&lt;br&gt;&lt;b&gt;Ausdehnung&lt;/b&gt;: beliebiges KBS; ihr Rand wird vor der Transformation nach EPSG:4326 verdichtet, sodass UTM- und Polarrechtecke das richtige Rechteck erhalten. Eine Ausdehnung über den Antimeridian ergibt ein Gitter, dessen Längen über 180 hinauslaufen; eine, die einen Pol enthält, umfasst alle Längen. Eine Ausdehnung ohne KBS wird als EPSG:4326 gelesen.&lt;br&gt;&lt;b&gt;Erweitern&lt;/b&gt; (Grad): eine kürzere Seite wird um ihre Mitte auf diesen Wert vergrößert; 0 lässt die Ausdehnung, wie sie ist. Das Rechteck wird dann nach außen auf ganze Produktpixel ausgerichtet.&lt;br&gt;&lt;b&gt;PCA-RGB&lt;/b&gt; (optional): ein RGBA-GeoTIFF mit 4 Bändern aus den ersten drei Hauptkomponenten der Vektoren, 2-98 % gestreckt; das Meer ist transparent.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: ein Gitter über 2 GB (etwa 700 000 Pixel) wird abgelehnt; das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed.</translation>
+      <translation>Schreibt die Copernicus-Embed-Pixel (Jahr 2021) einer Ausdehnung als GeoTIFF mit 768 float32-Bändern namens emb_000 .. emb_767, in EPSG:4326 auf dem eigenen Gitter des Produkts (Pixel von 0,25°, etwa 28 km am Äquator; Kanten bei -180.125 + 0.25 k und 90.125 - 0.25 k). Meerespixel sind überall null.&lt;br&gt;&lt;br&gt;&lt;b&gt;Ausdehnung&lt;/b&gt;: beliebiges KBS; ihr Rand wird vor der Transformation nach EPSG:4326 verdichtet, sodass UTM- und Polarrechtecke das richtige Rechteck erhalten. Eine Ausdehnung über den Antimeridian ergibt ein Gitter, dessen Längen über 180 hinauslaufen; eine, die einen Pol enthält, umfasst alle Längen. Eine Ausdehnung ohne KBS wird als EPSG:4326 gelesen.&lt;br&gt;&lt;b&gt;Erweitern&lt;/b&gt; (Grad): Eine kürzere Seite wird um ihre Mitte auf diesen Wert vergrößert; 0 lässt die Ausdehnung, wie sie ist. Das Rechteck wird dann nach außen auf ganze Produktpixel ausgerichtet.&lt;br&gt;&lt;b&gt;PCA-RGB&lt;/b&gt; (optional): ein RGBA-GeoTIFF mit 4 Bändern aus den ersten drei Hauptkomponenten der Vektoren, 2-98 % gestreckt; das Meer ist transparent.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: Ein Gitter über 2 GB (etwa 700 000 Pixel) wird abgelehnt; das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed.</translation>
     </message>
     <message>
       <location filename="../gui/tasks.py" line="143" />
@@ -1851,12 +1852,12 @@
     <message>
       <location filename="../bridge/download.py" line="320" />
       <source>{0} did not send a GeoTIFF (it begins with '{1}', e.g. a web page of a login or an error): nothing was kept.</source>
-      <translation>{0} sandte kein GeoTIFF (es beginnt mit '{1}', z. B. eine Web-Seite einer Anmeldung oder eines Fehlers): nichts wurde behalten.</translation>
+      <translation>{0} sandte kein GeoTIFF (es beginnt mit '{1}', z. B. eine Web-Seite einer Anmeldung oder eines Fehlers): Nichts wurde behalten.</translation>
     </message>
     <message>
       <location filename="../bridge/download.py" line="511" />
       <source>{0} does not match the checksum: downloading it again.</source>
-      <translation>{0} passt nicht zur Prüfsumme: es wird erneut heruntergeladen.</translation>
+      <translation>{0} passt nicht zur Prüfsumme: Es wird erneut heruntergeladen.</translation>
     </message>
     <message>
       <location filename="../gui/explore_panel.py" line="402" />
@@ -1961,7 +1962,7 @@
     <message>
       <location filename="../gui/layers.py" line="488" />
       <source>{name} embeddings</source>
-      <translation>{name} Einbettungen</translation>
+      <translation>{name} (Einbettungen)</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="579" />
@@ -1991,7 +1992,7 @@
     <message>
       <location filename="../gui/layers.py" line="143" />
       <source>{year} grid {time}</source>
-      <translation>{year} Gitter {time}</translation>
+      <translation>Gitter {year} {time}</translation>
     </message>
   </context>
 </TS>
