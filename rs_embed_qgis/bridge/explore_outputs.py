@@ -152,8 +152,9 @@ def labelled_samples(
     """Training samples (reference, class label) of point/polygon features, and how many
     features were skipped for having no class (NULL).
 
-    Raises SpecError when ``fields`` has no ``field_name``, InvalidGeometryError for a line
-    or an empty geometry (see ``features_to_references``).
+    Raises SpecError when ``fields`` has no ``field_name``, when the layer has no feature,
+    or when the field is NULL in every feature; InvalidGeometryError for a line or an empty
+    geometry (see ``features_to_references``).
     """
     if not field_name or fields.indexOf(field_name) < 0:
         raise SpecError(f"The training layer has no field {field_name!r}.")
@@ -165,6 +166,14 @@ def labelled_samples(
             skipped += 1
             continue
         samples += [(r, label) for r in features_to_references([feat], crs, context)]
+    if not samples and not skipped:
+        raise SpecError("The training layer has no features.")
+    if not samples:
+        raise SpecError(
+            f"The class field {field_name!r} has no values: it is NULL in all {skipped} "
+            "features of the training layer. Fill it in, or choose the field that holds "
+            "the classes."
+        )
     return samples, skipped
 
 
