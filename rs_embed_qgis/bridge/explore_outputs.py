@@ -42,11 +42,11 @@ from rs_embed_qgis.bridge.geometry import (
     to_wgs84_transform,
 )
 from rs_embed_qgis.bridge.outputs import (
-    _create,
     _metadata_tags,
     field_type,
     remove_partial,
     write_band,
+    write_raster,
 )
 from rs_embed_qgis.core.constants import PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
@@ -205,9 +205,7 @@ def _write(
 ) -> str:
     from osgeo import gdal
 
-    h, w = window.shape
-    ds = _create(path, w, h, len(bands), gdal_type, _OPTIONS)
-    try:
+    def fill(ds: Any) -> None:
         ds.SetGeoTransform(window_geotransform(window))
         ds.SetMetadata(_metadata_tags(dict(meta or {})))
         for i, arr in enumerate(bands, start=1):
@@ -224,14 +222,8 @@ def _write(
             if categories:
                 band.SetRasterCategoryNames(categories)
             write_band(band, arr, gdal_type, path)
-        ds.FlushCache()
-    except BaseException:
-        ds = None
-        remove_partial(path)
-        raise
-    finally:
-        ds = None
-    return str(path)
+
+    return write_raster(str(path), (len(bands), *window.shape), gdal_type, _OPTIONS, fill)
 
 
 def write_similarity_geotiff(sim: Any, path: str, file: str, n_references: int) -> str:

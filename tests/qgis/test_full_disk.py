@@ -1,0 +1,177 @@
+"""A full disk while writing results (issue 18, item 2): the run fails in one sentence that
+names the cause, and nothing stays (no temporary file, no .aux.xml, no partial output).
+
+A real full disk: a 2 MB tmpfs mounted for the test (root only: mounting needs the
+privilege), nearly filled by a filler file. Without root the same path is taken through a
+file size limit (RLIMIT_FSIZE) in a child process: its writes fail with EFBIG.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsFeature,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsVectorLayer,
+)
+
+from rs_embed_qgis.bridge.outputs import OutputError, write_grid_geotiff, write_rgb_geotiff
+from rs_embed_qgis.core.errors import RsEmbedError
+from rs_embed_qgis.processing.provider import RsEmbedProvider
+from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
+
+ROOT = Path(__file__).resolve().parents[2]
+FILLER = "filler.bin"
+# Free bytes left on the disk: room for a GeoTIFF header, not for any result.
+LEFT_FREE = 16 * 1024
+
+
+def grid(bands: int = 768, h: int = 24, w: int = 24) -> tuple[np.ndarray, dict]:
+    """Incompressible float32 numbers (DEFLATE cannot shrink them below 1.7 MB)."""
+    arr = np.random.default_rng(7).standard_normal((bands, h, w)).astype(np.float32)
+    meta = {"bbox_4326": (10.0, 45.0, 10.0 + 0.25 * w, 45.0 + 0.25 * h), "year": 2021}
+    return arr, meta
+
+
+@pytest.fixture()
+def full_disk(tmp_path: Path):
+    """A folder on a 2 MB tmpfs with LEFT_FREE bytes free (unmounted afterwards)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root; test_file_size_limit covers the same path")
+    mnt = tmp_path / "small_disk"
+    mnt.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"tmpfs not mountable here: {done.stderr.strip()}")
+    try:
+        st = os.statvfs(mnt)
+        free = st.f_bavail * st.f_frsize
+        with open(mnt / FILLER, "wb") as f:
+            f.write(b"\0" * (free - LEFT_FREE))
+        assert 0 < os.statvfs(mnt).f_bavail * st.f_frsize <= 2 * LEFT_FREE
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def left_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != FILLER)
+
+
+def test_grid_on_a_full_disk_leaves_nothing(full_disk: Path) -> None:
+    arr, meta = grid()
+    out = full_disk / "grid.tif"
+    with pytest.raises(OutputError) as info:
+        write_grid_geotiff(arr, str(out), meta)
+    text = str(info.value)
+    assert isinstance(info.value, RsEmbedError)
+    assert f"no space left on the disk of {full_disk}" in text, text
+    assert "grid.tif" in text and "\n" not in text
+    assert left_in(full_disk) == []
+
+
+def test_existing_output_survives_a_failed_rewrite(full_disk: Path) -> None:
+    """The old file of that name is replaced only by a complete new one."""
+    arr, meta = grid(bands=4, h=8, w=8)
+    os.remove(full_disk / FILLER)
+    out = write_rgb_geotiff(arr, str(full_disk / "rgb.tif"), meta)
+    before = Path(out).read_bytes()
+    st = os.statvfs(full_disk)
+    with open(full_disk / FILLER, "wb") as f:
+        f.write(b"\0" * (st.f_bavail * st.f_frsize - LEFT_FREE))
+    big, meta = grid()
+    with pytest.raises(OutputError, match="no space left"):
+        write_grid_geotiff(big, out, meta)
+    assert Path(out).read_bytes() == before
+    assert left_in(full_disk) == ["rgb.tif"]
+
+
+@pytest.fixture(scope="module")
+def provider(qgis_processing):
+    prov = RsEmbedProvider()
+    assert QgsApplication.processingRegistry().addProvider(prov)
+    yield prov
+    QgsApplication.processingRegistry().removeProvider(prov)
+
+
+def points() -> QgsVectorLayer:
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "refs", "memory")
+    feats = []
+    for lon, lat in ((10.0, 50.0), (5.0, 52.5)):
+        f = QgsFeature()
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(lon, lat)))
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    return layer
+
+
+@pytest.mark.parametrize(
+    "alg, params",
+    [
+        ("rs_embed:embed_extent", {"EXTENT": "0,20,45,55 [EPSG:4326]", "EXPAND_DEG": 0.0}),
+        ("rs_embed:similarity_map", {"REFERENCES": "points"}),
+        ("rs_embed:cluster", {"K": 3, "SEED": 1}),
+    ],
+)
+def test_processing_on_a_full_disk_fails_and_leaves_nothing(
+    provider, europe_dir, full_disk: Path, alg: str, params: dict
+) -> None:
+    import processing
+
+    params = dict(params)
+    if params.get("REFERENCES") == "points":
+        params["REFERENCES"] = points()
+    out = full_disk / "result.tif"
+    with pytest.raises(QgsProcessingException) as info:
+        processing.run(alg, {**params, "DATA_DIR": str(europe_dir), "OUTPUT": str(out)})
+    text = str(info.value)
+    assert f"no space left on the disk of {full_disk}" in text, text
+    assert "\n" not in text.strip()
+    assert left_in(full_disk) == []
+
+
+CHILD = textwrap.dedent(
+    """
+    import resource, signal, sys
+    import numpy as np
+    from rs_embed_qgis.bridge.outputs import OutputError, write_grid_geotiff
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    arr = np.random.default_rng(7).standard_normal((768, 24, 24)).astype(np.float32)
+    try:
+        write_grid_geotiff(arr, sys.argv[1], {"bbox_4326": (10.0, 45.0, 16.0, 51.0)})
+    except OutputError as exc:
+        print("OutputError:", exc)
+    else:
+        print("written")
+    """
+)
+
+
+def test_file_size_limit_fails_and_leaves_nothing(tmp_path: Path) -> None:
+    """The same checks without root: the system refuses writes past RLIMIT_FSIZE."""
+    out = tmp_path / "grid.tif"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(out)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    said = done.stdout.strip()
+    assert said.startswith("OutputError: grid.tif was not written:"), (said, done.stderr)
+    assert f"exceed the size a file may have in {tmp_path}" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
