@@ -200,7 +200,10 @@ class OutputError(RsEmbedError, OSError):
 
 # What GDAL's and the system's messages say, and the cause told to the user.
 _CAUSES = (
-    (("no space left", "disk full", "enospc"), "no space left on the disk of {folder}"),
+    (
+        ("no space left", "disk full", "disk is full", "enospc"),
+        "no space left on the disk of {folder}",
+    ),
     (("file too large", "efbig"), "the file would exceed the size a file may have in {folder}"),
     (("read-only file system",), "the disk of {folder} is read-only"),
     (("permission denied",), "no permission to write into {folder}"),
@@ -224,8 +227,9 @@ def write_failure_cause(folder: str, messages: Sequence[str]) -> str:
 
 
 @contextmanager
-def gdal_failures() -> Iterator[list[str]]:
-    """Collect the messages of GDAL's failures in this thread (not shown on stderr).
+def gdal_failures(echo: Callable[[str], None] | None = None) -> Iterator[list[str]]:
+    """Collect the messages of GDAL's failures in this thread (not shown on stderr; given
+    to ``echo`` when there is one).
 
     GDAL's error handlers are per thread, so this changes nothing for other threads or
     plugins; warnings are dropped, as the default handler only prints them.
@@ -237,6 +241,8 @@ def gdal_failures() -> Iterator[list[str]]:
     def handler(level: int, _number: int, message: str) -> None:
         if level >= gdal.CE_Failure:
             messages.append(str(message))
+            if echo is not None:
+                echo(str(message))
 
     gdal.PushErrorHandler(handler)
     try:
@@ -257,53 +263,72 @@ def _remove(path: str) -> None:
 class PendingOutput:
     """A result file being written: a temporary name beside ``path``, renamed when checked.
 
-    ``tmp`` keeps the extension (drivers choose by it) and starts with a dot (hidden).
-    ``commit()`` flushes it to the disk (fsync) and renames it, with its .aux.xml, over
-    ``path``; ``discard()`` removes every file of it. A failure is one sentence:
-    ``failure(messages)``.
+    ``tmp`` keeps the extension (drivers choose by it) and starts with a dot (hidden); a
+    format of several files (a shapefile, a GeoTIFF with its .aux.xml) writes them all
+    under the temporary stem. ``commit()`` flushes them to the disk (fsync) and renames
+    them over ``path`` and its side files, the main file last; ``discard()`` removes them.
+    A failure is one sentence: ``failure(messages)``.
     """
-
-    SIDE_FILES = (".aux.xml", "-wal", "-shm", "-journal")
 
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(str(path))
         self.folder = os.path.dirname(self.path)
-        stem, ext = os.path.splitext(os.path.basename(self.path))
+        name = os.path.basename(self.path)
+        self.stem, self.ext = os.path.splitext(name)
         token = f"{os.getpid()}-{secrets.token_hex(4)}"
-        self.tmp = os.path.join(self.folder, f".{stem}.rs_embed-tmp-{token}{ext}")
+        self.tmp_stem = f".{self.stem}.rs_embed-tmp-{token}"
+        self.tmp = os.path.join(self.folder, self.tmp_stem + self.ext)
 
-    def failure(self, messages: Sequence[str]) -> OutputError:
-        """Remove what was written; the error that says why, in one sentence."""
-        self.discard()
+    def _files(self) -> list[str]:
+        """Names (in the folder) of every file written under the temporary stem."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return []
+        return [n for n in names if n.startswith(self.tmp_stem + ".")]
+
+    def error(self, messages: Sequence[str]) -> OutputError:
+        """The error that says why it failed, in one sentence (the caller discards)."""
         cause = write_failure_cause(self.folder, messages)
         return OutputError(
             f"{os.path.basename(self.path)} was not written: {cause}; nothing of it was kept."
         )
 
+    def failure(self, messages: Sequence[str]) -> OutputError:
+        """Remove what was written; the error that says why, in one sentence."""
+        self.discard()
+        return self.error(messages)
+
     def discard(self) -> None:
         """Remove the temporary file and its side files."""
-        for p in (self.tmp, *(self.tmp + s for s in self.SIDE_FILES)):
-            _remove(p)
+        for name in self._files():
+            _remove(os.path.join(self.folder, name))
 
     def commit(self) -> str:
-        """fsync, then rename the temporary file (and its .aux.xml) to ``path``."""
-        aux = self.tmp + ".aux.xml"
-        has_aux = os.path.exists(aux)
+        """fsync, then rename the temporary files to ``path`` (and its side files)."""
+        main = self.tmp_stem + self.ext
+        sides = [n for n in self._files() if n != main]
+        renamed: list[str] = []
         try:
-            for p in (self.tmp, aux) if has_aux else (self.tmp,):
-                fd = os.open(p, os.O_RDONLY)
+            for name in [*sides, main]:
+                fd = os.open(os.path.join(self.folder, name), os.O_RDONLY)
                 try:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
-            if has_aux:
-                os.replace(aux, self.path + ".aux.xml")
-            else:
-                _remove(self.path + ".aux.xml")  # it would describe the file replaced
+            if not os.path.exists(self.tmp):
+                raise FileNotFoundError(0, "the file written is gone")
+            aux = self.path + ".aux.xml"
+            if main + ".aux.xml" not in sides:
+                _remove(aux)  # it would describe the file replaced
+            for name in sides:
+                target = os.path.join(self.folder, self.stem + name[len(self.tmp_stem) :])
+                os.replace(os.path.join(self.folder, name), target)
+                renamed.append(target)
             os.replace(self.tmp, self.path)
         except OSError as exc:
-            if has_aux:
-                _remove(self.path + ".aux.xml")
+            for target in renamed:
+                _remove(target)
             raise self.failure([exc.strerror or str(exc)]) from exc
         return self.path
 

@@ -195,7 +195,7 @@ class ClassifyAlgorithm(ExploreAlgorithm):
         }
         if res.cv is not None:
             fields = confusion_fields(names)
-            sink, dest = self.parameterAsSink(
+            sink, dest = self.file_sink(
                 parameters,
                 self.OUTPUT_CONFUSION,
                 context,

@@ -143,7 +143,7 @@ class ClusterAlgorithm(ExploreAlgorithm):
         ClassLegend.attach(context, out_path, list(range(1, len(names) + 1)), names)
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_TABLE: None}
         fields = cluster_table_fields()
-        sink, dest = self.parameterAsSink(
+        sink, dest = self.file_sink(
             parameters,
             self.OUTPUT_TABLE,
             context,

@@ -308,7 +308,7 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
         write_similarity_geotiff(sim, self.will_write(out_path), source.info.path, len(refs))
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_AREAS: None}
         fields = area_fields()
-        sink, dest = self.parameterAsSink(
+        sink, dest = self.file_sink(
             parameters,
             self.OUTPUT_AREAS,
             context,

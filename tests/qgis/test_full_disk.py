@@ -22,6 +22,7 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProcessingException,
+    QgsRectangle,
     QgsVectorLayer,
 )
 
@@ -175,3 +176,72 @@ def test_file_size_limit_fails_and_leaves_nothing(tmp_path: Path) -> None:
     assert said.startswith("OutputError: grid.tif was not written:"), (said, done.stderr)
     assert f"exceed the size a file may have in {tmp_path}" in said
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def squares(n: int = 60) -> QgsVectorLayer:
+    """``n`` quarter-degree squares on land over Europe."""
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "squares", "memory")
+    feats = []
+    for i in range(n):
+        lon, lat = 5.0 + 0.25 * (i % 20), 47.0 + 0.25 * (i // 20)
+        f = QgsFeature()
+        f.setGeometry(QgsGeometry.fromRect(QgsRectangle(lon, lat, lon + 0.25, lat + 0.25)))
+        feats.append(f)
+    assert layer.dataProvider().addFeatures(feats)[0]
+    return layer
+
+
+def fill_to(folder: Path, free: int) -> None:
+    """Grow the filler until ``free`` bytes are left."""
+    st = os.statvfs(folder)
+    with open(folder / FILLER, "ab") as f:
+        f.write(b"\0" * max(0, st.f_bavail * st.f_frsize - free))
+
+
+@pytest.mark.parametrize("free", [LEFT_FREE, 160 * 1024])
+def test_geopackage_on_a_full_disk_fails_and_leaves_nothing(
+    provider, europe_dir, full_disk: Path, free: int
+) -> None:
+    """16 KiB: the GeoPackage cannot be created; 160 KiB: its commit fails at the end."""
+    import processing
+
+    os.remove(full_disk / FILLER)
+    fill_to(full_disk, free)
+    out = full_disk / "squares.gpkg"
+    with pytest.raises(QgsProcessingException) as info:
+        processing.run(
+            "rs_embed:embed_features",
+            {"INPUT": squares(), "DATA_DIR": str(europe_dir), "OUTPUT": str(out)},
+        )
+    text = str(info.value)
+    assert text.startswith("squares.gpkg was not written: no space left on the disk of"), text
+    assert "rs_embed-tmp" not in text and "\n" not in text.strip()
+    assert left_in(full_disk) == []
+
+
+def test_geopackage_outputs_keep_their_name_and_load(provider, europe_dir, tmp_path) -> None:
+    """Written under a temporary name, the result has the layer name and the place asked
+    for, holds every feature, and is the layer QGIS loads when the run ends."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingOutputLayerDefinition, QgsProject
+
+    out = tmp_path / "areas.gpkg"
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    res = processing.run(
+        "rs_embed:similarity_map",
+        {
+            "REFERENCES": points(),
+            "THRESHOLD": 0.5,
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": str(tmp_path / "sim.tif"),
+            "OUTPUT_AREAS": QgsProcessingOutputLayerDefinition(str(out), QgsProject.instance()),
+        },
+        context=context,
+    )
+    assert res["OUTPUT_AREAS"] == str(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["areas.gpkg", "sim.tif"]
+    layer = QgsVectorLayer(str(out), "areas", "ogr")
+    assert layer.isValid() and layer.featureCount() > 0
+    assert layer.dataProvider().subLayers()[0].split("!!::!!")[1] == "areas"
+    assert list(context.layersToLoadOnCompletion()) == [str(out)]
