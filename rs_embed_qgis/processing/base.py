@@ -104,7 +104,7 @@ class CountingSink(QgsProxyFeatureSink):
 
 
 def _log_gdal(message: str) -> None:
-    QgsMessageLog.logMessage(f"GDAL: {message}", "rs_embed", Qgis.Warning)
+    QgsMessageLog.logMessage(f"GDAL: {message}", "rs_embed", Qgis.MessageLevel.Warning)
 
 
 @dataclass
