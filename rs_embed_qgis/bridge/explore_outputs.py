@@ -169,10 +169,10 @@ def labelled_samples(
     if not samples and not skipped:
         raise SpecError("The training layer has no features.")
     if not samples:
+        where = "the only feature" if skipped == 1 else f"all {skipped} features"
         raise SpecError(
-            f"The class field {field_name!r} has no values: it is NULL in all {skipped} "
-            "features of the training layer. Fill it in, or choose the field that holds "
-            "the classes."
+            f"The class field {field_name!r} has no values: it is NULL in {where} of the "
+            "training layer. Fill it in, or choose the field that holds the classes."
         )
     return samples, skipped
 
