@@ -245,3 +245,47 @@ def test_geopackage_outputs_keep_their_name_and_load(provider, europe_dir, tmp_p
     assert layer.isValid() and layer.featureCount() > 0
     assert layer.dataProvider().subLayers()[0].split("!!::!!")[1] == "areas"
     assert list(context.layersToLoadOnCompletion()) == [str(out)]
+
+
+@pytest.fixture(scope="module")
+def qgis_process_config(tmp_path_factory) -> Path:
+    """A throwaway QGIS config folder with the plugin zip installed (as a user has it)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import install_plugin
+    import package
+
+    if not Path(install_plugin.QGIS_PROCESS).exists():
+        pytest.skip("no /usr/bin/qgis_process.bin")
+    root = tmp_path_factory.mktemp("qgis_process_full_disk")
+    install_plugin.install(root / "config", zip_path=package.build(root / "dist"))
+    return root / "config"
+
+
+def test_qgis_process_on_a_full_disk_exits_non_zero(
+    qgis_process_config: Path, europe_dir, full_disk: Path
+) -> None:
+    """The symptom as reported: qgis_process said 0 and named an unreadable raster."""
+    import install_plugin
+
+    out = full_disk / "sim.tif"
+    proc = subprocess.run(
+        [
+            install_plugin.QGIS_PROCESS,
+            "run",
+            "rs_embed:similarity_map",
+            "--",
+            "REFERENCE_EXTENT=9,11,49,51 [EPSG:4326]",
+            f"DATA_DIR={europe_dir}",
+            f"OUTPUT={out}",
+        ],
+        capture_output=True,
+        text=True,
+        env=install_plugin.qgis_process_env(qgis_process_config),
+        cwd=str(qgis_process_config),
+        timeout=600,
+    )
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0, said[-3000:]
+    assert f"sim.tif was not written: no space left on the disk of {full_disk}" in said
+    assert "_tiffWriteProc" not in said  # GDAL's own lines go to the log, not the terminal
+    assert left_in(full_disk) == []
