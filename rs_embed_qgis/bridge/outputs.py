@@ -260,6 +260,9 @@ def _remove(path: str) -> None:
         pass  # nothing more can be done; the caller reports the first failure
 
 
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+
 class PendingOutput:
     """A result file being written: a temporary name beside ``path``, renamed when checked.
 
@@ -311,7 +314,8 @@ class PendingOutput:
         renamed: list[str] = []
         try:
             for name in [*sides, main]:
-                fd = os.open(os.path.join(self.folder, name), os.O_RDONLY)
+                # read-write: Windows flushes (_commit) only a handle open for writing
+                fd = os.open(os.path.join(self.folder, name), os.O_RDWR | _O_BINARY)
                 try:
                     os.fsync(fd)
                 finally:
@@ -376,7 +380,8 @@ def write_raster(
             check = None
     if failures:
         raise out.failure(failures)
-    return out.commit()
+    out.commit()
+    return str(path)
 
 
 def _create(path: str, width: int, height: int, bands: int, dtype: int, options: list[str]):

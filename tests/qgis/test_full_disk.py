@@ -289,3 +289,22 @@ def test_qgis_process_on_a_full_disk_exits_non_zero(
     assert f"sim.tif was not written: no space left on the disk of {full_disk}" in said
     assert "_tiffWriteProc" not in said  # GDAL's own lines go to the log, not the terminal
     assert left_in(full_disk) == []
+
+
+def test_processing_keeps_an_older_output_when_the_rewrite_fails(
+    provider, europe_dir, full_disk: Path
+) -> None:
+    import processing
+
+    os.remove(full_disk / FILLER)
+    out = full_disk / "clusters.tif"
+    params = {"K": 3, "SEED": 1, "DATA_DIR": str(europe_dir), "OUTPUT": str(out)}
+    processing.run("rs_embed:cluster", params)
+    names = left_in(full_disk)
+    assert names == ["clusters.tif", "clusters.tif.aux.xml"]  # the class names live in PAM
+    before = [(full_disk / n).read_bytes() for n in names]
+    fill_to(full_disk, LEFT_FREE)
+    with pytest.raises(QgsProcessingException, match="no space left"):
+        processing.run("rs_embed:similarity_map", {**params, "REFERENCES": points()})
+    assert left_in(full_disk) == names
+    assert [(full_disk / n).read_bytes() for n in names] == before
