@@ -308,3 +308,35 @@ def test_processing_keeps_an_older_output_when_the_rewrite_fails(
         processing.run("rs_embed:similarity_map", {**params, "REFERENCES": points()})
     assert left_in(full_disk) == names
     assert [(full_disk / n).read_bytes() for n in names] == before
+
+
+def test_other_vector_formats_are_renamed_whole(provider, europe_dir, tmp_path) -> None:
+    """A shapefile (several files) and a CSV table: every file under the name asked for."""
+    import processing
+
+    res = processing.run(
+        "rs_embed:similar_places",
+        {
+            "REFERENCES": points(),
+            "K": 5,
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": str(tmp_path / "places.shp"),
+        },
+    )
+    cl = processing.run(
+        "rs_embed:cluster",
+        {
+            "K": 3,
+            "SEED": 1,
+            "DATA_DIR": str(europe_dir),
+            "OUTPUT": str(tmp_path / "clusters.tif"),
+            "OUTPUT_TABLE": str(tmp_path / "sizes.csv"),
+        },
+    )
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert not [n for n in names if n.startswith(".")], names
+    assert {"places.shp", "places.dbf", "places.shx", "places.prj", "sizes.csv"} <= set(names)
+    places = QgsVectorLayer(res["OUTPUT"], "places", "ogr")
+    assert places.isValid() and places.featureCount() == 5
+    sizes = QgsVectorLayer(cl["OUTPUT_TABLE"], "sizes", "ogr")
+    assert sizes.isValid() and sizes.featureCount() == 3
