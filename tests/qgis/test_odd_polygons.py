@@ -168,3 +168,26 @@ def test_odd_polygons_through_processing(provider, europe_dir):
             got = np.array(vals, dtype=np.float64)
             np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=label)
             assert f["emb_valid_frac"] == pytest.approx(1.0)
+
+
+def test_an_unexpected_failure_of_one_geometry_is_its_reason(qgis_new_project, monkeypatch):
+    """Whatever goes wrong converting one feature stays that feature's reason."""
+    import rs_embed_qgis.bridge.geometry as bg
+
+    real = bg.geometry_to_spec
+
+    def flaky(geom, *args, **kwargs):
+        if geom.area() == 4.0:
+            raise AttributeError("'bool' object has no attribute 'isNull'")
+        return real(geom, *args, **kwargs)
+
+    monkeypatch.setattr(bg, "geometry_to_spec", flaky)
+    feats = []
+    for wkt in ("POLYGON((0 0, 2 0, 2 2, 0 2, 0 0))", "POLYGON((10 50, 11 50, 11 51, 10 50))"):
+        f = QgsFeature()
+        f.setGeometry(QgsGeometry.fromWkt(wkt))
+        feats.append(f)
+    bad, good = bg.features_to_specs(feats, WGS84, QgsCoordinateTransformContext())
+    assert isinstance(bad, InvalidGeometryError)
+    assert "AttributeError" in str(bad) and "isNull" in str(bad)
+    assert good.bounds == (10.0, 50.0, 11.0, 51.0)
