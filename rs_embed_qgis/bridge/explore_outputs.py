@@ -42,11 +42,11 @@ from rs_embed_qgis.bridge.geometry import (
     to_wgs84_transform,
 )
 from rs_embed_qgis.bridge.outputs import (
-    _create,
     _metadata_tags,
     field_type,
     remove_partial,
     write_band,
+    write_raster,
 )
 from rs_embed_qgis.core.constants import PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
@@ -156,8 +156,9 @@ def labelled_samples(
     """Training samples (reference, class label) of point/polygon features, and how many
     features were skipped for having no class (NULL).
 
-    Raises SpecError when ``fields`` has no ``field_name``, InvalidGeometryError for a line
-    or an empty geometry (see ``features_to_references``).
+    Raises SpecError when ``fields`` has no ``field_name``, when the layer has no feature,
+    or when the field is NULL in every feature; InvalidGeometryError for a line or an empty
+    geometry (see ``features_to_references``).
     """
     if not field_name or fields.indexOf(field_name) < 0:
         raise SpecError(tr("The training layer has no field {0!r}.").format(field_name))
@@ -169,6 +170,14 @@ def labelled_samples(
             skipped += 1
             continue
         samples += [(r, label) for r in features_to_references([feat], crs, context)]
+    if not samples and not skipped:
+        raise SpecError("The training layer has no features.")
+    if not samples:
+        where = "the only feature" if skipped == 1 else f"all {skipped} features"
+        raise SpecError(
+            f"The class field {field_name!r} has no values: it is NULL in {where} of the "
+            "training layer. Fill it in, or choose the field that holds the classes."
+        )
     return samples, skipped
 
 
@@ -200,9 +209,7 @@ def _write(
 ) -> str:
     from osgeo import gdal
 
-    h, w = window.shape
-    ds = _create(path, w, h, len(bands), gdal_type, _OPTIONS)
-    try:
+    def fill(ds: Any) -> None:
         ds.SetGeoTransform(window_geotransform(window))
         ds.SetMetadata(_metadata_tags(dict(meta or {})))
         for i, arr in enumerate(bands, start=1):
@@ -219,14 +226,8 @@ def _write(
             if categories:
                 band.SetRasterCategoryNames(categories)
             write_band(band, arr, gdal_type, path)
-        ds.FlushCache()
-    except BaseException:
-        ds = None
-        remove_partial(path)
-        raise
-    finally:
-        ds = None
-    return str(path)
+
+    return write_raster(str(path), (len(bands), *window.shape), gdal_type, _OPTIONS, fill)
 
 
 def write_similarity_geotiff(sim: Any, path: str, file: str, n_references: int) -> str:

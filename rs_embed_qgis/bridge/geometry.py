@@ -19,8 +19,10 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCoordinateTransformContext,
     QgsCsException,
+    QgsCurvePolygon,
     QgsFeature,
     QgsGeometry,
+    QgsGeometryCollection,
     QgsPointXY,
     QgsProject,
     QgsRectangle,
@@ -269,16 +271,60 @@ def _straight_2d(geom: QgsGeometry) -> QgsGeometry:
     return out
 
 
+def _unclosed_ring(geom: QgsGeometry) -> str | None:
+    """A description of the first ring whose last vertex is not its first, else None.
+
+    GEOS closes such a ring silently, so the check comes before any repair: QGIS's own
+    validity check calls it "ring not closed" and so do we.
+    """
+    abstract = geom.constGet()
+    parts = (
+        [abstract.geometryN(i) for i in range(abstract.numGeometries())]
+        if isinstance(abstract, QgsGeometryCollection)
+        else [abstract]
+    )
+    for part in parts:
+        if not isinstance(part, QgsCurvePolygon):
+            continue
+        rings = [part.exteriorRing()] + [
+            part.interiorRing(k) for k in range(part.numInteriorRings())
+        ]
+        for k, ring in enumerate(rings):
+            if ring is not None and ring.numPoints() > 0 and not ring.isClosed():
+                first, last = ring.startPoint(), ring.endPoint()
+                ends = (first.x(), first.y(), last.x(), last.y())
+                if k == 0:
+                    return tr(
+                        "its exterior ring is not closed: it starts at ({0:g} {1:g}) and ends "
+                        "at ({2:g} {3:g})"
+                    ).format(*ends)
+                return tr(
+                    "its hole {4} is not closed: it starts at ({0:g} {1:g}) and ends at "
+                    "({2:g} {3:g})"
+                ).format(*ends, k)
+    return None
+
+
 def _repaired(geom: QgsGeometry) -> QgsGeometry:
-    """A GEOS-valid copy (self-intersections resolved); the polygons of it only."""
+    """A GEOS-valid copy (self-intersections resolved, spikes removed); its polygons only.
+
+    Raises InvalidGeometryError for an unclosed ring and for a polygon without area.
+    """
+    unclosed = _unclosed_ring(geom)
+    if unclosed:
+        raise InvalidGeometryError(tr("The polygon is invalid: {0}.").format(unclosed))
     if geom.isGeosValid():
         return geom
     fixed = geom.makeValid()
     if fixed.isNull() or fixed.isEmpty() or not fixed.isGeosValid():
         fixed = geom.buffer(0.0, 1)
-    if fixed.type() != QgsWkbTypes.PolygonGeometry:
-        fixed = fixed.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry)
-    if fixed.isNull() or fixed.isEmpty():
+    if not fixed.isNull() and fixed.type() != QgsWkbTypes.PolygonGeometry:
+        # A spike repairs to a collection of the polygon and the spike's line. The
+        # conversion works in place and says only whether it could (a bool).
+        fixed = QgsGeometry(fixed)
+        if not fixed.convertGeometryCollectionToSubclass(QgsWkbTypes.PolygonGeometry):
+            fixed = QgsGeometry()
+    if fixed.isNull() or fixed.isEmpty() or fixed.area() <= 0.0:
         raise InvalidGeometryError(tr("The polygon is invalid and has no area once repaired."))
     return fixed
 
@@ -619,4 +665,10 @@ def features_to_specs(
                 out.append(geometry_to_bbox_spec(geom, crs, ct_context, buffer_m, expand_deg))
         except RsEmbedError as exc:
             out.append(exc)
+        except Exception as exc:  # noqa: BLE001 - one odd geometry never ends a batch
+            out.append(
+                InvalidGeometryError(
+                    f"The geometry could not be converted ({type(exc).__name__}: {exc})."
+                )
+            )
     return out

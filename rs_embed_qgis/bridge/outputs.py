@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -17,6 +22,7 @@ from rs_embed_qgis.core.constants import (
     PRODUCT_CRS,
     PRODUCT_RES,
 )
+from rs_embed_qgis.core.errors import RsEmbedError
 
 VALID_FRACTION_SUFFIX = "valid_frac"
 KEYWORD_VOCABULARY = "rs_embed"
@@ -184,8 +190,198 @@ def grid_geotransform(
     return (float(box[0]), PRODUCT_RES, 0.0, float(box[3]), 0.0, -PRODUCT_RES)
 
 
-class OutputError(OSError):
-    """A result file could not be written (disk full, no permission, bad path)."""
+class OutputError(RsEmbedError, OSError):
+    """A result file could not be written (disk full, no permission, bad path).
+
+    Nothing of it stays: outputs are written under a temporary name and renamed only once
+    written, flushed and checked (``PendingOutput``).
+    """
+
+
+# What GDAL's and the system's messages say, and the cause told to the user.
+_CAUSES = (
+    (
+        ("no space left", "disk full", "disk is full", "enospc"),
+        "no space left on the disk of {folder}",
+    ),
+    (("file too large", "efbig"), "the file would exceed the size a file may have in {folder}"),
+    (("read-only file system",), "the disk of {folder} is read-only"),
+    (("permission denied",), "no permission to write into {folder}"),
+    (("quota",), "the disk quota of {folder} is exceeded"),
+)
+
+
+def write_failure_cause(folder: str, messages: Sequence[str]) -> str:
+    """The cause of a failed write in a few words ("no space left on the disk of <folder>")."""
+    text = " ".join(messages).lower()
+    for words, cause in _CAUSES:
+        if any(w in text for w in words):
+            return cause.format(folder=folder)
+    try:
+        if shutil.disk_usage(folder).free == 0:
+            return f"no space left on the disk of {folder}"
+    except OSError:
+        pass
+    first = next((m.strip() for m in messages if m.strip()), "unknown error")
+    return f"it could not be written into {folder} ({first})"
+
+
+@contextmanager
+def gdal_failures(echo: Callable[[str], None] | None = None) -> Iterator[list[str]]:
+    """Collect the messages of GDAL's failures in this thread (not shown on stderr; given
+    to ``echo`` when there is one).
+
+    GDAL's error handlers are per thread, so this changes nothing for other threads or
+    plugins; warnings are dropped, as the default handler only prints them.
+    """
+    from osgeo import gdal
+
+    messages: list[str] = []
+
+    def handler(level: int, _number: int, message: str) -> None:
+        if level >= gdal.CE_Failure:
+            messages.append(str(message))
+            if echo is not None:
+                echo(str(message))
+
+    gdal.PushErrorHandler(handler)
+    try:
+        yield messages
+    finally:
+        gdal.PopErrorHandler()
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass  # nothing more can be done; the caller reports the first failure
+
+
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+
+class PendingOutput:
+    """A result file being written: a temporary name beside ``path``, renamed when checked.
+
+    ``tmp`` keeps the extension (drivers choose by it) and starts with a dot (hidden); a
+    format of several files (a shapefile, a GeoTIFF with its .aux.xml) writes them all
+    under the temporary stem. ``commit()`` flushes them to the disk (fsync) and renames
+    them over ``path`` and its side files, the main file last; ``discard()`` removes them.
+    A failure is one sentence: ``failure(messages)``.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(str(path))
+        self.folder = os.path.dirname(self.path)
+        name = os.path.basename(self.path)
+        self.stem, self.ext = os.path.splitext(name)
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.tmp_stem = f".{self.stem}.rs_embed-tmp-{token}"
+        self.tmp = os.path.join(self.folder, self.tmp_stem + self.ext)
+
+    def _files(self) -> list[str]:
+        """Names (in the folder) of every file written under the temporary stem."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return []
+        return [n for n in names if n.startswith(self.tmp_stem + ".")]
+
+    def error(self, messages: Sequence[str]) -> OutputError:
+        """The error that says why it failed, in one sentence (the caller discards)."""
+        cause = write_failure_cause(self.folder, messages)
+        return OutputError(
+            f"{os.path.basename(self.path)} was not written: {cause}; nothing of it was kept."
+        )
+
+    def failure(self, messages: Sequence[str]) -> OutputError:
+        """Remove what was written; the error that says why, in one sentence."""
+        self.discard()
+        return self.error(messages)
+
+    def discard(self) -> None:
+        """Remove the temporary file and its side files."""
+        for name in self._files():
+            _remove(os.path.join(self.folder, name))
+
+    def commit(self) -> str:
+        """fsync, then rename the temporary files to ``path`` (and its side files)."""
+        main = self.tmp_stem + self.ext
+        sides = [n for n in self._files() if n != main]
+        renamed: list[str] = []
+        try:
+            for name in [*sides, main]:
+                # read-write: Windows flushes (_commit) only a handle open for writing
+                fd = os.open(os.path.join(self.folder, name), os.O_RDWR | _O_BINARY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            if not os.path.exists(self.tmp):
+                raise FileNotFoundError(0, "the file written is gone")
+            aux = self.path + ".aux.xml"
+            if main + ".aux.xml" not in sides:
+                _remove(aux)  # it would describe the file replaced
+            for name in sides:
+                target = os.path.join(self.folder, self.stem + name[len(self.tmp_stem) :])
+                os.replace(os.path.join(self.folder, name), target)
+                renamed.append(target)
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            for target in renamed:
+                _remove(target)
+            raise self.failure([exc.strerror or str(exc)]) from exc
+        return self.path
+
+
+def write_raster(
+    path: str,
+    size: tuple[int, int, int],
+    dtype: int,
+    options: list[str],
+    fill: Callable[[Any], None],
+) -> str:
+    """Create a GeoTIFF of ``size`` (bands, height, width), ``fill(ds)`` it, and keep it only
+    when every write, the flush and the close succeeded and it reads back with that size.
+
+    Any failure removes every file of it and raises OutputError naming the cause; other
+    exceptions of ``fill`` (a cancel) remove it too and pass through.
+    """
+    from osgeo import gdal
+
+    out = PendingOutput(path)
+    bands, height, width = size
+    with gdal_failures() as failures:
+        ds = None
+        try:
+            ds = _create(out.tmp, width, height, bands, dtype, options)
+            fill(ds)
+            if ds.FlushCache() not in (None, gdal.CE_None):
+                failures.append("flush failed")
+            ds = None  # closing writes the last blocks and the directory
+        except (OutputError, RuntimeError) as exc:  # RuntimeError: gdal.UseExceptions()
+            ds = None
+            raise out.failure([*failures, str(exc)]) from exc
+        except BaseException:
+            ds = None
+            out.discard()
+            raise
+        if not failures:
+            check = gdal.OpenEx(out.tmp, gdal.OF_RASTER)
+            if check is None or (check.RasterCount, check.RasterYSize, check.RasterXSize) != (
+                bands,
+                height,
+                width,
+            ):
+                failures.append("the file written does not read back")
+            check = None
+    if failures:
+        raise out.failure(failures)
+    out.commit()
+    return str(path)
 
 
 def _create(path: str, width: int, height: int, bands: int, dtype: int, options: list[str]):
@@ -194,7 +390,7 @@ def _create(path: str, width: int, height: int, bands: int, dtype: int, options:
     drv = gdal.GetDriverByName("GTiff")
     ds = drv.Create(str(path), width, height, bands, dtype, options=options)
     if ds is None:
-        raise OutputError(f"Cannot create {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
+        raise OutputError(gdal.GetLastErrorMsg() or "GDAL could not create the file")
     srs = osr.SpatialReference()
     srs.SetFromUserInput(PRODUCT_CRS)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
@@ -219,36 +415,30 @@ def _meta_of(grid: Any, meta: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def write_grid_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None) -> str:
-    """Write a (d, y, x) grid as a 768-band float32 GeoTIFF on the product grid; returns path."""
+    """Write a (d, y, x) grid as a 768-band float32 GeoTIFF on the product grid; returns path.
+
+    Written under a temporary name and renamed once complete: a failure (a full disk)
+    leaves nothing and raises OutputError.
+    """
     from osgeo import gdal
 
     arr = _grid_array(grid)
-    d, h, w = arr.shape
-    ds = _create(path, w, h, d, gdal.GDT_Float32, [*_GTIFF_OPTIONS, "INTERLEAVE=BAND"])
-    try:
+
+    def fill(ds: Any) -> None:
         ds.SetGeoTransform(grid_geotransform(grid, meta))
-        for i, name in enumerate(embedding_field_names(DEFAULT_PREFIX, d), start=1):
+        for i, name in enumerate(embedding_field_names(DEFAULT_PREFIX, arr.shape[0]), start=1):
             ds.GetRasterBand(i).SetDescription(name)
         ds.SetMetadata(_metadata_tags(_meta_of(grid, meta)))
         _write_bands(ds, arr, path)
-    except BaseException:
-        ds = None
-        remove_partial(path)
-        raise
-    finally:
-        ds = None
-    return str(path)
+
+    options = [*_GTIFF_OPTIONS, "INTERLEAVE=BAND"]
+    return write_raster(str(path), arr.shape, gdal.GDT_Float32, options, fill)
 
 
 def remove_partial(path: str) -> None:
-    """Delete a result file (and its .aux.xml) left half-written by a failed run."""
-    import os
-
+    """Delete a result file (and its .aux.xml) written by a run that failed later."""
     for p in (str(path), f"{path}.aux.xml"):
-        try:
-            os.remove(p)
-        except OSError:
-            pass
+        _remove(p)
 
 
 def write_band(band: Any, arr: np.ndarray, gdal_type: int, path: str) -> None:
@@ -258,7 +448,7 @@ def write_band(band: Any, arr: np.ndarray, gdal_type: int, path: str) -> None:
     h, w = arr.shape
     err = band.WriteRaster(0, 0, w, h, np.ascontiguousarray(arr).tobytes(), w, h, gdal_type)
     if err != gdal.CE_None:
-        raise OutputError(f"Cannot write {path}: {gdal.GetLastErrorMsg() or 'GDAL error'}")
+        raise OutputError(gdal.GetLastErrorMsg() or "GDAL could not write a band")
 
 
 def _write_bands(ds: Any, arr: np.ndarray, path: str) -> None:
@@ -321,9 +511,8 @@ def write_rgb_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None) 
     from osgeo import gdal
 
     rgba = pca_rgb(grid)
-    _, h, w = rgba.shape
-    ds = _create(path, w, h, 4, gdal.GDT_Byte, [*_GTIFF_OPTIONS, "PHOTOMETRIC=RGB", "ALPHA=YES"])
-    try:
+
+    def fill(ds: Any) -> None:
         ds.SetGeoTransform(grid_geotransform(grid, meta))
         interp = (gdal.GCI_RedBand, gdal.GCI_GreenBand, gdal.GCI_BlueBand, gdal.GCI_AlphaBand)
         names = ("PCA 1", "PCA 2", "PCA 3", "alpha")
@@ -335,10 +524,6 @@ def write_rgb_geotiff(grid: Any, path: str, meta: dict[str, Any] | None = None) 
         tags["RS_EMBED_RENDERING"] = "PCA of the 768-d vectors, components 1-3, 2-98 % stretch"
         ds.SetMetadata(tags)
         _write_bands(ds, rgba, path)
-    except BaseException:
-        ds = None
-        remove_partial(path)
-        raise
-    finally:
-        ds = None
-    return str(path)
+
+    options = [*_GTIFF_OPTIONS, "PHOTOMETRIC=RGB", "ALPHA=YES"]
+    return write_raster(str(path), rgba.shape, gdal.GDT_Byte, options, fill)

@@ -46,8 +46,13 @@ MIN_FRACTION = 1e-12
 # --------------------------------------------------------------------------- rings
 
 
-def as_ring(points: Any) -> Ring:
-    """A closed (n, 2) float64 ring from a sequence of (x, y[, z[, m]]) points."""
+def as_ring(points: Any, must_close: bool = False) -> Ring:
+    """A closed (n, 2) float64 ring from a sequence of (x, y[, z[, m]]) points.
+
+    An open ring is closed (``from_rings``, like shapely's constructor), unless
+    ``must_close``: WKT and GeoJSON define rings as closed, so an open one there is an
+    error (pooled as if closed, it would be a shape nobody wrote).
+    """
     try:
         arr = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -61,11 +66,17 @@ def as_ring(points: Any) -> Ring:
         )
     arr = np.ascontiguousarray(arr[:, :2])
     if not np.array_equal(arr[0], arr[-1]):
+        if must_close:
+            (x0, y0), (x1, y1) = arr[0].tolist(), arr[-1].tolist()
+            raise InvalidGeometryError(
+                f"A polygon ring is not closed: it starts at ({x0!r} {y0!r}) and ends at "
+                f"({x1!r} {y1!r}); repeat its first point at its end."
+            )
         arr = np.concatenate([arr, arr[:1]])
     return arr
 
 
-def as_parts(polygons: Iterable[Iterable[Any]]) -> Parts:
+def as_parts(polygons: Iterable[Iterable[Any]], must_close: bool = False) -> Parts:
     """Parts from a sequence of polygons, each a sequence of rings (exterior first)."""
     out: list[Part] = []
     for rings in polygons:
@@ -74,7 +85,7 @@ def as_parts(polygons: Iterable[Iterable[Any]]) -> Parts:
                 "from_rings expects polygons, each a sequence of rings: "
                 "wrap a single ring as [[ring]]."
             )
-        part = tuple(as_ring(r) for r in rings)
+        part = tuple(as_ring(r, must_close) for r in rings)
         if part and part[0].shape[0] > 0:  # an empty exterior is an empty polygon
             out.append(tuple(r for r in part if r.shape[0] > 0))
     return tuple(out)
@@ -225,7 +236,7 @@ class _WktReader:
         self.expect("(")
         j = self.s.find(")", self.i)
         if j < 0:
-            raise self.fail("unclosed ring")
+            raise self.fail("missing ')' at the end of a ring")
         text = self.s[self.i : j]
         if "(" in text:
             raise self.fail("unexpected '('")
@@ -235,7 +246,7 @@ class _WktReader:
             raise self.fail(f"bad coordinates (expected {dim or '2 to 4'} numbers per point)")
         vals = np.array(text.replace(",", " ").split(), dtype=np.float64)
         self.i = j + 1
-        return as_ring(vals.reshape(-1, nd))
+        return as_ring(vals.reshape(-1, nd), must_close=True)
 
 
 def parse_wkt(text: str) -> Parts:
@@ -281,9 +292,9 @@ def parts_from_geo_interface(geo: dict[str, Any]) -> Parts:
     if kind == "Feature":
         return parts_from_geo_interface(geo.get("geometry") or {"type": "GeometryCollection"})
     if kind == "Polygon":
-        return as_parts([geo["coordinates"]])
+        return as_parts([geo["coordinates"]], must_close=True)
     if kind == "MultiPolygon":
-        return as_parts(geo["coordinates"])
+        return as_parts(geo["coordinates"], must_close=True)
     if kind == "GeometryCollection":
         out: list[Part] = []
         for g in geo.get("geometries", ()):

@@ -941,6 +941,12 @@ def training_set(
         labels.extend([label] * int(valid.sum()))
         gs.append(np.full(int(valid.sum()), g, dtype=np.int64))
     if not xs:
+        if all(label is None for _, label in samples):
+            raise SpecError(
+                f"No training sample has a class: all {len(samples)} labels are None."
+                if samples
+                else "No training sample was given."
+            )
         raise NoCoverageError("No training sample lies on land: every one is over ocean.")
     classes = sorted(set(labels), key=lambda v: (str(type(v)), v))
     index = {c: i for i, c in enumerate(classes)}

@@ -44,7 +44,7 @@
       <translation>(Suchindex: jeder Wert auf {0:.1g} genau)</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="292" />
+      <location filename="../processing/embed_features.py" line="291" />
       <source>... and {0} more.</source>
       <translation>... und {0} weitere.</translation>
     </message>
@@ -149,7 +149,7 @@
       <translation>Ein Download läuft bereits.</translation>
     </message>
     <message>
-      <location filename="../processing/base.py" line="143" />
+      <location filename="../processing/base.py" line="207" />
       <source>A file could not be read or written: {0}</source>
       <translation>Eine Datei konnte nicht gelesen oder geschrieben werden: {0}</translation>
     </message>
@@ -159,7 +159,7 @@
       <translation>Ausdehnung eines Layers</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="379" />
+      <location filename="../bridge/geometry.py" line="425" />
       <source>A point needs a buffer in metres (buffer_m) to define its area.</source>
       <translation>Ein Punkt braucht einen Puffer in Metern (buffer_m), um sein Gebiet festzulegen.</translation>
     </message>
@@ -195,7 +195,7 @@
       <translation>Fügt jedem Objekt die Copernicus-Embed-Einbettung (768 Zahlen, Jahr 2021) als Felder &lt;i&gt;Präfix&lt;/i&gt;000 .. &lt;i&gt;Präfix&lt;/i&gt;767 hinzu, dazu &lt;i&gt;Präfix&lt;/i&gt;valid_frac, den Anteil der Fläche mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Eingabe&lt;/b&gt;: Polygone oder Punkte mit Puffer. Beliebiges KBS: Geometrien werden nach EPSG:4326 transformiert (Kanten verdichtet; Polygone über den Antimeridian werden berücksichtigt). Mit 'Nur gewählte Objekte' wird eine Auswahl eingebettet.&lt;br&gt;&lt;b&gt;Region&lt;/b&gt;: &lt;i&gt;polygon&lt;/i&gt; aggregiert die Produktpixel innerhalb jedes Polygons, gewichtet mit ihrer exakt bedeckten Fläche in m²; &lt;i&gt;bbox&lt;/i&gt; aggregiert jedes Pixel des EPSG:4326-Umgebungsrechtecks des Polygons, vergrößert auf mindestens &lt;i&gt;Erweitern&lt;/i&gt; Grad (das Verhalten des rs-embed-Originals).&lt;br&gt;&lt;b&gt;Puffer&lt;/b&gt; (Meter): die halbe Seitenlänge des Quadrats um jeden Punkt. &lt;b&gt;Erweitern&lt;/b&gt; (Grad): Punkte und Umgebungsrechtecke mit einer kürzeren Seite bekommen diese Seitenlänge; 0 lässt sie, wie sie sind.&lt;br&gt;&lt;b&gt;Aggregation&lt;/b&gt;: Mittelwert (für Polygone flächengewichtet) oder Maximum über die Pixel mit Daten.&lt;br&gt;&lt;br&gt;&lt;b&gt;Grenzen&lt;/b&gt;: Das Produkt hat Pixel von 0,25° (etwa 28 km am Äquator) und nur das Jahr 2021. Objekte über dem Meer, außerhalb der Datendatei oder ohne brauchbare Geometrie (NULL, leer, Linien) werden mit NULL-Einbettungen behalten und in einer Warnung gezählt. Das Datenverzeichnis ist DATA_DIR, sonst die Plugin-Einstellung, sonst $RS_EMBED_COP_DIR, sonst data/copernicus_embed; es muss embed_map_310k.tif enthalten (zu holen mit 'Copernicus-Embed-Produkt herunterladen').</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="273" />
+      <location filename="../processing/embed_features.py" line="272" />
       <source>All {0} features were embedded.</source>
       <translation>Alle {0} Objekte wurden eingebettet.</translation>
     </message>
@@ -292,7 +292,7 @@
       <translation>Abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../processing/base.py" line="138" />
+      <location filename="../processing/base.py" line="202" />
       <source>Cancelled: nothing was written.</source>
       <translation>Abgebrochen: Nichts wurde geschrieben.</translation>
     </message>
@@ -538,7 +538,7 @@
       <translation>Konfusionsmatrix</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="543" />
+      <location filename="../bridge/explore_outputs.py" line="544" />
       <source>Confusion matrix (rows = true, columns = predicted):</source>
       <translation>Konfusionsmatrix (Zeilen = wahr, Spalten = vorhergesagt):</translation>
     </message>
@@ -556,7 +556,7 @@
       <location filename="../gui/controller.py" line="153" />
       <location filename="../gui/controller.py" line="423" />
       <location filename="../gui/dock.py" line="128" />
-      <location filename="../processing/base.py" line="95" />
+      <location filename="../processing/base.py" line="159" />
       <source>Copernicus-Embed</source>
       <translation>Copernicus-Embed</translation>
     </message>
@@ -671,7 +671,7 @@
       <translation>Datenverzeichnis (Ordner mit {file})</translation>
     </message>
     <message>
-      <location filename="../processing/base.py" line="81" />
+      <location filename="../processing/base.py" line="145" />
       <source>Data directory (holds embed_map_310k.tif)</source>
       <translation>Datenverzeichnis (enthält embed_map_310k.tif)</translation>
     </message>
@@ -681,7 +681,7 @@
       <translation>Datenverzeichnis festgelegt: {path}</translation>
     </message>
     <message>
-      <location filename="../processing/base.py" line="111" />
+      <location filename="../processing/base.py" line="175" />
       <source>Data directory: {0} (from {1})</source>
       <translation>Datenverzeichnis: {0} (aus {1})</translation>
     </message>
@@ -851,7 +851,7 @@
       <translation>Erwartete SHA-256 (leer: keine Prüfung)</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="330" />
+      <location filename="../bridge/geometry.py" line="376" />
       <source>Expected a polygon geometry.</source>
       <translation>Eine Polygongeometrie wurde erwartet.</translation>
     </message>
@@ -897,7 +897,7 @@
       <translation>Objekt {0} ist eine Linie: Verwenden Sie Punkte oder Polygone als Referenzen.</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="290" />
+      <location filename="../processing/embed_features.py" line="289" />
       <source>Feature {0}: {1}</source>
       <translation>Objekt {0}: {1}</translation>
     </message>
@@ -1007,7 +1007,7 @@
       <translation>Lernt Klassen aus beschrifteten Trainingsobjekten und klassifiziert jedes Landpixel des Bereichs.&lt;br&gt;&lt;br&gt;&lt;b&gt;Training&lt;/b&gt;: Punkte (das Pixel unter jedem) oder Polygone (jede Landzelle, die sie bedecken, gewichtet mit ihrer bedeckten Fläche in km², den exakten Gewichten der Aggregation); &lt;b&gt;Klassenfeld&lt;/b&gt;: die Beschriftung jedes Objekts (Text oder Zahl).&lt;br&gt;&lt;b&gt;Klassifikator&lt;/b&gt;: nächster Zentroid nach Kosinus (Konfidenz = Kosinus zum gewählten Klassenzentroid); multinomiale logistische Regression in NumPy (L2-Strafterm, deterministisch; Konfidenz = höchste Wahrscheinlichkeit); Random Forest (braucht scikit-learn, das ein Standard-QGIS nicht hat).&lt;br&gt;&lt;b&gt;Folds&lt;/b&gt;: k-fache Kreuzvalidierung (2..20; 0 oder 1 = keine). Ganze Objekte werden zurückgehalten, wenn jede Klasse mindestens k davon hat, sonst einzelne Pixel (dann ist die Genauigkeit für benachbarte Pixel zu optimistisch). Genauigkeit und Konfusionsmatrix (Zeilen = wahre Klasse, Spalten = vorhergesagte, Anzahl der Pixel) gehen ins Protokoll und in die optionale Tabelle.&lt;br&gt;&lt;b&gt;Ausgaben&lt;/b&gt;: Klassenraster (UInt16: ganzzahlige Beschriftungen 0..65534 unverändert, NoData 65535; andere Beschriftungen 1..C in sortierter Reihenfolge, NoData 0; die Beschriftungen sind Kategorienamen, mit Farbtabelle) und Konfidenzraster (float32, 0..1, NaN = Meer).</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="409" />
+      <location filename="../bridge/geometry.py" line="455" />
       <source>Lines have no area to embed; use polygons, or points with a buffer.</source>
       <translation>Linien haben keine Fläche zum Einbetten; verwenden Sie Polygone oder Punkte mit Puffer.</translation>
     </message>
@@ -1481,12 +1481,12 @@
       <translation>Die SHA-256 des Downloads ist {0}, nicht {1}; die Datei wurde gelöscht.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="546" />
+      <location filename="../bridge/geometry.py" line="592" />
       <source>The extent could not be transformed to EPSG:4326.</source>
       <translation>Die Ausdehnung konnte nicht nach EPSG:4326 transformiert werden.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="533" />
+      <location filename="../bridge/geometry.py" line="579" />
       <source>The extent is empty; draw or choose a rectangle with an area.</source>
       <translation>Die Ausdehnung ist leer; zeichnen oder wählen Sie ein Rechteck mit einer Fläche.</translation>
     </message>
@@ -1516,7 +1516,7 @@
       <translation>Der Schnell-Cache wurde entfernt.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="311" />
+      <location filename="../bridge/geometry.py" line="357" />
       <source>The feature has no geometry (null or empty).</source>
       <translation>Das Objekt hat keine Geometrie (NULL oder leer).</translation>
     </message>
@@ -1536,12 +1536,12 @@
       <translation>Der Ordner {folder} existiert nicht.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="302" />
+      <location filename="../bridge/geometry.py" line="348" />
       <source>The geometry could not be transformed to EPSG:4326 ({0}); it may lie outside the area where its CRS is defined.</source>
       <translation>Die Geometrie konnte nicht nach EPSG:4326 transformiert werden ({0}); sie liegt womöglich außerhalb des Gebiets, für das ihr KBS definiert ist.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="411" />
+      <location filename="../bridge/geometry.py" line="457" />
       <source>The geometry type is not supported; use polygons or points.</source>
       <translation>Der Geometrietyp wird nicht unterstützt; verwenden Sie Polygone oder Punkte.</translation>
     </message>
@@ -1566,7 +1566,7 @@
       <translation>Der Layer der Stapelverarbeitung wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="60" />
+      <location filename="../bridge/geometry.py" line="62" />
       <source>The layer or extent has no valid coordinate reference system, so it cannot be transformed to EPSG:4326. Set its CRS first.</source>
       <translation>Der Layer oder die Ausdehnung hat kein gültiges Koordinatenbezugssystem und kann daher nicht nach EPSG:4326 transformiert werden. Legen Sie zuerst sein KBS fest.</translation>
     </message>
@@ -1582,17 +1582,22 @@
       <translation>Die Teildatei passt nicht zur Datei auf dem Server.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="367" />
+      <location filename="../bridge/geometry.py" line="413" />
       <source>The polygon has no area after the transform to EPSG:4326.</source>
       <translation>Das Polygon hat nach der Transformation nach EPSG:4326 keine Fläche.</translation>
     </message>
     <message>
-      <location filename="../bridge/geometry.py" line="282" />
+      <location filename="../bridge/geometry.py" line="328" />
       <source>The polygon is invalid and has no area once repaired.</source>
       <translation>Das Polygon ist ungültig und hat nach der Reparatur keine Fläche.</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="390" />
+      <location filename="../bridge/geometry.py" line="315" />
+      <source>The polygon is invalid: {0}.</source>
+      <translation>Das Polygon ist ungültig: {0}.</translation>
+    </message>
+    <message>
+      <location filename="../bridge/explore_outputs.py" line="391" />
       <source>The score range is not finite.</source>
       <translation>Der Wertebereich ist nicht endlich.</translation>
     </message>
@@ -1622,7 +1627,7 @@
       <translation>Die Aufgabe endete ohne Ergebnis.</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="163" />
+      <location filename="../bridge/explore_outputs.py" line="164" />
       <source>The training layer has no field {0!r}.</source>
       <translation>Der Trainingslayer hat kein Feld {0!r}.</translation>
     </message>
@@ -1657,7 +1662,7 @@
       <translation>Ordner eingeben und Enter drücken, oder durchsuchen</translation>
     </message>
     <message>
-      <location filename="../processing/base.py" line="151" />
+      <location filename="../processing/base.py" line="215" />
       <source>Unexpected {0}: {1} (details in the log panel, tab rs_embed).</source>
       <translation>Unerwarteter Fehler {0}: {1} (Details im Protokoll-Bedienfeld, Reiter rs_embed).</translation>
     </message>
@@ -1737,7 +1742,7 @@
       <translation>expand_deg: eine Seite des Gebiets, die kürzer als so viele Grad ist, wird um ihre Mitte auf diesen Wert vergrößert (0 liest genau die Pixel unter dem Gebiet).</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="540" />
+      <location filename="../bridge/explore_outputs.py" line="541" />
       <source>feature</source>
       <translation>Objekt</translation>
     </message>
@@ -1745,6 +1750,16 @@
       <location filename="../gui/controller.py" line="729" />
       <source>grid</source>
       <translation>Gitter</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="297" />
+      <source>its exterior ring is not closed: it starts at ({0:g} {1:g}) and ends at ({2:g} {3:g})</source>
+      <translation>Sein äußerer Ring ist nicht geschlossen: Er beginnt bei ({0:g} {1:g}) und endet bei ({2:g} {3:g})</translation>
+    </message>
+    <message>
+      <location filename="../bridge/geometry.py" line="301" />
+      <source>its hole {4} is not closed: it starts at ({0:g} {1:g}) and ends at ({2:g} {3:g})</source>
+      <translation>Sein Loch {4} ist nicht geschlossen: Es beginnt bei ({0:g} {1:g}) und endet bei ({2:g} {3:g})</translation>
     </message>
     <message>
       <location filename="../processing/cluster.py" line="124" />
@@ -1795,7 +1810,7 @@
       <translation>ein JSON-Feld</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="540" />
+      <location filename="../bridge/explore_outputs.py" line="541" />
       <source>pixel</source>
       <translation>Pixel</translation>
     </message>
@@ -1825,7 +1840,7 @@
       <translation>{0} (abgebrochen)</translation>
     </message>
     <message>
-      <location filename="../processing/similarity_map.py" line="367" />
+      <location filename="../processing/similarity_map.py" line="368" />
       <source>{0} areas at or above {1}: {2:.0f} km² in all</source>
       <translation>{0} Gebiete ab {1}: insgesamt {2:.0f} km²</translation>
     </message>
@@ -1895,7 +1910,7 @@
       <translation>{0} von {1} ({2:.0%}), {3}/s</translation>
     </message>
     <message>
-      <location filename="../processing/embed_features.py" line="276" />
+      <location filename="../processing/embed_features.py" line="275" />
       <source>{0} of {1} features are kept with NULL embeddings: {2} without geometry (null or empty), {3} without data (ocean, or outside the data file), {4} with an unusable geometry.</source>
       <translation>{0} von {1} Objekten werden mit NULL-Einbettungen behalten: {2} ohne Geometrie (NULL oder leer), {3} ohne Daten (Meer oder außerhalb der Datendatei), {4} mit unbrauchbarer Geometrie.</translation>
     </message>
@@ -1925,7 +1940,7 @@
       <translation>{0}, {1}/s</translation>
     </message>
     <message>
-      <location filename="../bridge/explore_outputs.py" line="538" />
+      <location filename="../bridge/explore_outputs.py" line="539" />
       <source>{0}-fold cross-validated accuracy (held out by {1}): {2:.1%}</source>
       <translation>{0}-fach kreuzvalidierte Genauigkeit (zurückgehalten je {1}): {2:.1%}</translation>
     </message>

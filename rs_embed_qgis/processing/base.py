@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from qgis.core import (
     Qgis,
+    QgsFeatureSink,
     QgsMessageLog,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
+    QgsProperty,
+    QgsProxyFeatureSink,
 )
 from qgis.PyQt.QtGui import QIcon
 
@@ -52,6 +58,64 @@ class ClassLegend(QgsProcessingLayerPostProcessorInterface):
         if context.willLoadLayerOnCompletion(path):
             details = context.layerToLoadOnCompletionDetails(path)
             details.setPostProcessor(ClassLegend(list(values), [str(n) for n in names]))
+
+
+# A destination that is a provider URI ("memory:", "ogr:dbname=...", "postgres:...") or a
+# layer of a file ("out.gpkg|layername=x") is written in place; a plain file path is not.
+_URI = re.compile(r"^[A-Za-z][\w+.-]+:|\|")  # a drive letter ("C:") is one character
+
+
+class CountingSink(QgsProxyFeatureSink):
+    """The sink the algorithm writes to: counts the features the real sink accepted, and
+    raises the output's OutputError (its cause named) when the real sink refuses one."""
+
+    def __init__(
+        self, sink: QgsFeatureSink, pending: Any, gdal_messages: list[str], since: int
+    ) -> None:
+        super().__init__(sink)
+        self.real = sink
+        self.pending = pending
+        self.count = 0
+        # GDAL's failures of the run since the sink was created: the root cause ("database
+        # or disk is full") is there; the sink's last error names only what failed after.
+        self.gdal_messages = gdal_messages
+        self.since = since
+
+    def messages(self) -> list[str]:
+        """GDAL's failures since this sink was created."""
+        return self.gdal_messages[self.since :]
+
+    def _check(self, ok: bool, n: int) -> bool:
+        if not ok:
+            said = self.real.lastError() or "a feature was refused"
+            raise self.pending.error([*self.messages(), said])
+        self.count += n
+        return ok
+
+    def addFeature(self, feature: Any, flags: Any = None) -> bool:  # noqa: N802 - QGIS API
+        ok = super().addFeature(feature) if flags is None else super().addFeature(feature, flags)
+        return self._check(ok, 1)
+
+    def addFeatures(self, features: Any, flags: Any = None) -> bool:  # noqa: N802
+        features = list(features)
+        if flags is None:
+            return self._check(super().addFeatures(features), len(features))
+        return self._check(super().addFeatures(features, flags), len(features))
+
+
+def _log_gdal(message: str) -> None:
+    QgsMessageLog.logMessage(f"GDAL: {message}", "rs_embed", Qgis.MessageLevel.Warning)
+
+
+@dataclass
+class _FileSink:
+    """A file sink written under a temporary name until the run ends."""
+
+    pending: Any  # bridge.outputs.PendingOutput
+    sink: Any  # the real sink: deleting it closes the file
+    counter: CountingSink
+    dest: str  # the temporary destination id Processing knows
+    layer_name: str
 
 
 class RsEmbedAlgorithm(QgsProcessingAlgorithm):
@@ -154,16 +218,27 @@ class RsEmbedAlgorithm(QgsProcessingAlgorithm):
         )
 
     def processAlgorithm(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict:
-        """Run ``process()``; every failure becomes a QgsProcessingException, outputs removed."""
+        """Run ``process()``; every failure becomes a QgsProcessingException, outputs removed.
+
+        File sinks (``file_sink``) are closed, checked and renamed here, once ``process()``
+        has written everything: a full disk fails the run and leaves none of them.
+        """
+        from rs_embed_qgis.bridge.outputs import gdal_failures
+
         self._written: list[str] = []
+        self._sinks: list[_FileSink] = []
         try:
-            result = self.process(parameters, context, feedback)
-            if feedback is not None and feedback.isCanceled():
-                raise CancelledError("Cancelled.")
-            return result
+            # GDAL's failures go to the log panel and are kept to name a write's cause.
+            with gdal_failures(_log_gdal) as self._gdal_messages:
+                result = self.process(parameters, context, feedback)
+                if feedback is not None and feedback.isCanceled():
+                    raise CancelledError("Cancelled.")
+                return self._finish_sinks(result, context)
         except Exception as exc:
             from rs_embed_qgis.bridge.outputs import remove_partial
 
+            with gdal_failures(_log_gdal):
+                self._discard_sinks()
             for path in self._written:
                 remove_partial(path)
             raise self.processing_error(exc) from exc
@@ -173,6 +248,99 @@ class RsEmbedAlgorithm(QgsProcessingAlgorithm):
         if path:
             self._written.append(str(path))
         return path
+
+    def file_sink(
+        self,
+        parameters: dict[str, Any],
+        name: str,
+        context: Any,
+        fields: Any,
+        wkb_type: Any,
+        crs: Any,
+    ) -> tuple[Any, str | None]:
+        """``parameterAsSink``, but a file is written under a temporary name beside it and
+        renamed only when the run has succeeded and the file holds every feature written.
+
+        Returns (sink, destination id) as ``parameterAsSink`` does; (None, None) when the
+        optional output is not wanted.
+        """
+        from rs_embed_qgis.bridge.outputs import PendingOutput
+
+        final = self.parameterAsOutputLayer(parameters, name, context) or ""
+        if not final or _URI.search(final) or not os.path.splitext(final)[1]:
+            return self.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
+        pending = PendingOutput(final)
+        value = parameters.get(name)
+        if isinstance(value, QgsProcessingOutputLayerDefinition):
+            definition = QgsProcessingOutputLayerDefinition(value)
+        else:
+            definition = QgsProcessingOutputLayerDefinition(final)
+        definition.sink = QgsProperty.fromValue(pending.tmp)
+        options = dict(definition.createOptions or {})
+        options.setdefault("fileEncoding", context.defaultEncoding() or "UTF-8")
+        options.setdefault("layerName", pending.stem)  # not the temporary name
+        definition.createOptions = options
+        redirected = {**parameters, name: definition}
+        since = len(self._gdal_messages)
+        try:
+            sink, dest = self.parameterAsSink(redirected, name, context, fields, wkb_type, crs)
+        except QgsProcessingException as exc:  # "Could not create layer <temporary name>"
+            raise pending.failure([*self._gdal_messages[since:], str(exc)]) from exc
+        if sink is None:
+            pending.discard()
+            return None, None
+        counter = CountingSink(sink, pending, self._gdal_messages, since)
+        self._sinks.append(_FileSink(pending, sink, counter, dest, str(options["layerName"])))
+        return counter, final
+
+    def _close_sink(self, entry: _FileSink) -> None:
+        from qgis.PyQt import sip
+
+        if entry.sink is not None and not sip.isdeleted(entry.sink):
+            sip.delete(entry.sink)  # the writer commits and closes the file here
+        entry.sink = None
+
+    def _discard_sinks(self) -> None:
+        for entry in self._sinks:
+            self._close_sink(entry)
+            entry.pending.discard()
+        self._sinks = []
+
+    def _finish_sinks(self, result: dict, context: Any) -> dict:
+        """Close each file sink, check it holds what was written, rename it to its name."""
+        from osgeo import gdal
+
+        from rs_embed_qgis.bridge.outputs import gdal_failures
+
+        while self._sinks:
+            entry = self._sinks[0]
+            pending = entry.pending
+            with gdal_failures() as failures:
+                failures += entry.counter.messages()
+                self._close_sink(entry)
+                ds = gdal.OpenEx(pending.tmp, gdal.OF_VECTOR) if not failures else None
+                if not failures:
+                    layer = None if ds is None else ds.GetLayerByName(entry.layer_name)
+                    if layer is None and ds is not None and ds.GetLayerCount() == 1:
+                        layer = ds.GetLayer(0)
+                    held = -1 if layer is None else layer.GetFeatureCount()
+                    if held != entry.counter.count:
+                        failures.append(
+                            f"the file holds {max(held, 0)} of the "
+                            f"{entry.counter.count} features written"
+                        )
+                layer = ds = None
+            if failures:
+                raise pending.failure(failures)
+            self._sinks.pop(0)
+            pending.commit()
+            self._written.append(pending.path)
+            loads = context.layersToLoadOnCompletion()
+            if entry.dest in loads:
+                details = loads.pop(entry.dest)
+                loads[pending.path] = details
+                context.setLayersToLoadOnCompletion(loads)
+        return result
 
     def process(self, parameters: dict[str, Any], context: Any, feedback: Any) -> dict:
         """The algorithm's work (subclasses); may raise anything."""

@@ -183,10 +183,12 @@ class ClassifyAlgorithm(ExploreAlgorithm):
                 feedback.pushInfo(line)
         values, _names = write_classification(
             res,
-            self.will_write(out_path),
-            self.will_write(conf_path),
+            out_path,
+            conf_path,
             source.info.path,
         )
+        self.will_write(out_path)  # written whole: a later failure of the run removes them
+        self.will_write(conf_path)
         ClassLegend.attach(context, out_path, values, names)
         results: dict[str, Any] = {
             self.OUTPUT: out_path,
@@ -195,7 +197,7 @@ class ClassifyAlgorithm(ExploreAlgorithm):
         }
         if res.cv is not None:
             fields = confusion_fields(names)
-            sink, dest = self.parameterAsSink(
+            sink, dest = self.file_sink(
                 parameters,
                 self.OUTPUT_CONFUSION,
                 context,

@@ -140,15 +140,16 @@ class ClusterAlgorithm(ExploreAlgorithm):
         write_class_geotiff(
             res.labels,
             res.window,
-            self.will_write(out_path),
+            out_path,
             names,
             meta=meta,
             description="cluster",
         )
+        self.will_write(out_path)  # written whole: a later failure of the run removes it
         ClassLegend.attach(context, out_path, list(range(1, len(names) + 1)), names)
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_TABLE: None}
         fields = cluster_table_fields()
-        sink, dest = self.parameterAsSink(
+        sink, dest = self.file_sink(
             parameters,
             self.OUTPUT_TABLE,
             context,

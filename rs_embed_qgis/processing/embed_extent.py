@@ -104,10 +104,12 @@ class EmbedExtentAlgorithm(RsEmbedAlgorithm):
             )
         )
         feedback.setProgress(60.0)
-        write_grid_geotiff(grid, self.will_write(out_path), meta)
+        # Registered once written whole: a later failure of the run removes them, a failed
+        # write leaves an older file of that name as it was.
+        self.will_write(write_grid_geotiff(grid, out_path, meta))
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_RGB: None}
         if rgb_path:
             feedback.setProgress(85.0)
-            results[self.OUTPUT_RGB] = write_rgb_geotiff(grid, self.will_write(rgb_path), meta)
+            results[self.OUTPUT_RGB] = self.will_write(write_rgb_geotiff(grid, rgb_path, meta))
         feedback.setProgress(100.0)
         return results

@@ -229,12 +229,11 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
         )
         for warning in res.warnings:
             feedback.pushWarning(warning)
-        sink, dest_id = self.parameterAsSink(
+        sink, dest_id = self.file_sink(
             parameters, self.OUTPUT, context, fields, source.wkbType(), source.sourceCrs()
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        self.will_write(out_path if out_path and not out_path.startswith("memory:") else None)
         skipped: dict[str, list[tuple[Any, str]]] = {"geometry": [], "coverage": [], "other": []}
         n_new = new_fields.count()
         for i, feat in enumerate(features):

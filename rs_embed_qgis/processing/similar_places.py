@@ -131,7 +131,7 @@ class SimilarPlacesAlgorithm(ExploreAlgorithm):
             cancel=feedback.isCanceled,
         )
         fields = places_fields()
-        sink, dest = self.parameterAsSink(
+        sink, dest = self.file_sink(
             parameters,
             self.OUTPUT,
             context,

@@ -347,10 +347,11 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
                     sim.max_error
                 )
             )
-        write_similarity_geotiff(sim, self.will_write(out_path), source.info.path, len(refs))
+        written = write_similarity_geotiff(sim, out_path, source.info.path, len(refs))
+        self.will_write(written)  # a later failure of the run removes it
         results: dict[str, Any] = {self.OUTPUT: out_path, self.OUTPUT_AREAS: None}
         fields = area_fields()
-        sink, dest = self.parameterAsSink(
+        sink, dest = self.file_sink(
             parameters,
             self.OUTPUT_AREAS,
             context,

@@ -274,8 +274,9 @@ def test_wkt_reader_drops_z_m_and_reads_collections() -> None:
     )
     assert [len(p) for p in m] == [1, 2]
     assert cv.parse_wkt("POLYGON EMPTY") == ()
-    # An unclosed ring is closed.
-    np.testing.assert_array_equal(cv.parse_wkt("POLYGON((0 0, 1 0, 1 1))")[0][0][-1], [0, 0])
+    # An unclosed ring is refused (tests/core/test_specs.py), not closed behind the user's back.
+    with pytest.raises(InvalidGeometryError, match="not closed"):
+        cv.parse_wkt("POLYGON((0 0, 1 0, 1 1))")
 
 
 @pytest.mark.parametrize(

@@ -590,3 +590,9 @@ def test_search_index_bounds_and_exact_places(reader, truth, tmp_path, monkeypat
     (other / "keep.txt").write_text("user data")
     clear_cache(info.path)
     assert not ix.index_dir(info).exists() and (other / "keep.txt").exists()
+
+
+def test_training_samples_without_any_class_say_so(reader) -> None:
+    with pytest.raises(SpecError, match="all 2 labels are None") as info:
+        ex.training_set(reader, [(lonlat(160, 760), None), (lonlat(130, 820), None)])
+    assert "ocean" not in str(info.value)

@@ -226,6 +226,35 @@ def test_polygon_validation(make, error, words: tuple) -> None:
         assert w in str(ei.value)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Polygon(wkt="POLYGON ((5 50, 6 50, 6 51, 5 51))"),
+        lambda: Polygon(wkt="MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 50, 6 50, 6 51, 5 51)))"),
+        lambda: Polygon(wkt="POLYGON ((0 0, 9 0, 9 9, 0 9, 0 0), (1 1, 2 1, 2 2, 1 2))"),
+        lambda: Polygon(
+            geometry=type(
+                "Geo",
+                (),
+                {"__geo_interface__": {"type": "Polygon", "coordinates": [SQUARE[:-1]]}},
+            )()
+        ),
+    ],
+)
+def test_polygon_with_an_unclosed_ring_is_refused(make) -> None:
+    """WKT and GeoJSON rings are closed by definition: an open one is an error, never a
+    shape closed behind the user's back (issue 18, item 7)."""
+    with pytest.raises(InvalidGeometryError, match="not closed") as ei:
+        make()
+    assert "repeat its first point" in str(ei.value)
+
+
+def test_from_rings_still_closes_an_open_ring() -> None:
+    """``from_rings`` takes vertex arrays, like shapely's constructor: an open ring is closed."""
+    p = Polygon.from_rings([[SQUARE[:-1]]])
+    np.testing.assert_array_equal(p.parts[0][0], np.array(SQUARE))
+
+
 def test_polygon_across_the_antimeridian_is_accepted() -> None:
     fiji = Polygon(wkt="POLYGON ((177 -19, 182 -19, 182 -16, 177 -16, 177 -19))")
     assert fiji.bounds == (177.0, -19.0, 182.0, -16.0)

@@ -709,3 +709,23 @@ def test_panel_cancel_and_errors(panel) -> None:
     task.cancel()
     wait_for(lambda: not panel.tasks)
     assert panel.similarity_layer is None
+
+
+def test_classify_with_an_all_null_class_field_names_the_field(provider, europe_dir, tmp_path):
+    """A class field NULL everywhere is said as such, not as "every sample is over ocean"."""
+    layer = points_layer([(160, 760), (161, 760), (130, 820)])  # land pixels, no labels
+    out = tmp_path / "null_classes.tif"
+    with pytest.raises(QgsProcessingException) as info:
+        run(
+            "rs_embed:classify",
+            {
+                "TRAINING": layer,
+                "CLASS_FIELD": "cls",
+                "DATA_DIR": str(europe_dir),
+                "OUTPUT": str(out),
+            },
+        )
+    text = str(info.value)
+    assert "'cls'" in text and "no values" in text and "all 3 features" in text, text
+    assert "ocean" not in text
+    assert not out.exists()

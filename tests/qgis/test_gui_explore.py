@@ -583,7 +583,8 @@ def test_classification_bad_input_is_one_line_in_the_panel(controller):
     _choose(panel.class_field_combo, "cls")
     _press(panel.classify_button)
     wait_for(lambda: not panel.tasks)
-    assert "No training feature has a class" in messages[-1]
+    assert "class field 'cls' has no values" in messages[-1], messages[-1]
+    assert "the only feature of the training layer" in messages[-1]
 
     for text in messages:
         assert "\n" not in text and "Traceback" not in text
