@@ -222,7 +222,8 @@ class _Transfer:
             if not self.accepting or data.isEmpty():
                 return  # an error page, or a 416's body: not part of the file
             chunk = bytes(data)
-            assert self.file is not None
+            if self.file is None:
+                return  # the transfer was already closed: nothing to write to
             if self.require_tiff and self.offset + self.received == 0 and len(chunk) >= 4:
                 _check_tiff_magic(chunk[:4], self.url)  # an HTML page: stop right here
             self.file.write(chunk)

@@ -88,7 +88,9 @@ _readers: dict[tuple[Any, ...], CacheReader] = {}
 
 
 def _key(path: str) -> str:
-    return hashlib.sha1(os.path.realpath(path).encode("utf-8")).hexdigest()[:16]
+    # A folder name, not a security measure.
+    name = os.path.realpath(path).encode("utf-8")
+    return hashlib.sha1(name, usedforsecurity=False).hexdigest()[:16]
 
 
 def entry_dir(info: ProductInfo) -> Path:

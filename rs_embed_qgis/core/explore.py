@@ -646,7 +646,8 @@ def kmeans_fit(
         run = _lloyd(x, k, rng, max_iter, tol, cancel, tick)
         if best is None or run[2] < best[2]:
             best = run
-    assert best is not None
+    if best is None:
+        raise ValueError("k-means needs at least one run.")
     return best
 
 
