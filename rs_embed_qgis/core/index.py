@@ -30,7 +30,7 @@ import numpy as np
 
 from rs_embed_qgis.core.constants import PRODUCT_BANDS
 from rs_embed_qgis.core.errors import CacheError, NoCoverageError, SpecError
-from rs_embed_qgis.core.grid import Window
+from rs_embed_qgis.core.grid import TORCHGEO_GRID, Window
 
 INDEX_VERSION = 1
 INDEX_COMPONENTS = 64
@@ -48,6 +48,11 @@ def index_dir(info: Any) -> Path:
 
 def _identity(info: Any) -> list[Any]:
     return [str(v) for v in info.identity]
+
+
+def _grid(info: Any) -> list[float]:
+    """The file's grid origin: an index of another grid is never used."""
+    return list(getattr(info, "grid", TORCHGEO_GRID).origin)
 
 
 @dataclass
@@ -185,6 +190,7 @@ def save_index(index: SearchIndex, info: Any) -> Path:
             "version": INDEX_VERSION,
             "source": info.path,
             "identity": _identity(info),
+            "grid": _grid(info),
             "window": [w.row0, w.row1, w.col0, w.col1],
         }
         (tmp / "meta.json").write_text(json.dumps(meta))
@@ -206,9 +212,11 @@ def load_index(info: Any) -> SearchIndex | None:
         return None
     if meta.get("version") != INDEX_VERSION or meta.get("identity") != _identity(info):
         return None
+    if meta.get("grid") != _grid(info):
+        return None
     try:
         return SearchIndex(
-            Window(*meta["window"]),
+            Window(*meta["window"], getattr(info, "grid", TORCHGEO_GRID)),
             np.load(folder / "components.npy"),
             np.load(folder / "proj.npy", mmap_mode="r"),
             np.load(folder / "norms.npy", mmap_mode="r"),
