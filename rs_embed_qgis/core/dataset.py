@@ -176,6 +176,8 @@ def corrupt_message(path: str | os.PathLike, detail: str) -> str:
 
 
 GEOREF_FROM_FILE = "file"
+# GDAL's (and rasterio's) "not georeferenced" geotransform: pixel = coordinate.
+_NO_GEOTRANSFORM = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 GEOREF_ASSUMED = (
     "assumed: the file has no geotransform and no CRS; read as TorchGeo's grid "
     f"({TORCHGEO_GRID.describe()})"
@@ -362,6 +364,8 @@ def inspect_product_file(path: str | os.PathLike) -> ProductInfo:
     if dtypes != {"float32"}:
         problems.append(f"data type {', '.join(sorted(dtypes))} instead of float32")
     grid, row_off, col_off, georef = TORCHGEO_GRID, 0, 0, GEOREF_FROM_FILE
+    if tuple(gt or ()) == _NO_GEOTRANSFORM:
+        gt = None  # stored by some writers (and by GDAL when one is unset): none at all
     if gt is None and not wkt:
         # No georeferencing at all (a conversion that wrote bare TIFF tags): the product's
         # shape places it, on TorchGeo's grid; the assumption goes into every result's meta.
