@@ -146,12 +146,23 @@ def cells(
 def read_cells(path: Path, rows: list[int], cols: list[tuple[float, int]]) -> np.ndarray:
     """(len(rows), len(cols), 768) pixels of the file, read with GDAL's ReadRaster."""
     ds = gdal.Open(str(path))
-    ks = [k for _, k in cols]
-    r0, r1, k0, k1 = min(rows), max(rows) + 1, min(ks), max(ks) + 1
-    raw = ds.ReadRaster(k0, r0, k1 - k0, r1 - r0, buf_type=gdal.GDT_Float32)
-    block = np.frombuffer(raw, dtype=np.float32).reshape(768, r1 - r0, k1 - k0)
-    hwc = np.moveaxis(block, 0, -1)
-    return hwc[np.ix_([r - r0 for r in rows], [k - k0 for k in ks])]
+    r0, r1 = min(rows), max(rows) + 1
+    out = np.empty((len(rows), len(cols), 768), dtype=np.float32)
+    ks = sorted({k for _, k in cols})
+    runs: list[list[int]] = []  # runs of adjacent file columns, one read each
+    for k in ks:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    where = {k: m for m, (_, k) in enumerate(cols)}
+    for run in runs:
+        k0, n = run[0], len(run)
+        raw = ds.ReadRaster(k0, r0, n, r1 - r0, buf_type=gdal.GDT_Float32)
+        hwc = np.moveaxis(np.frombuffer(raw, dtype=np.float32).reshape(768, r1 - r0, n), 0, -1)
+        for i, k in enumerate(run):
+            out[:, where[k]] = hwc[[r - r0 for r in rows], i]
+    return out
 
 
 def pooled(path: Path, box: tuple[float, float, float, float], how: str = "mean", gt=None):

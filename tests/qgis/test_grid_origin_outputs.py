@@ -70,3 +70,18 @@ def test_similarity_geotiff_has_the_files_geotransform(east_dir: Path, tmp_path:
     out = write_similarity_geotiff(sim, str(tmp_path / "sim.tif"), str(path), 1)
     _rows, _cols, gt = _cells(path, BOX)
     assert gdal.Open(out).GetGeoTransform() == pytest.approx(gt, abs=1e-12)
+
+
+def test_point_preview_snaps_to_the_files_grid(east_dir: Path) -> None:
+    from rs_embed_qgis.gui.map_tools import read_square_lonlat
+    from rs_embed_qgis.gui.tasks import inspect_data_dir
+
+    rep = inspect_data_dir(str(east_dir))
+    assert rep.usable and rep.grid_origin == (-180.0, 90.125)
+    # 5 km at (12.34, 47.66), grown to the 1-degree square 11.84..12.84 x 47.16..48.16 and
+    # snapped out to the lines by hand: lon 0.25 k (rs-embed) or -180.125 + 0.25 k
+    # (TorchGeo), lat 90.125 - 0.25 k.
+    east = read_square_lonlat(12.34, 47.66, 5000.0, 1.0, rep.grid_origin)
+    assert east == pytest.approx((11.75, 47.125, 13.0, 48.375))
+    ours = read_square_lonlat(12.34, 47.66, 5000.0, 1.0)
+    assert ours == pytest.approx((11.625, 47.125, 12.875, 48.375))
