@@ -292,7 +292,7 @@ def reference_vectors(
 
     if not references:
         raise SpecError("No reference: give at least one point, box or polygon.")
-    grid = _grid_of(reader.info)
+    grid = _grid_of(getattr(reader, "info", None))
     out = np.zeros((len(references), PRODUCT_BANDS), dtype=np.float32)
     empty: list[int] = []
     for i, ref in enumerate(references):
@@ -938,7 +938,7 @@ def training_set(
     """
     from rs_embed_qgis.core.polygon import gather_cells, polygon_coverage
 
-    grid = _grid_of(reader.info)
+    grid = _grid_of(getattr(reader, "info", None))
     xs: list[np.ndarray] = []
     labels: list[Any] = []
     ws: list[np.ndarray] = []
