@@ -33,6 +33,7 @@ from rs_embed_qgis.core import cache as cache_mod
 from rs_embed_qgis.core.dataset import clear_dataset_cache, inspect_product_file
 from rs_embed_qgis.core.errors import CorruptDataError, DataError
 from rs_embed_qgis.core.gdal_reader import close_all_readers
+from rs_embed_qgis.core.georef import grid_of_origin
 from tests import product
 from tests.conftest import ANTIMERIDIAN_STRIP, EUROPE
 from tests.core.expected import no_outbound_network  # noqa: F401 - autouse guard
@@ -237,6 +238,22 @@ def test_origin_is_read_from_the_file(east_dir: Path, europe_dir: Path, bare_dir
     assert bare.grid.origin == (-180.125, 90.125)
     assert bare.georeferencing.startswith("assumed")
     assert (bare.row_off, bare.col_off, bare.height, bare.width) == (0, 0, 721, 1440)
+
+
+@pytest.mark.parametrize(
+    "corner, want",
+    [
+        ((-180.125, 90.125), ((-180.125, 90.125), 0, 0)),  # TorchGeo's global file
+        ((-180.0, 90.125), ((-180.0, 90.125), 0, 0)),  # rs-embed's fallback, global
+        ((-10.125, 60.125), ((-180.125, 90.125), 120, 680)),  # windows of either grid
+        ((-10.0, 60.125), ((-180.0, 90.125), 120, 680)),
+        ((179.75, -89.875), ((-180.0, 90.125), 720, 1439)),
+        ((-180.25, 90.125), ((-180.0, 90.125), 0, -1)),  # refused later: west of the grid
+    ],
+)
+def test_grid_of_a_corner_by_hand(corner, want) -> None:
+    grid, row_off, col_off = grid_of_origin(*corner)
+    assert (grid.origin, row_off, col_off) == want
 
 
 @pytest.mark.parametrize("west", [-180.05, -180.1])
