@@ -1,8 +1,9 @@
 """Explore results -> files and layers: score and class GeoTIFFs, palettes, styles, place points.
 
 Shared by the dock and the Processing algorithms: QGIS inputs become core references and
-scopes here, and core results become GeoTIFFs on the product grid (EPSG:4326, 0.25 degree
-pixels, edges at -180.125 + 0.25 k and 90.125 - 0.25 k) and renderers.
+scopes here, and core results become GeoTIFFs on the product file's own grid (EPSG:4326,
+0.25 degree pixels, edges where the file's georeferencing puts them: -180.125 + 0.25 k and
+90.125 - 0.25 k on TorchGeo's grid) and renderers.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from rs_embed_qgis.bridge.outputs import (
     write_band,
     write_raster,
 )
-from rs_embed_qgis.core.constants import PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
+from rs_embed_qgis.core.constants import PRODUCT_RES
 from rs_embed_qgis.core.errors import InvalidGeometryError, RsEmbedError, SpecError
 from rs_embed_qgis.core.explore import (
     Area,
@@ -185,12 +186,12 @@ def labelled_samples(
 
 
 def window_geotransform(window: Window) -> tuple[float, ...]:
-    """GDAL geotransform of a window of the product grid."""
+    """GDAL geotransform of a window on its grid (the product file's georeferencing)."""
     return (
-        PRODUCT_X0 + PRODUCT_RES * window.col0,
+        window.grid.lon_edge(window.col0),
         PRODUCT_RES,
         0.0,
-        PRODUCT_Y0 - PRODUCT_RES * window.row0,
+        window.grid.lat_edge(window.row0),
         0.0,
         -PRODUCT_RES,
     )

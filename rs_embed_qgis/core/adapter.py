@@ -45,7 +45,14 @@ from rs_embed_qgis.core.errors import (
     RsEmbedError,
     SpecError,
 )
-from rs_embed_qgis.core.grid import Window, expand_box, spatial_to_box, window_for_bbox
+from rs_embed_qgis.core.grid import (
+    TORCHGEO_GRID,
+    ProductGrid,
+    Window,
+    expand_box,
+    spatial_to_box,
+    window_for_bbox,
+)
 from rs_embed_qgis.core.pooling import PoolResult, pool_window
 from rs_embed_qgis.core.reader import WindowReader
 from rs_embed_qgis.core.specs import (
@@ -218,6 +225,8 @@ def open_source(
     path = locate_file(ddir, download)
     info = inspect_product_file(path)
     warnings: list[str] = []
+    if info.georeferencing_assumed:
+        warnings.append(f"{info.path}: georeferencing {info.georeferencing}.")
     others = _other_candidates(ddir, path)
     if others:
         warnings.append(others)
@@ -265,6 +274,9 @@ def _base_meta(source: Source, year: int, expand_deg: float, output: OutputSpec)
         "pooling": f"{output.pooling}_hw" if output.mode == "pooled" else None,
         "resolution_deg": PRODUCT_RES,
         "crs": PRODUCT_CRS,
+        # The file's grid: every bbox and coordinate of the result is on it.
+        "grid_origin": source.info.grid.origin,
+        "georeferencing": source.info.georeferencing,
     }
     if source.warnings:
         meta["warnings"] = list(source.warnings)
@@ -289,27 +301,33 @@ def _window_meta(window: Window) -> dict[str, Any]:
     }
 
 
-def plan_window(spatial: BBox | PointBuffer, expand_deg: float) -> tuple[tuple, tuple, Window]:
-    """(requested box, expanded box, window of product pixels) for a box-like spec."""
+def plan_window(
+    spatial: BBox | PointBuffer, expand_deg: float, grid: ProductGrid = TORCHGEO_GRID
+) -> tuple[tuple, tuple, Window]:
+    """(requested box, expanded box, window of pixels of ``grid``) for a box-like spec."""
     requested = spatial_to_box(spatial)
     expanded = expand_box(requested, expand_deg)
-    return requested, expanded, window_for_bbox(expanded)
+    return requested, expanded, window_for_bbox(expanded, grid)
 
 
 def estimate_request(
     spatial: SpatialSpec,
     output: OutputSpec | None = None,
     expand_deg: float = DEFAULT_EXPAND_DEG,
+    grid: ProductGrid = TORCHGEO_GRID,
 ) -> dict[str, Any]:
-    """Size of a request before reading it: pixels, bytes of the grid, bbox read."""
+    """Size of a request before reading it: pixels, bytes of the grid, bbox read.
+
+    ``grid`` is the file's (``ProductInfo.grid``); TorchGeo's when no file is known yet.
+    """
     output = output or OutputSpec.pooled()
     spatial = check_spatial(spatial)
     if isinstance(spatial, Polygon):
         from rs_embed_qgis.core.polygon import polygon_window
 
-        window = polygon_window(spatial)
+        window = polygon_window(spatial, grid)
     else:
-        window = plan_window(spatial, check_expand(expand_deg))[2]
+        window = plan_window(spatial, check_expand(expand_deg), grid)[2]
     return {
         "pixels": window.height * window.width,
         "shape": (PRODUCT_BANDS, window.height, window.width),
@@ -340,7 +358,7 @@ class _Job:
 
 
 def _embed_box(source: Source, spatial: BBox | PointBuffer, job: _Job, meta: dict) -> Embedding:
-    requested, expanded, window = plan_window(spatial, job.expand_deg)
+    requested, expanded, window = plan_window(spatial, job.expand_deg, source.info.grid)
     meta.update(
         spatial=type(spatial).__name__,
         requested_bbox=tuple(float(v) for v in requested),
@@ -419,7 +437,8 @@ def _embed_one(source: Source, spatial: SpatialSpec, job: _Job, coverage: Any = 
         from rs_embed_qgis.core import polygon as poly
 
         meta["expand_deg"] = 0.0  # a polygon is pooled over exactly its area
-        cov = coverage if coverage is not None else poly.polygon_coverage([spatial])[0]
+        grid = source.info.grid
+        cov = coverage if coverage is not None else poly.polygon_coverage([spatial], grid=grid)[0]
         if job.output.mode == "grid":
             window = cov.window()
             meta.update(spatial="Polygon", **_window_meta(window))
@@ -597,7 +616,9 @@ def get_embeddings_batch(
         from rs_embed_qgis.core import polygon as poly
 
         report(base, "Computing polygon coverage")
-        covs = poly.polygon_coverage([checked[i] for i in poly_idx], on_error="keep")
+        covs = poly.polygon_coverage(
+            [checked[i] for i in poly_idx], on_error="keep", grid=source.info.grid
+        )
         for i, cov in zip(poly_idx, covs):
             if isinstance(cov, BaseException):
                 errors[i] = cov

@@ -114,6 +114,8 @@ def _manifest_for(info: ProductInfo) -> dict[str, Any]:
         "col_off": info.col_off,
         "height": info.height,
         "width": info.width,
+        # The file's grid origin: a cache is never served for a file on another grid.
+        "grid": list(info.grid.origin),
         "bands": PRODUCT_BANDS,
         "dtype": "float32",
         "layout": "HWC",

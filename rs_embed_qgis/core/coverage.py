@@ -7,7 +7,8 @@ repairs invalid ones with GDAL's ``osgeo.ogr`` when it is importable, and comput
 exact fraction of every product cell each polygon covers.
 
 The coverage is exact for straight edges in lon/lat (as in the layer): it works in grid
-units ``u = (lon + 180.125) / 0.25``, ``v = (90.125 - lat) / 0.25`` (cell ``(r, c)`` is
+units ``u = (lon - x0) / 0.25``, ``v = (y0 - lat) / 0.25`` of the file's grid (TorchGeo's
+``x0, y0 = -180.125, 90.125`` by default; see core/georef.py) (cell ``(r, c)`` is
 ``[c, c+1] x [r, r+1]``) and uses Green's theorem per row strip. With
 ``g_c(u) = clamp(u - c, 0, 1)``, ``area(P & cell(r, c))`` is the integral of
 ``g_c(u) dv`` along the boundary of ``P & strip_r``; the strip's own horizontal edges
@@ -31,10 +32,9 @@ from rs_embed_qgis.core.constants import (
     PRODUCT_HEIGHT,
     PRODUCT_RES,
     PRODUCT_WIDTH,
-    PRODUCT_X0,
-    PRODUCT_Y0,
 )
 from rs_embed_qgis.core.errors import InvalidGeometryError, SpecError
+from rs_embed_qgis.core.georef import TORCHGEO_GRID, ProductGrid
 
 Ring = np.ndarray
 Part = tuple[Ring, ...]
@@ -469,7 +469,7 @@ def _pieces(
 
 
 def _edges(
-    batch: Sequence[Parts],
+    batch: Sequence[Parts], grid: ProductGrid = TORCHGEO_GRID
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Edges of every ring in grid units, with polygon index and orientation sign."""
     rings: list[Ring] = []
@@ -488,8 +488,8 @@ def _edges(
     xy = np.concatenate(rings)
     lengths = np.array([r.shape[0] for r in rings], dtype=np.int64)
     ring_id = np.repeat(np.arange(len(rings), dtype=np.int64), lengths)
-    u = (xy[:, 0] - PRODUCT_X0) / PRODUCT_RES
-    v = (PRODUCT_Y0 - xy[:, 1]) / PRODUCT_RES
+    u = (xy[:, 0] - grid.x0) / PRODUCT_RES
+    v = (grid.y0 - xy[:, 1]) / PRODUCT_RES
     same = ring_id[:-1] == ring_id[1:]
     er = ring_id[:-1][same]
     u0, v0, u1, v1 = u[:-1][same], v[:-1][same], u[1:][same], v[1:][same]
@@ -509,9 +509,9 @@ def _edges(
 
 
 def coverage_fractions(
-    batch: Sequence[Parts],
+    batch: Sequence[Parts], grid: ProductGrid = TORCHGEO_GRID
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(rows, cols, fractions) of the product cells each polygon covers, by row then column.
+    """(rows, cols, fractions) of the cells of ``grid`` each polygon covers, by row then column.
 
     Fractions are of each cell's part on the globe (rows 0 and 720 reach past the poles,
     so half of their cell counts), folded onto the 1440 columns (longitudes past +-180
@@ -519,7 +519,7 @@ def coverage_fractions(
     Parts must be valid (see ``repair``); for invalid ones each cell gets the magnitude
     of the winding-number area, clipped to 1.
     """
-    u0, v0, u1, v1, poly, sign = _edges(batch)
+    u0, v0, u1, v1, poly, sign = _edges(batch, grid)
     pe, us, vs, ue, ve = _pieces(u0, v0, u1, v1)
     dv = ve - vs
     moving = dv != 0

@@ -28,8 +28,6 @@ from rs_embed_qgis.core.constants import (
     PRODUCT_SHA256,
     PRODUCT_URL,
     PRODUCT_WIDTH,
-    PRODUCT_X0,
-    PRODUCT_Y0,
 )
 from rs_embed_qgis.core.errors import (
     CorruptDataError,
@@ -38,6 +36,7 @@ from rs_embed_qgis.core.errors import (
     DependencyError,
     PermissionDeniedError,
 )
+from rs_embed_qgis.core.georef import ACCEPTED_X0, TORCHGEO_GRID, ProductGrid, grid_of_origin
 from rs_embed_qgis.core.specs import SensorSpec
 
 _TOL = 1e-9
@@ -181,6 +180,15 @@ def corrupt_message(path: str | os.PathLike, detail: str) -> str:
     )
 
 
+GEOREF_FROM_FILE = "file"
+# GDAL's (and rasterio's) "not georeferenced" geotransform: pixel = coordinate.
+_NO_GEOTRANSFORM = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+GEOREF_ASSUMED = (
+    "assumed: the file has no geotransform and no CRS; read as TorchGeo's grid "
+    f"({TORCHGEO_GRID.describe()})"
+)
+
+
 @dataclass(frozen=True)
 class ProductInfo:
     """What was checked about a product file: where it is and which part of the grid it holds."""
@@ -193,6 +201,15 @@ class ProductInfo:
     size: int
     mtime_ns: int
     inode: int
+    # The global grid the file is on, read from its georeferencing (core/georef.py).
+    grid: ProductGrid = TORCHGEO_GRID
+    # "file" when read from the file; else says what was assumed (never silently).
+    georeferencing: str = GEOREF_FROM_FILE
+
+    @property
+    def georeferencing_assumed(self) -> bool:
+        """True when the file has no georeferencing and TorchGeo's grid was assumed."""
+        return self.georeferencing != GEOREF_FROM_FILE
 
     @property
     def identity(self) -> tuple[str, int, int, int]:
@@ -341,8 +358,9 @@ def inspect_product_file(path: str | os.PathLike) -> ProductInfo:
                 gdal.GetDataTypeName(ds.GetRasterBand(i).DataType) for i in range(1, count + 1)
             }
         }
-        crs, epsg = _crs_name(ds.GetProjection())
-        c, a, b, f, d, e = ds.GetGeoTransform(can_return_null=True) or (0, 1, 0, 0, 0, 1)
+        wkt = ds.GetProjection() or ""
+        crs, epsg = _crs_name(wkt)
+        gt = ds.GetGeoTransform(can_return_null=True)
     finally:
         ds = None
     problems = []
@@ -350,15 +368,34 @@ def inspect_product_file(path: str | os.PathLike) -> ProductInfo:
         problems.append(f"{count} bands instead of {PRODUCT_BANDS}")
     if dtypes != {"float32"}:
         problems.append(f"data type {', '.join(sorted(dtypes))} instead of float32")
-    if epsg != 4326:
-        problems.append(f"CRS {crs} instead of EPSG:4326")
-    if abs(a - PRODUCT_RES) > _TOL or abs(e + PRODUCT_RES) > _TOL or b or d:
-        problems.append(f"pixel size ({a}, {e}) instead of (0.25, -0.25)")
-    col_off_f = (c - PRODUCT_X0) / PRODUCT_RES
-    row_off_f = (PRODUCT_Y0 - f) / PRODUCT_RES
-    if abs(col_off_f - round(col_off_f)) > 1e-6 or abs(row_off_f - round(row_off_f)) > 1e-6:
-        problems.append(f"origin ({c}, {f}) is not on the product's 0.25 degree grid")
-    row_off, col_off = round(row_off_f), round(col_off_f)
+    grid, row_off, col_off, georef = TORCHGEO_GRID, 0, 0, GEOREF_FROM_FILE
+    if tuple(gt or ()) == _NO_GEOTRANSFORM:
+        gt = None  # stored by some writers (and by GDAL when one is unset): none at all
+    if gt is None and not wkt:
+        # No georeferencing at all (a conversion that wrote bare TIFF tags): the product's
+        # shape places it, on TorchGeo's grid; the assumption goes into every result's meta.
+        georef = GEOREF_ASSUMED
+        if (height, width) != (PRODUCT_HEIGHT, PRODUCT_WIDTH):
+            problems.append(
+                f"no georeferencing (no geotransform, no CRS) and shape {height}x{width}: "
+                f"only a file of the whole {PRODUCT_HEIGHT}x{PRODUCT_WIDTH} grid can be "
+                "placed without it"
+            )
+    else:
+        c, a, b, f, d, e = gt or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+        if epsg != 4326:
+            problems.append(f"CRS {crs} instead of EPSG:4326")
+        if gt is None:
+            problems.append("no geotransform")
+        elif abs(a - PRODUCT_RES) > _TOL or abs(e + PRODUCT_RES) > _TOL or b or d:
+            problems.append(f"pixel size ({a}, {e}) instead of (0.25, -0.25)")
+        else:
+            try:
+                grid, row_off, col_off = grid_of_origin(c, f)
+            except ValueError as exc:
+                problems.append(
+                    f"origin ({c}, {f}) is not on an accepted 0.25 degree global grid: {exc}"
+                )
     if not problems and (
         row_off < 0
         or col_off < 0
@@ -367,12 +404,16 @@ def inspect_product_file(path: str | os.PathLike) -> ProductInfo:
     ):
         problems.append(f"shape {height}x{width} at offset ({row_off}, {col_off}) exceeds 721x1440")
     if problems:
+        lo, hi = ACCEPTED_X0
         raise CorruptDataError(
             f"{ident[0]} is not a Copernicus-Embed file: {'; '.join(problems)}. "
             f"The product is one GeoTIFF of {PRODUCT_HEIGHT}x{PRODUCT_WIDTH} pixels, "
-            f"{PRODUCT_BANDS} float32 bands, EPSG:4326 ({PRODUCT_URL})."
+            f"{PRODUCT_BANDS} float32 bands, EPSG:4326, on a 0.25 degree grid whose west "
+            f"edge is between {lo} and {hi} and north edge 90.125 ({PRODUCT_URL})."
         )
-    info = ProductInfo(ident[0], row_off, col_off, height, width, ident[1], ident[2], ident[3])
+    info = ProductInfo(
+        ident[0], row_off, col_off, height, width, ident[1], ident[2], ident[3], grid, georef
+    )
     with _info_lock:
         _info_cache[ident] = info
     return info

@@ -33,8 +33,6 @@ from rs_embed_qgis.core.constants import (  # noqa: F401 (explore.X names kept)
     PRODUCT_HEIGHT,
     PRODUCT_RES,
     PRODUCT_WIDTH,
-    PRODUCT_X0,
-    PRODUCT_Y0,
     SILHOUETTE_PIXELS,
 )
 from rs_embed_qgis.core.deps import sklearn_available  # noqa: F401 (explore.sklearn_available)
@@ -45,7 +43,14 @@ from rs_embed_qgis.core.errors import (
     RequestTooLargeError,
     SpecError,
 )
-from rs_embed_qgis.core.grid import LonLatBox, Window, point_buffer_to_bbox, window_for_bbox
+from rs_embed_qgis.core.grid import (
+    TORCHGEO_GRID,
+    LonLatBox,
+    ProductGrid,
+    Window,
+    point_buffer_to_bbox,
+    window_for_bbox,
+)
 from rs_embed_qgis.core.specs import BBox, PointBuffer, Polygon
 
 ProgressFn = Callable[[float, str], None]
@@ -82,25 +87,38 @@ def _progress(progress: ProgressFn | None) -> ProgressFn:
 # --------------------------------------------------------------------------- pixels
 
 
-def pixel_of(lon: float, lat: float) -> tuple[int, int]:
-    """Global (row, col) of the product pixel holding a lon/lat point."""
+def pixel_of(lon: float, lat: float, grid: ProductGrid = TORCHGEO_GRID) -> tuple[int, int]:
+    """Global (row, col) of the pixel of ``grid`` (the file's) holding a lon/lat point."""
     if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90:
         raise SpecError(f"A point needs a finite lon/lat on the globe; got ({lon}, {lat}).")
-    row = math.floor((PRODUCT_Y0 - lat) / PRODUCT_RES)
-    col = math.floor((lon - PRODUCT_X0) / PRODUCT_RES)
+    row = math.floor(grid.row_of(lat))
+    col = math.floor(grid.col_of(lon))
     return min(max(row, 0), PRODUCT_HEIGHT - 1), col % PRODUCT_WIDTH
 
 
-def pixel_lonlat(rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel-centre (lon, lat) of global pixels; lon wrapped to [-180, 180)."""
-    lon = -180.0 + PRODUCT_RES * (np.asarray(cols) % PRODUCT_WIDTH)
-    lat = 90.0 - PRODUCT_RES * np.asarray(rows)
-    return lon.astype(np.float64), lat.astype(np.float64)
+def pixel_lonlat(
+    rows: np.ndarray, cols: np.ndarray, grid: ProductGrid = TORCHGEO_GRID
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre (lon, lat) of global pixels of ``grid``; lon wrapped to [-180, 180)."""
+    lon = grid.lon_centres(np.asarray(cols) % PRODUCT_WIDTH)
+    lat = grid.lat_centres(np.asarray(rows))
+    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+
+
+def _grid_of(info: Any) -> ProductGrid:
+    """The grid of a product file (TorchGeo's for objects that carry none)."""
+    return getattr(info, "grid", TORCHGEO_GRID)
 
 
 def file_window(info: Any) -> Window:
-    """The window of the grid a product file holds."""
-    return Window(info.row_off, info.row_off + info.height, info.col_off, info.col_off + info.width)
+    """The window of the grid a product file holds (on the file's own grid)."""
+    return Window(
+        info.row_off,
+        info.row_off + info.height,
+        info.col_off,
+        info.col_off + info.width,
+        _grid_of(info),
+    )
 
 
 def scope_window(info: Any, box: LonLatBox | Window | None = None) -> Window:
@@ -111,7 +129,10 @@ def scope_window(info: Any, box: LonLatBox | Window | None = None) -> Window:
     whole = file_window(info)
     if box is None:
         return whole
-    win = box if isinstance(box, Window) else window_for_bbox(tuple(float(v) for v in box))
+    if isinstance(box, Window):
+        win = box
+    else:
+        win = window_for_bbox(tuple(float(v) for v in box), whole.grid)
     r0, r1 = max(win.row0, whole.row0), min(win.row1, whole.row1)
     if info.width == PRODUCT_WIDTH:
         c0, c1 = win.col0, win.col1
@@ -127,7 +148,7 @@ def scope_window(info: Any, box: LonLatBox | Window | None = None) -> Window:
             f"The scope {tuple(round(v, 4) for v in win.bounds)} lies outside the product "
             f"file, which covers {tuple(round(v, 4) for v in whole.bounds)}."
         )
-    return Window(r0, r1, c0, c1)
+    return whole.sub(r0, r1, c0, c1)
 
 
 def check_scope(window: Window, max_bytes: int = DEFAULT_MAX_BYTES, per_pixel: int = 8) -> None:
@@ -163,7 +184,7 @@ def blocks(window: Window, reader: Any, block_bytes: int = BLOCK_BYTES) -> list[
             c_end = min(window.col1, info.col_off + ((c - info.col_off) // cols_per + 1) * cols_per)
             if c_end <= c:
                 c_end = min(window.col1, c + cols_per)
-            out.append(Window(r, r_end, c, c_end))
+            out.append(window.sub(r, r_end, c, c_end))
             c = c_end
         r = r_end
     return out
@@ -249,10 +270,11 @@ def _as_polygon(ref: BBox | PointBuffer) -> Polygon:
 
 
 def read_pixels(reader: Any, rows: Sequence[int], cols: Sequence[int]) -> np.ndarray:
-    """(n, 768) vectors of single global pixels."""
+    """(n, 768) vectors of single global pixels (of the reader's file's grid)."""
     out = np.empty((len(rows), PRODUCT_BANDS), dtype=np.float32)
+    grid = _grid_of(getattr(reader, "info", None))
     for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
-        out[i] = reader.read(Window(int(r), int(r) + 1, int(c), int(c) + 1))[0, 0]
+        out[i] = reader.read(Window(int(r), int(r) + 1, int(c), int(c) + 1, grid))[0, 0]
     return out
 
 
@@ -270,13 +292,14 @@ def reference_vectors(
 
     if not references:
         raise SpecError("No reference: give at least one point, box or polygon.")
+    grid = _grid_of(getattr(reader, "info", None))
     out = np.zeros((len(references), PRODUCT_BANDS), dtype=np.float32)
     empty: list[int] = []
     for i, ref in enumerate(references):
         _check_cancel(cancel)
         if isinstance(ref, (BBox, PointBuffer, Polygon)):
             poly = ref if isinstance(ref, Polygon) else _as_polygon(ref)
-            cov = polygon_coverage([poly], cancel=cancel)[0]
+            cov = polygon_coverage([poly], cancel=cancel, grid=grid)[0]
             vec, _meta = pool_coverage(reader, cov, "mean", cancel)
             if vec is None:
                 empty.append(i)
@@ -290,7 +313,7 @@ def reference_vectors(
                 f"Reference {i} must be a (lon, lat) point, a BBox, a PointBuffer or a "
                 f"Polygon; got {type(ref).__name__}."
             ) from exc
-        r, c = pixel_of(lon, lat)
+        r, c = pixel_of(lon, lat, grid)
         vec = read_pixels(reader, [r], [c])[0]
         if not np.any(vec != 0):
             empty.append(i)
@@ -506,7 +529,7 @@ def top_places(sim: SimilarityResult, k: int = 50, min_distance_km: float = 0.0)
         cand = order[s : s + chunk]
         rows = w.row0 + cand // w.width
         cols = w.col0 + cand % w.width
-        lon, lat = pixel_lonlat(rows, cols)
+        lon, lat = pixel_lonlat(rows, cols, w.grid)
         if min_distance_km > 0 and plon.size:
             d = great_circle_km(lon[:, None], lat[:, None], plon[None, :], plat[None, :])
             keep = np.all(d >= min_distance_km, axis=1)
@@ -526,7 +549,7 @@ def top_places(sim: SimilarityResult, k: int = 50, min_distance_km: float = 0.0)
     out = []
     for rank, p in enumerate(picked, start=1):
         r, c = w.row0 + p // w.width, w.col0 + p % w.width
-        lon, lat = pixel_lonlat(np.array(r), np.array(c))
+        lon, lat = pixel_lonlat(np.array(r), np.array(c), w.grid)
         out.append(
             Place(rank, int(r), int(c) % PRODUCT_WIDTH, float(lon), float(lat), float(flat[p]))
         )
@@ -916,6 +939,7 @@ def training_set(
     """
     from rs_embed_qgis.core.polygon import gather_cells, polygon_coverage
 
+    grid = _grid_of(getattr(reader, "info", None))
     xs: list[np.ndarray] = []
     labels: list[Any] = []
     ws: list[np.ndarray] = []
@@ -926,12 +950,12 @@ def training_set(
             continue
         if isinstance(ref, (BBox, PointBuffer, Polygon)):
             poly = ref if isinstance(ref, Polygon) else _as_polygon(ref)
-            cov = polygon_coverage([poly], cancel=cancel)[0]
+            cov = polygon_coverage([poly], cancel=cancel, grid=grid)[0]
             vecs = gather_cells(reader, cov, cancel)
             w = cov.areas_m2 / 1e6
         else:
             lon, lat = (float(v) for v in ref)  # type: ignore[union-attr]
-            r, c = pixel_of(lon, lat)
+            r, c = pixel_of(lon, lat, grid)
             vecs = read_pixels(reader, [r], [c])
             w = np.ones(1)
         valid = np.any(vecs != 0, axis=1) & (w > 0)
@@ -1306,10 +1330,10 @@ def threshold_areas(sim: SimilarityResult, threshold: float) -> list[Area]:
     ds = gdal.GetDriverByName("MEM").Create("", w, h, 1, gdal.GDT_Byte)
     ds.SetGeoTransform(
         (
-            PRODUCT_X0 + PRODUCT_RES * win.col0,
+            win.grid.lon_edge(win.col0),
             PRODUCT_RES,
             0.0,
-            PRODUCT_Y0 - PRODUCT_RES * win.row0,
+            win.grid.lat_edge(win.row0),
             0.0,
             -PRODUCT_RES,
         )

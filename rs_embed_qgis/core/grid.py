@@ -1,9 +1,13 @@
-"""The product grid: bbox -> pixel window snapping, antimeridian wrap, coordinates, cell areas."""
+"""The product grid: bbox -> pixel window snapping, antimeridian wrap, coordinates, cell areas.
+
+Every lon/lat <-> pixel conversion goes through a ``ProductGrid``: the georeferencing of the
+file being read (core/dataset.py reads it from the file). TorchGeo's grid is the default.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,10 +15,14 @@ from rs_embed_qgis.core.constants import (
     PRODUCT_HEIGHT,
     PRODUCT_RES,
     PRODUCT_WIDTH,
-    PRODUCT_X0,
-    PRODUCT_Y0,
     WGS84_A,
     WGS84_F,
+)
+from rs_embed_qgis.core.georef import (  # noqa: F401 (grid.X names kept)
+    RS_EMBED_FALLBACK_GRID,
+    TORCHGEO_GRID,
+    ProductGrid,
+    grid_of_origin,
 )
 from rs_embed_qgis.core.specs import BBox, PointBuffer
 
@@ -37,6 +45,8 @@ class Window:
     row1: int
     col0: int
     col1: int
+    # The georeferencing the indices refer to (the file's; TorchGeo's by default).
+    grid: ProductGrid = field(default=TORCHGEO_GRID, repr=False)
 
     @property
     def height(self) -> int:
@@ -60,20 +70,25 @@ class Window:
     @property
     def bounds(self) -> LonLatBox:
         """Pixel-edge bounds (minlon, minlat, maxlon, maxlat); longitudes unwrapped."""
+        g = self.grid
         return (
-            PRODUCT_X0 + PRODUCT_RES * self.col0,
-            PRODUCT_Y0 - PRODUCT_RES * self.row1,
-            PRODUCT_X0 + PRODUCT_RES * self.col1,
-            PRODUCT_Y0 - PRODUCT_RES * self.row0,
+            g.lon_edge(self.col0),
+            g.lat_edge(self.row1),
+            g.lon_edge(self.col1),
+            g.lat_edge(self.row0),
         )
 
     def lons(self) -> np.ndarray:
         """Longitudes of the pixel centres (unwrapped, increasing)."""
-        return -180.0 + PRODUCT_RES * np.arange(self.col0, self.col1, dtype=np.float64)
+        return self.grid.lon_centres(np.arange(self.col0, self.col1, dtype=np.float64))
 
     def lats(self) -> np.ndarray:
         """Latitudes of the pixel centres (decreasing, north first)."""
-        return 90.0 - PRODUCT_RES * np.arange(self.row0, self.row1, dtype=np.float64)
+        return self.grid.lat_centres(np.arange(self.row0, self.row1, dtype=np.float64))
+
+    def sub(self, row0: int, row1: int, col0: int, col1: int) -> Window:
+        """Another window on the same grid."""
+        return Window(row0, row1, col0, col1, self.grid)
 
     def col_segments(self) -> list[tuple[int, int, int]]:
         """Split into wrapped pieces: (offset in window, first global col, end global col)."""
@@ -90,7 +105,7 @@ class Window:
         """Split into windows of at most ``max_rows`` rows (for bounded-memory streaming)."""
         step = max(1, int(max_rows))
         return [
-            Window(r, min(r + step, self.row1), self.col0, self.col1)
+            self.sub(r, min(r + step, self.row1), self.col0, self.col1)
             for r in range(self.row0, self.row1, step)
         ]
 
@@ -105,17 +120,18 @@ def _ceil_idx(v: float) -> int:
     return int(r) if abs(v - r) < _EDGE_TOL else math.ceil(v)
 
 
-def window_for_bbox(box: LonLatBox) -> Window:
-    """Pixels whose cells intersect the box: the box snapped outward to the product's edges.
+def window_for_bbox(box: LonLatBox, grid: ProductGrid = TORCHGEO_GRID) -> Window:
+    """Pixels whose cells intersect the box: the box snapped outward to the grid's edges.
 
     Latitudes are clamped to the product's extent; longitudes may run past +-180 and wrap.
-    A box that only touches a pixel edge does not take the pixel beyond it.
+    A box that only touches a pixel edge does not take the pixel beyond it. ``grid`` is
+    the georeferencing of the file that will be read.
     """
     minlon, minlat, maxlon, maxlat = box
-    col0 = _floor_idx((minlon - PRODUCT_X0) / PRODUCT_RES)
-    col1 = _ceil_idx((maxlon - PRODUCT_X0) / PRODUCT_RES)
-    row0 = _floor_idx((PRODUCT_Y0 - maxlat) / PRODUCT_RES)
-    row1 = _ceil_idx((PRODUCT_Y0 - minlat) / PRODUCT_RES)
+    col0 = _floor_idx(grid.col_of(minlon))
+    col1 = _ceil_idx(grid.col_of(maxlon))
+    row0 = _floor_idx(grid.row_of(maxlat))
+    row1 = _ceil_idx(grid.row_of(minlat))
     row0 = min(max(row0, 0), PRODUCT_HEIGHT)
     row1 = min(max(row1, 0), PRODUCT_HEIGHT)
     if col1 <= col0:
@@ -128,7 +144,7 @@ def window_for_bbox(box: LonLatBox) -> Window:
         col1 = col0 + PRODUCT_WIDTH
     # Keep col0 in [0, 1440) so windows of the same place compare equal.
     shift = (col0 // PRODUCT_WIDTH) * PRODUCT_WIDTH
-    return Window(row0, row1, col0 - shift, col1 - shift)
+    return Window(row0, row1, col0 - shift, col1 - shift, grid)
 
 
 def _radii(lat_deg: float) -> tuple[float, float]:
@@ -180,15 +196,15 @@ def expand_box(box: LonLatBox, expand_deg: float) -> LonLatBox:
     return (minlon, max(minlat, -90.0), maxlon, min(maxlat, 90.0))
 
 
-def cell_areas_m2(rows: np.ndarray) -> np.ndarray:
+def cell_areas_m2(rows: np.ndarray, grid: ProductGrid = TORCHGEO_GRID) -> np.ndarray:
     """Area on the WGS84 ellipsoid (m^2) of product cells in the given global rows.
 
     Cells shrink towards the poles; rows 0 and 720 are clipped at the poles (their cells
     would reach 90.125 degrees), so their area is that of the part on the globe.
     """
     rows = np.asarray(rows)
-    top = np.clip(PRODUCT_Y0 - PRODUCT_RES * rows, -90.0, 90.0)
-    bottom = np.clip(PRODUCT_Y0 - PRODUCT_RES * (rows + 1), -90.0, 90.0)
+    top = np.clip(grid.y0 - PRODUCT_RES * rows, -90.0, 90.0)
+    bottom = np.clip(grid.y0 - PRODUCT_RES * (rows + 1), -90.0, 90.0)
     dlon = math.radians(PRODUCT_RES)
     return dlon * (_authalic_integral(top) - _authalic_integral(bottom))
 

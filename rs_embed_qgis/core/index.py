@@ -45,7 +45,7 @@ import numpy as np
 
 from rs_embed_qgis.core.constants import PRODUCT_BANDS
 from rs_embed_qgis.core.errors import CacheError, NoCoverageError, SpecError
-from rs_embed_qgis.core.grid import Window
+from rs_embed_qgis.core.grid import TORCHGEO_GRID, Window
 
 INDEX_VERSION = 2  # 2: per-block CRC-32 of every file in meta.json; 1 had none
 INDEX_COMPONENTS = 64
@@ -73,6 +73,11 @@ def index_dir(info: Any) -> Path:
 
 def _identity(info: Any) -> list[Any]:
     return [str(v) for v in info.identity]
+
+
+def _grid(info: Any) -> list[float]:
+    """The file's grid origin: an index of another grid is never used."""
+    return list(getattr(info, "grid", TORCHGEO_GRID).origin)
 
 
 @dataclass
@@ -257,6 +262,7 @@ def save_index(index: SearchIndex, info: Any) -> Path:
             "version": INDEX_VERSION,
             "source": info.path,
             "identity": _identity(info),
+            "grid": _grid(info),
             "window": [w.row0, w.row1, w.col0, w.col1],
             "checksum": CHECKSUM,
             "block_bytes": BLOCK_BYTES,
@@ -322,9 +328,9 @@ def _damage(folder: Path, meta: Any) -> str | None:
     return None
 
 
-def _open(folder: Path, meta: dict[str, Any]) -> SearchIndex:
+def _open(folder: Path, meta: dict[str, Any], grid: Any) -> SearchIndex:
     return SearchIndex(
-        Window(*meta["window"]),
+        Window(*meta["window"], grid),
         np.load(folder / "components.npy"),
         np.load(folder / "proj.npy", mmap_mode="r"),
         np.load(folder / "norms.npy", mmap_mode="r"),
@@ -348,8 +354,10 @@ def load_index(info: Any, log: LogFn | None = None) -> SearchIndex | None:
         meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         meta = None
-    if isinstance(meta, dict) and meta.get("identity") != _identity(info):
-        return None  # stale: made from another state of the file
+    if isinstance(meta, dict) and (
+        meta.get("identity") != _identity(info) or meta.get("grid") != _grid(info)
+    ):
+        return None  # stale: made from another state of the file, or for another grid
     key = str(folder)
     with _lock:
         hit = _checked.get(key)
@@ -357,7 +365,7 @@ def load_index(info: Any, log: LogFn | None = None) -> SearchIndex | None:
         index, why = None, _damage(folder, meta)
         if why is None:
             try:
-                index = _open(folder, meta)
+                index = _open(folder, meta, getattr(info, "grid", TORCHGEO_GRID))
             except (OSError, ValueError, KeyError, TypeError):
                 why = f"The search index in {folder} cannot be read and is not used"
         hit = (stamp, index, why)

@@ -11,7 +11,7 @@ import numpy as np
 from rs_embed_qgis.core import coverage as cov_mod
 from rs_embed_qgis.core.constants import PRODUCT_BANDS, PRODUCT_WIDTH
 from rs_embed_qgis.core.errors import CancelledError, InvalidGeometryError
-from rs_embed_qgis.core.grid import Window, cell_areas_m2
+from rs_embed_qgis.core.grid import TORCHGEO_GRID, ProductGrid, Window, cell_areas_m2
 from rs_embed_qgis.core.pooling import POOL_BAND_BYTES, valid_mask
 from rs_embed_qgis.core.reader import WindowReader
 from rs_embed_qgis.core.specs import Polygon
@@ -32,6 +32,7 @@ class Coverage:
     cols: np.ndarray
     fractions: np.ndarray
     areas_m2: np.ndarray
+    grid: ProductGrid = TORCHGEO_GRID  # the grid the rows and columns are of
 
     @property
     def n_cells(self) -> int:
@@ -43,7 +44,7 @@ class Coverage:
         if self.rows.size == 0:
             raise InvalidGeometryError("The polygon covers no product cell.")
         c0, c1 = circular_span(self.cols)
-        return Window(int(self.rows.min()), int(self.rows.max()) + 1, c0, c1)
+        return Window(int(self.rows.min()), int(self.rows.max()) + 1, c0, c1, self.grid)
 
 
 def circular_span(cols: np.ndarray) -> tuple[int, int]:
@@ -70,9 +71,12 @@ def _as_spec(item: Any) -> Polygon:
 
 
 def polygon_coverage(
-    polygons: Sequence[Polygon | Any], on_error: str = "raise", cancel: CancelFn | None = None
+    polygons: Sequence[Polygon | Any],
+    on_error: str = "raise",
+    cancel: CancelFn | None = None,
+    grid: ProductGrid = TORCHGEO_GRID,
 ) -> list[Any]:
-    """Exact coverage of each polygon on the product grid (one vectorised pass for all).
+    """Exact coverage of each polygon on ``grid`` (the file's) in one vectorised pass for all.
 
     Items are core ``Polygon`` specs (other geometry objects are wrapped in one). Invalid
     polygons are repaired with ``osgeo.ogr`` when it is importable (see
@@ -96,23 +100,23 @@ def polygon_coverage(
             continue
         todo.append(i)
         batch.append(parts)
-    for i, (rows, cols, frac) in zip(todo, cov_mod.coverage_fractions(batch)):
+    for i, (rows, cols, frac) in zip(todo, cov_mod.coverage_fractions(batch, grid)):
         if rows.size == 0:
             err = InvalidGeometryError(_NO_AREA)
             if on_error != "keep":
                 raise err
             out[i] = err
             continue
-        out[i] = Coverage(rows, cols, frac, frac * cell_areas_m2(rows))
+        out[i] = Coverage(rows, cols, frac, frac * cell_areas_m2(rows, grid), grid)
     return out
 
 
 _NO_AREA = "The geometry has no area (it is a line or point, or collapses when repaired)."
 
 
-def polygon_window(polygon: Polygon | Any) -> Window:
-    """The window of product cells a polygon covers."""
-    return polygon_coverage([polygon])[0].window()
+def polygon_window(polygon: Polygon | Any, grid: ProductGrid = TORCHGEO_GRID) -> Window:
+    """The window of the cells of ``grid`` a polygon covers."""
+    return polygon_coverage([polygon], grid=grid)[0].window()
 
 
 def gather_cells(reader: WindowReader, cov: Coverage, cancel: CancelFn | None = None) -> np.ndarray:

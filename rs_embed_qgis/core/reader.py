@@ -11,9 +11,9 @@ from typing import Protocol
 
 import numpy as np
 
-from rs_embed_qgis.core.constants import PRODUCT_BANDS, PRODUCT_RES, PRODUCT_X0, PRODUCT_Y0
+from rs_embed_qgis.core.constants import PRODUCT_BANDS
 from rs_embed_qgis.core.dataset import ProductInfo, borrow_dataset, corrupt_message
-from rs_embed_qgis.core.errors import CancelledError, CorruptDataError, RsEmbedError
+from rs_embed_qgis.core.errors import CancelledError, CorruptDataError, DataError, RsEmbedError
 from rs_embed_qgis.core.grid import Window
 
 
@@ -39,21 +39,30 @@ def file_pieces(info: ProductInfo, window: Window) -> list[tuple[Window, int, in
         c0 = max(g0, info.col_off)
         c1 = min(g1, info.col_off + info.width)
         if c0 < c1:
-            pieces.append((Window(r0, r1, c0, c1), r0 - window.row0, off + (c0 - g0)))
+            pieces.append((window.sub(r0, r1, c0, c1), r0 - window.row0, off + (c0 - g0)))
     return pieces
 
 
 class TorchGeoReader:
     """Reads windows by slicing TorchGeo's CopernicusEmbed with the window's pixel edges.
 
-    Bounds on pixel edges make TorchGeo's bilinear resampling return the file's own
-    pixels. Each read borrows a dataset instance no other thread is using at the time
-    (see ``borrow_dataset``), so the reader is safe from any thread.
+    Bounds on pixel edges of the file's own grid (``info.grid``, read from its
+    georeferencing) make TorchGeo's bilinear resampling return the file's own pixels,
+    whichever origin the file has. A file without georeferencing cannot be sliced by
+    coordinates: it is refused (the GDAL reader reads it). Each read borrows a dataset
+    instance no other thread is using at the time (see ``borrow_dataset``), so the reader
+    is safe from any thread.
     """
 
     name = "torchgeo"
 
     def __init__(self, info: ProductInfo, data_dir: str, download: bool = True) -> None:
+        if info.georeferencing_assumed:
+            raise DataError(
+                f"The TorchGeo reader cannot read {info.path}: the file has no "
+                "georeferencing, and TorchGeo slices by coordinates. Use reader='gdal' or "
+                "'auto' (which read it as TorchGeo's grid and say so in the metadata)."
+            )
         self.info = info
         self.data_dir = data_dir
         self.download = download
@@ -68,10 +77,9 @@ class TorchGeoReader:
             for piece, ro, co in pieces:
                 if cancel is not None and cancel():
                     raise CancelledError("Reading was cancelled.")
-                minx = PRODUCT_X0 + PRODUCT_RES * piece.col0
-                maxx = PRODUCT_X0 + PRODUCT_RES * piece.col1
-                maxy = PRODUCT_Y0 - PRODUCT_RES * piece.row0
-                miny = PRODUCT_Y0 - PRODUCT_RES * piece.row1
+                grid = self.info.grid  # pieces are in the file's own grid
+                minx, maxx = grid.lon_edge(piece.col0), grid.lon_edge(piece.col1)
+                maxy, miny = grid.lat_edge(piece.row0), grid.lat_edge(piece.row1)
                 chw = slice_chw(ds, self.info.path, minx, miny, maxx, maxy)
                 if chw.shape != (PRODUCT_BANDS, piece.height, piece.width):
                     raise CorruptDataError(

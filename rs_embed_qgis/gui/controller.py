@@ -471,6 +471,8 @@ class GuiController:
         if saved or not task.save:
             self.data_report = rep
             self._sync_explore_data_dir()
+            if self.point_tool is not None and rep.usable:
+                self.point_tool.set_grid_origin(rep.grid_origin)  # the preview snaps to it
         if self.dock is not None:
             self.dock.show_data_report(rep, saved or not task.save)
             if task.save and not rep.usable:  # said under the field: not again in the status

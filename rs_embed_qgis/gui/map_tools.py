@@ -132,18 +132,25 @@ class RectangleMapTool(_BandTool):
 
 
 def read_square_lonlat(
-    lon: float, lat: float, buffer_m: float, expand_deg: float = 0.0
+    lon: float,
+    lat: float,
+    buffer_m: float,
+    expand_deg: float = 0.0,
+    grid_origin: tuple[float, float] | None = None,
 ) -> tuple[float, float, float, float]:
     """The lon/lat box of product pixels a point buffer reads: +-buffer, expanded, snapped.
 
     The same core functions the request goes through (``grid.metres_to_degrees`` for the
-    buffer, ``expand_box`` and the snap to the 0.25 degree pixel edges), so the preview is
-    the area that is actually read, not a circle.
+    buffer, ``expand_box`` and the snap to the 0.25 degree pixel edges of the file's grid,
+    ``grid_origin``, TorchGeo's until the file was checked), so the preview is the area
+    that is actually read, not a circle.
     """
     from rs_embed_qgis.core.adapter import plan_window
+    from rs_embed_qgis.core.grid import TORCHGEO_GRID, ProductGrid
     from rs_embed_qgis.core.specs import PointBuffer
 
-    return plan_window(PointBuffer(lon, lat, buffer_m), expand_deg)[2].bounds
+    grid = ProductGrid(*grid_origin) if grid_origin else TORCHGEO_GRID
+    return plan_window(PointBuffer(lon, lat, buffer_m), expand_deg, grid)[2].bounds
 
 
 def read_square(
@@ -152,6 +159,7 @@ def read_square(
     buffer_m: float,
     expand_deg: float = 0.0,
     project: QgsProject | None = None,
+    grid_origin: tuple[float, float] | None = None,
 ) -> QgsGeometry:
     """The area read around a point (see ``read_square_lonlat``) as a polygon in ``crs``.
 
@@ -165,7 +173,7 @@ def read_square(
     to_geo = QgsCoordinateTransform(crs, wgs84, project.transformContext())
     try:
         geo = to_geo.transform(center)
-        x0, y0, x1, y1 = read_square_lonlat(geo.x(), geo.y(), buffer_m, expand_deg)
+        x0, y0, x1, y1 = read_square_lonlat(geo.x(), geo.y(), buffer_m, expand_deg, grid_origin)
         n = _EDGE_SEGMENTS
         ring = (
             [QgsPointXY(x0 + (x1 - x0) * k / n, y0) for k in range(n)]
@@ -191,7 +199,14 @@ class PointBufferMapTool(_BandTool):
         super().__init__(canvas)
         self.buffer_m = float(buffer_m)
         self.expand_deg = float(expand_deg)
+        self.grid_origin: tuple[float, float] | None = None  # the product file's, once known
         self.last_point: QgsPointXY | None = None
+
+    def set_grid_origin(self, grid_origin: tuple[float, float] | None) -> None:
+        """Snap the drawn square to the product file's own grid (read from the file)."""
+        self.grid_origin = grid_origin
+        if self.last_point is not None:
+            self._draw(self.last_point)
 
     def set_buffer_m(self, buffer_m: float) -> None:
         """Change the buffer (metres) of the square drawn around the point."""
@@ -214,7 +229,13 @@ class PointBufferMapTool(_BandTool):
         if self.band is None:
             return
         settings = self.canvas().mapSettings()
-        square = read_square(point, settings.destinationCrs(), self.buffer_m, self.expand_deg)
+        square = read_square(
+            point,
+            settings.destinationCrs(),
+            self.buffer_m,
+            self.expand_deg,
+            grid_origin=self.grid_origin,
+        )
         if square.isEmpty():
             self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         else:

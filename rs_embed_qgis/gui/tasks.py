@@ -290,6 +290,8 @@ class DataDirReport:
     looked: list[str] = field(default_factory=list)
     problem: str = ""
     cache: dict[str, Any] | None = None
+    # The product file's grid (west, north edge) as read from its georeferencing.
+    grid_origin: tuple[float, float] | None = None
 
     @property
     def usable(self) -> bool:
@@ -323,7 +325,7 @@ def inspect_data_dir(folder: str, origin: str = "") -> DataDirReport:
         return rep
     rep.file = hits[0]
     try:
-        inspect_product_file(rep.file)
+        rep.grid_origin = inspect_product_file(rep.file).grid.origin
     except (RsEmbedError, OSError) as exc:
         rep.problem = str(exc)
         return rep

@@ -34,8 +34,9 @@ class EmbedExtentAlgorithm(RsEmbedAlgorithm):
         return self.tr(
             "Writes the Copernicus-Embed pixels (year 2021) of an extent as a GeoTIFF of "
             "768 float32 bands named emb_000 .. emb_767, in EPSG:4326 on the product's own "
-            "grid (0.25° pixels, about 28 km at the equator; edges at -180.125 + 0.25 k "
-            "and 90.125 - 0.25 k). Ocean pixels are all zeros.<br><br>"
+            "grid (0.25° pixels, about 28 km at the equator; edges where the file's "
+            "georeferencing puts them, e.g. -180.125 + 0.25 k and 90.125 - 0.25 k). Ocean "
+            "pixels are all zeros.<br><br>"
             "<b>Extent</b>: any CRS; its boundary is densified before the transform to "
             "EPSG:4326, so UTM and polar rectangles get the right box. An extent across "
             "the antimeridian gives a grid whose longitudes run past 180; one holding a "
