@@ -24,8 +24,13 @@ from rs_embed_qgis.core.errors import CancelledError, RsEmbedError
 from rs_embed_qgis.core.grid import Window
 from rs_embed_qgis.core.reader import file_pieces
 
-# Decoded tiles alive at once are at most this many bytes (and at least one tile).
-SWEEP_TILE_BYTES = 768 * 1024**2
+# A tile is decoded beside those being decoded only while they, it and the pixels of the
+# half-built items fit in this many bytes (one tile is always allowed): two tiles of the
+# product (192 MiB each) keep two cores decoding while few items are half-built.
+SWEEP_MEMORY_BYTES = 512 * 1024**2
+
+# Cells copied per piece from a tile into an item (bounds the temporary to 12 MiB).
+_PIECE_CELLS = 4096
 
 Finish = Callable[[np.ndarray], Any]
 Outcome = tuple[int, Any, BaseException | None]
@@ -42,6 +47,7 @@ class _Item:
     remaining: int = 0
     buf: np.ndarray | None = None
     failed: bool = False
+    started: bool = False  # its pixels are being gathered (counted in TileSweep.held)
 
     @property
     def nbytes(self) -> int:
@@ -57,13 +63,33 @@ class _Fill:
     dst: Any  # int array of positions in the item, or (row, col) of the rectangle
     src: Any  # (rows, cols) arrays in the tile, or (r0, r1, c0, c1) in the tile
 
+    def whole(self) -> bool:
+        """True if this fill alone gives the item all its pixels, in order."""
+        if self.item.remaining != 1:
+            return False
+        if isinstance(self.dst, tuple):
+            r0, r1, c0, c1 = self.src
+            return self.dst == (0, 0) and (r1 - r0, c1 - c0) == self.item.shape[:2]
+        return self.dst.size == self.item.shape[0]  # sorted positions: 0..n-1
+
+    def take(self, tile: np.ndarray) -> np.ndarray:
+        """The item's pixels as a new array (a ``whole`` fill): no zeroed buffer, no copy."""
+        if isinstance(self.dst, tuple):
+            r0, r1, c0, c1 = self.src
+            return tile[r0:r1, c0:c1].copy()
+        return tile[self.src[0], self.src[1]]
+
     def apply(self, buf: np.ndarray, tile: np.ndarray) -> None:
+        """Copy into the item's buffer (cells in pieces, so temporaries stay small)."""
         if isinstance(self.dst, tuple):
             r0, r1, c0, c1 = self.src
             dr, dc = self.dst
             buf[dr : dr + r1 - r0, dc : dc + c1 - c0] = tile[r0:r1, c0:c1]
-        else:
-            buf[self.dst] = tile[self.src[0], self.src[1]]
+            return
+        rows, cols = self.src
+        for s in range(0, self.dst.size, _PIECE_CELLS):
+            e = s + _PIECE_CELLS
+            buf[self.dst[s:e]] = tile[rows[s:e], cols[s:e]]
 
 
 @dataclass
@@ -73,6 +99,7 @@ class TileSweep:
     reader: Any
     items: list[_Item] = field(default_factory=list)
     fills: dict[tuple[int, int], list[_Fill]] = field(default_factory=dict)
+    held: int = 0  # bytes of the half-built items (under the run's lock)
 
     @property
     def _bh(self) -> int:
@@ -189,7 +216,7 @@ class TileSweep:
             return self._do_tile(t, lock, stopped)
 
         order = self.tile_order()
-        in_flight = max(1, min(int(workers), SWEEP_TILE_BYTES // max(1, self.tile_bytes())))
+        in_flight = max(1, int(workers))
         if in_flight == 1:
             for t in order:
                 if stopped():
@@ -199,12 +226,22 @@ class TileSweep:
             return
         ex = ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="rs_embed_tiles")
         pending: set[Future] = set()
-        try:
-            queue = iter(order)
-            for t in queue:
+        queue = iter(order)
+        tile_bytes = self.tile_bytes()
+
+        def refill() -> None:
+            while len(pending) < in_flight:
+                with lock:
+                    held = self.held
+                if pending and held + (len(pending) + 1) * tile_bytes > SWEEP_MEMORY_BYTES:
+                    return
+                t = next(queue, None)
+                if t is None:
+                    return
                 pending.add(ex.submit(do_tile, t))
-                if len(pending) >= in_flight:
-                    break
+
+        try:
+            refill()
             while pending:
                 finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 if not finished and cancel():
@@ -218,9 +255,7 @@ class TileSweep:
                         ) from exc
                     for out in outs:
                         collect(*out)
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(ex.submit(do_tile, nxt))
+                refill()
         finally:
             stop.set()
             for fut in pending:
@@ -249,10 +284,17 @@ class TileSweep:
             with lock:
                 if f.item.failed:
                     continue
-                if f.item.buf is None:
-                    f.item.buf = np.zeros(f.item.shape, dtype=np.float32)
+                whole = not f.item.started and f.whole()
+                if not f.item.started:
+                    f.item.started = True
+                    self.held += f.item.nbytes
+                    if not whole:
+                        f.item.buf = np.zeros(f.item.shape, dtype=np.float32)
                 buf = f.item.buf
-            f.apply(buf, tile)
+            if whole:
+                f.item.buf = f.take(tile)
+            else:
+                f.apply(buf, tile)
         del tile
         done: list[_Item] = []
         with lock:
@@ -264,6 +306,9 @@ class TileSweep:
         for item in done:
             buf, item.buf = item.buf, None
             out.append(self._finish(item, buf))
+            del buf
+            with lock:
+                self.held -= item.nbytes
         return out
 
     @staticmethod
@@ -273,13 +318,14 @@ class TileSweep:
         except RsEmbedError as exc:
             return item.index, None, exc
 
-    @staticmethod
-    def _fail(fills: list[_Fill], exc: RsEmbedError, lock: threading.Lock) -> list[Outcome]:
+    def _fail(self, fills: list[_Fill], exc: RsEmbedError, lock: threading.Lock) -> list[Outcome]:
         """Every item waiting for a tile that cannot be read fails with its error."""
         out: list[Outcome] = []
         with lock:
             for f in fills:
                 if not f.item.failed:
+                    if f.item.started:
+                        self.held -= f.item.nbytes
                     f.item.failed, f.item.buf = True, None
                     out.append((f.item.index, None, exc))
         return out
