@@ -687,7 +687,9 @@ def get_embeddings_batch(
         if isinstance(exc, CancelledError) or is_cancelled():
             raise CancelledError("The batch was cancelled; no results were returned.")
         if exc is not None:
-            errors[i] = exc
+            # The traceback of an item without coverage would keep its frames, and with
+            # them its gathered pixels, alive until the end of the batch.
+            errors[i] = exc.with_traceback(None) if isinstance(exc, _SKIPPABLE) else exc
         else:
             results[i] = emb
         count[0] += 1
