@@ -5,8 +5,9 @@ touches it. Here a batch is planned first: each item says which pixels it needs 
 or the cells of a polygon), the needs are split by file tile, and the tiles are decoded in
 an order chosen to keep few items half-built; each decoded tile is copied into the items
 that need it and dropped. An item is finished (pooled) as soon as its last tile is in, by
-the same code as a single read. Memory: at most ``max_tiles`` decoded tiles at a time, plus
-the pixels of the items still waiting for a tile.
+the same code as a single read. Memory: the tiles being decoded (one, or more while they and
+the half-built items fit in ``SWEEP_MEMORY_BYTES``), plus the pixels of the items still
+waiting for a tile. One thread decodes a tile; no other ever decodes it again.
 """
 
 from __future__ import annotations
@@ -274,8 +275,8 @@ class TileSweep:
         r0, c0 = ty * self._bh, tx * self._bw
         try:
             tile = self.reader.file_block(r0, r0 + h, c0, c0 + w, stopped)
-        except CancelledError:
-            raise
+        except CancelledError as exc:
+            raise CancelledError("The batch was cancelled; no results were returned.") from exc
         except RsEmbedError as exc:
             return self._fail(fills, exc, lock)
         for f in fills:
