@@ -53,7 +53,7 @@ from rs_embed_qgis.core.grid import (
     spatial_to_box,
     window_for_bbox,
 )
-from rs_embed_qgis.core.pooling import PoolResult, pool_window
+from rs_embed_qgis.core.pooling import POOL_BAND_BYTES, PoolResult, pool_window
 from rs_embed_qgis.core.reader import WindowReader
 from rs_embed_qgis.core.specs import (
     BBox,
@@ -357,7 +357,8 @@ class _Job:
     cancel: CancelFn | None
 
 
-def _embed_box(source: Source, spatial: BBox | PointBuffer, job: _Job, meta: dict) -> Embedding:
+def _box_window(source: Source, spatial: BBox | PointBuffer, job: _Job, meta: dict) -> Window:
+    """The window a box-like item reads (its meta filled in); NoCoverageError outside the file."""
     requested, expanded, window = plan_window(spatial, job.expand_deg, source.info.grid)
     meta.update(
         spatial=type(spatial).__name__,
@@ -369,14 +370,25 @@ def _embed_box(source: Source, spatial: BBox | PointBuffer, job: _Job, meta: dic
         raise NoCoverageError(
             f"The bbox {meta['bbox_4326']} lies outside the product file {source.info.path}."
         )
+    return window
+
+
+def _pooled_box(
+    source: Source, window: Window, meta: dict, job: _Job, read: Callable[[Window], np.ndarray]
+) -> Embedding:
+    res = pool_window(read, window, job.output.pooling, job.cancel)
+    _note_fallback(source, meta)
+    if res.vector is None:
+        raise _no_coverage("area", meta["bbox_4326"])
+    meta.update(_count_meta(res))
+    return Embedding(res.vector, meta)
+
+
+def _embed_box(source: Source, spatial: BBox | PointBuffer, job: _Job, meta: dict) -> Embedding:
+    window = _box_window(source, spatial, job, meta)
     if job.output.mode == "pooled":
         read = functools.partial(source.reader.read, cancel=job.cancel)
-        res = pool_window(read, window, job.output.pooling, job.cancel)
-        _note_fallback(source, meta)
-        if res.vector is None:
-            raise _no_coverage("area", meta["bbox_4326"])
-        meta.update(_count_meta(res))
-        return Embedding(res.vector, meta)
+        return _pooled_box(source, window, meta, job, read)
     return _grid_embedding(source, window, meta, job)
 
 
@@ -416,9 +428,13 @@ def grid_to_xarray(chw: np.ndarray, window: Window, meta: dict[str, Any]) -> Any
     )
 
 
-def _grid_embedding(source: Source, window: Window, meta: dict[str, Any], job: _Job) -> Embedding:
+def _grid_embedding(
+    source: Source, window: Window, meta: dict[str, Any], job: _Job, hwc: np.ndarray | None = None
+) -> Embedding:
+    """The grid of a window; ``hwc`` is its pixels when they were read already."""
     check_grid_size(window, job.max_grid_bytes)
-    hwc = source.reader.read(window, cancel=job.cancel)
+    if hwc is None:
+        hwc = source.reader.read(window, cancel=job.cancel)
     _note_fallback(source, meta)
     valid = np.any(hwc != 0, axis=-1)
     n_valid = int(valid.sum())
@@ -443,13 +459,53 @@ def _embed_one(source: Source, spatial: SpatialSpec, job: _Job, coverage: Any = 
             window = cov.window()
             meta.update(spatial="Polygon", **_window_meta(window))
             return _grid_embedding(source, window, meta, job)
-        vec, pmeta = poly.pool_coverage(source.reader, cov, job.output.pooling, job.cancel)
-        _note_fallback(source, meta)
-        meta.update(spatial="Polygon", **pmeta)
-        if vec is None:
-            raise _no_coverage("polygon with bounds", spatial.bounds)
-        return Embedding(vec, meta)
+        vecs = poly.gather_cells(source.reader, cov, job.cancel)
+        return _pooled_polygon(source, spatial, cov, vecs, meta, job)
     return _embed_box(source, spatial, job, meta)
+
+
+def _pooled_polygon(
+    source: Source, spatial: Polygon, cov: Any, vecs: np.ndarray, meta: dict, job: _Job
+) -> Embedding:
+    from rs_embed_qgis.core import polygon as poly
+
+    vec, pmeta = poly.pool_cells(vecs, cov, job.output.pooling)
+    _note_fallback(source, meta)
+    meta.update(spatial="Polygon", **pmeta)
+    if vec is None:
+        raise _no_coverage("polygon with bounds", spatial.bounds)
+    return Embedding(vec, meta)
+
+
+def _plan_on_tiles(sweep: Any, i: int, source: Source, spatial: Any, job: _Job, cov: Any) -> bool:
+    """Add a batch item to a tile sweep (False: too big to hold, read it on its own).
+
+    The item's meta and checks are those of ``_embed_one``; its result is made by the same
+    functions, from the pixels the sweep assembles instead of from reads.
+    """
+    meta = _base_meta(source, job.year, job.expand_deg, job.output)
+    if isinstance(spatial, Polygon):
+        meta["expand_deg"] = 0.0
+        if job.output.mode == "pooled":
+            finish = functools.partial(_pooled_polygon, source, spatial, cov, meta=meta, job=job)
+            sweep.add_cells(i, cov.rows, cov.cols, finish)
+            return True
+        window = cov.window()
+        meta.update(spatial="Polygon", **_window_meta(window))
+    else:
+        window = _box_window(source, spatial, job, meta)
+    if job.output.mode == "grid":
+        check_grid_size(window, job.max_grid_bytes)
+        sweep.add_window(i, window, lambda hwc: _grid_embedding(source, window, meta, job, hwc))
+        return True
+    if window.nbytes() > POOL_BAND_BYTES:  # pooled in bands by a read of its own
+        return False
+
+    def pooled(hwc: np.ndarray) -> Embedding:
+        return _pooled_box(source, window, meta, job, lambda band: hwc)
+
+    sweep.add_window(i, window, pooled)
+    return True
 
 
 def _check_request(
@@ -545,6 +601,16 @@ def _maybe_prepare(
     return True, None
 
 
+def _tile_sweep(source: Source) -> Any:
+    """A tile sweep over the source's reader when it is the direct GDAL reader, else None."""
+    if source.reader.name != "gdal":
+        return None
+    from rs_embed_qgis.core.gdal_reader import GdalReader
+    from rs_embed_qgis.core.tile_sweep import TileSweep
+
+    return TileSweep(source.reader) if isinstance(source.reader, GdalReader) else None
+
+
 def get_embeddings_batch(
     model: str = MODEL_ID,
     *,
@@ -636,20 +702,40 @@ def get_embeddings_batch(
         except RsEmbedError as exc:
             return i, None, exc
 
-    def collect(i: int, emb: Embedding | None, exc: BaseException | None, n: int) -> None:
+    count = [0]
+
+    def collect(i: int, emb: Embedding | None, exc: BaseException | None) -> None:
         if isinstance(exc, CancelledError) or is_cancelled():
             raise CancelledError("The batch was cancelled; no results were returned.")
         if exc is not None:
-            errors[i] = exc
+            # The traceback of an item without coverage would keep its frames, and with
+            # them its gathered pixels, alive until the end of the batch.
+            errors[i] = exc.with_traceback(None) if isinstance(exc, _SKIPPABLE) else exc
         else:
             results[i] = emb
+        count[0] += 1
+        n = count[0]
         if n == len(todo) or n % 16 == 0:
             report(base + span * n / len(todo), f"Embedded {n} of {len(todo)}")
 
     n_workers = batch_workers(len(todo), workers) if todo else 1
-    if n_workers == 1:
-        for n, i in enumerate(todo, start=1):
-            collect(*run(i), n)
+    sweep = _tile_sweep(source)
+    if sweep is not None:
+        # The direct reader: each tile is decoded once for the whole batch.
+        rest = []
+        for i in todo:
+            try:
+                if not _plan_on_tiles(sweep, i, source, checked[i], job, coverages.get(i)):
+                    rest.append(i)
+            except RsEmbedError as exc:
+                collect(i, None, exc)
+        sweep.run(n_workers, is_cancelled, collect)
+        todo_rest = rest
+    else:
+        todo_rest = todo
+    if n_workers == 1 or len(todo_rest) <= 1:
+        for i in todo_rest:
+            collect(*run(i))
     else:
         # Workers only read and pool; progress, cancel and errors are handled here, in
         # the caller's thread, so a failing callback stops the batch at once. The pool
@@ -657,19 +743,17 @@ def get_embeddings_batch(
         ex = ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="rs_embed_batch")
         pending: set[Any] = set()
         try:
-            queue = iter(todo)
+            queue = iter(todo_rest)
             for i in queue:
                 pending.add(ex.submit(run, i))
                 if len(pending) >= 2 * n_workers:
                     break
-            n = 0
             while pending:
                 finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 if not finished and is_cancelled():
                     raise CancelledError("The batch was cancelled; no results were returned.")
                 for fut in finished:
-                    n += 1
-                    collect(*fut.result(), n)
+                    collect(*fut.result())
                     nxt = next(queue, None)
                     if nxt is not None:
                         pending.add(ex.submit(run, nxt))

@@ -430,14 +430,19 @@ class GdalReader:
     ) -> np.ndarray:
         """Pixels [r0:r1, c0:c1] of the file (file indices) inside ONE tile, as (h, w, 768).
 
-        ``keep`` keeps the decoded tile for later reads (the fast path's tile memory).
+        ``keep`` keeps the decoded tile for later reads (the fast path's tile memory);
+        without it a tile already kept is still used, but a decoded one is not kept.
         The result may be a read-only view of a decoded tile.
         """
         if self.layout is None:
             with self._dataset() as ds:
                 return _gdal_read_block(ds, self.info.path, c0, r0, c1 - c0, r1 - r0)
         ty, tx = r0 // self.block_h, c0 // self.block_w
-        tile = self._tile(ty, tx, cancel) if keep else self.decode_tile(ty, tx, cancel)
+        if keep:
+            tile = self._tile(ty, tx, cancel)
+        else:
+            kept = _tile_get((self.info.identity, ty, tx))
+            tile = kept if kept is not None else self.decode_tile(ty, tx, cancel)
         y0, x0 = ty * self.block_h, tx * self.block_w
         return tile[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0]
 

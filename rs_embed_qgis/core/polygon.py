@@ -195,7 +195,13 @@ def pool_coverage(
 
     ``cancel() -> bool`` is asked between row reads; True raises CancelledError.
     """
-    vecs = gather_cells(reader, cov, cancel)
+    return pool_cells(gather_cells(reader, cov, cancel), cov, pooling)
+
+
+def pool_cells(
+    vecs: np.ndarray, cov: Coverage, pooling: str
+) -> tuple[np.ndarray | None, dict[str, Any]]:
+    """Area-weighted mean (or max) of the gathered cell vectors of a polygon, and its meta."""
     valid = valid_mask(vecs)
     w = cov.areas_m2
     area = float(w.sum())
