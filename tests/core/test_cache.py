@@ -664,7 +664,7 @@ def _gdal_pixels(tif: Path) -> np.ndarray:
 
     ds = gdal.Open(str(tif))
     try:
-        return np.moveaxis(ds.ReadAsArray(), 0, -1)
+        return ds.ReadAsArray(interleave="pixel")
     finally:
         ds = None
 
