@@ -67,7 +67,7 @@ EUROPE = Place(
     (680, 840),
     bbox=(-6.3, 41.1, 27.2, 58.7),
     grid_bbox=(-1.2, 40.3, 6.6, 46.9),
-    polygon="POLYGON ((-1.3 45.1, 9.7 45.3, 8.2 46.4, 0.4 46.3, -1.3 45.1))",
+    polygon="POLYGON ((-1.3 45.6, 9.7 45.7, 8.2 46.3, 0.4 46.25, -1.3 45.6))",
     ref=(150, 760),
 )
 # Lat 48..43.25, lon -40..34.75: 300 columns, so the file's own 256-pixel tiles have an edge
