@@ -12,8 +12,10 @@ mtime, inode): an entry whose source changed or vanished is removed, never serve
 
 Integrity: preparation records a CRC-32 of every segment of the cache file, one segment
 being 64 pixels of one file row (192 KB; caches made with whole 256-pixel tile columns
-stay readable: the width is in the manifest), computed from the decoded pixels as they
-are written. A reader verifies each segment the first
+stay readable: the width is in the manifest), of exactly the bytes the segment holds once
+written: the pixels written, and zeros where nothing was written (ocean outside the span
+of a row that holds data; -0.0 ocean there reads back as +0.0, an equal number). A reader
+verifies each segment the first
 time it reads from it (so a first click checks a few MB, a whole-file read everything
 once), and again once the cache file's stat (size, mtime, ctime, inode; one ``fstat`` per
 read) differs from the one it last saw, so bytes changed after a check are not served
@@ -809,6 +811,39 @@ def _prepare(
     return cache_status(info.path)
 
 
+class _Zeros:
+    """CRC-32s of runs of zero bytes (what the unwritten parts of the cache read back as)."""
+
+    def __init__(self, nbytes: int) -> None:
+        self.view = memoryview(bytes(nbytes))
+        self._full: dict[int, int] = {}  # CRC-32 of n zero bytes, for whole segments
+
+    def crc(self, nbytes: int, crc: int = 0) -> int:
+        """CRC-32 of ``nbytes`` zero bytes continuing ``crc``."""
+        if nbytes <= 0:
+            return crc
+        if crc == 0:
+            hit = self._full.get(nbytes)
+            if hit is None:
+                hit = self._full[nbytes] = zlib.crc32(self.view[:nbytes])
+            return hit
+        return zlib.crc32(self.view[:nbytes], crc)
+
+
+def _written_crc(row: np.ndarray, j: int, e: int, a: int, b: int, zeros: _Zeros) -> int:
+    """CRC-32 of the bytes of the cache's segment ``row[j:e]`` once pixels [a, b) are written.
+
+    The rest reads back as zero bytes (the file was made at full size), whatever the row
+    holds there: -0.0 ocean is stored as +0.0. Chained, so no copy of the row is made.
+    """
+    lo, hi = min(max(a, j), e), max(min(b, e), j)
+    if lo >= hi:  # nothing written in this segment
+        return zeros.crc((e - j) * _ITEM)
+    crc = zeros.crc((lo - j) * _ITEM)
+    crc = zlib.crc32(row[lo:hi], crc)
+    return zeros.crc((e - hi) * _ITEM, crc)
+
+
 def _fill_cache(
     reader: Any,
     data: _PositionalFile,
@@ -817,11 +852,11 @@ def _fill_cache(
     is_cancelled: Callable[[], bool],
     workers: int,
     root: Path,
-) -> tuple[int, np.ndarray]:
+) -> tuple[int, np.ndarray, np.ndarray]:
     """Decode every tile (two threads) and write it row by row at its place in the cache.
 
     Returns (segment width, CRC-32 of every (row, segment) segment, which segments hold
-    land), computed from the decoded pixels as they are written.
+    land): each CRC-32 of exactly the bytes that segment of the cache file holds.
     """
     blocks = reader.blocks()
     row_bytes = info.width * _ITEM
@@ -833,6 +868,7 @@ def _fill_cache(
     for _r0, _r1, c0, c1 in blocks:
         if c0 % tile or c1 != min(c0 + tile, info.width):
             raise CacheError(f"The tiles of {info.path} are irregular; it cannot be cached.")
+    zeros = _Zeros(seg * _ITEM)
     stop = threading.Event()  # a failure in one worker stops the others
     state = {"done": 0, "last": 0.0}
     lock = threading.Lock()
@@ -855,22 +891,24 @@ def _fill_cache(
         try:
             pixels = reader.file_block(r0, r1, c0, c1, cancel=stopped)
             t = c0 // seg
+            width = c1 - c0
             for k in range(r1 - r0):
                 if k % 32 == 0 and stopped():
                     return
                 row = np.ascontiguousarray(pixels[k])
-                has_data = row.any(axis=1)
-                for j in range(0, c1 - c0, seg):
-                    crcs[r0 + k, t + j // seg] = zlib.crc32(row[j : j + seg])
-                    land_segs[r0 + k, t + j // seg] = has_data[j : j + seg].any()
+                has_data = row.any(axis=1)  # -0.0 is no data, as +0.0
                 # Only the span from the first to the last pixel with data is written: the
                 # file was made at full size, so what is not written (ocean, about 70 % of
-                # the globe) reads back as zeros and costs the disk nothing where holes
+                # the globe) reads back as +0.0 and costs the disk nothing where holes
                 # are supported.
                 land = np.flatnonzero(has_data)
-                if land.size:
-                    a, b = int(land[0]), int(land[-1]) + 1
+                a, b = (int(land[0]), int(land[-1]) + 1) if land.size else (width, width)
+                if a < b:
                     data.write(row[a:b], (r0 + k) * row_bytes + (c0 + a) * _ITEM)
+                for j in range(0, width, seg):
+                    e = min(j + seg, width)
+                    crcs[r0 + k, t + j // seg] = _written_crc(row, j, e, a, b, zeros)
+                    land_segs[r0 + k, t + j // seg] = has_data[j:e].any()
         except CancelledError:
             return
         except BaseException:

@@ -645,3 +645,100 @@ def test_entry_without_checksums_is_stale_and_rebuilt(europe_dir: Path, tmp_path
     again = get_embedding(spatial=BBox(5.0, 50.0, 5.2, 50.2), temporal=YEAR, data_dir=data)
     assert again.meta["reader"] == "cache"
     np.testing.assert_array_equal(again.data, emb.data)
+
+
+# ----------------------------------------------------------- ocean stored as -0.0 (issue 16)
+
+
+@pytest.fixture(scope="module")
+def negative_zero_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Europe window with its ocean written as -0.0 (what ``values * land_mask`` gives)."""
+    d = tmp_path_factory.mktemp("negative_zero")
+    product.write_product(d / "embed_map_310k.tif", *EUROPE, ocean=-0.0)
+    return d
+
+
+def _gdal_pixels(tif: Path) -> np.ndarray:
+    """(H, W, 768) pixels of the whole file, read by GDAL itself (not the plugin)."""
+    from osgeo import gdal
+
+    ds = gdal.Open(str(tif))
+    try:
+        return ds.ReadAsArray(interleave="pixel")
+    finally:
+        ds = None
+
+
+# Run in a new process: the whole file through reader="auto", saved for the parent to check.
+_CHILD_READ = """
+import sys
+import numpy as np
+from rs_embed_qgis.core import BBox, OutputSpec, TemporalSpec, get_embedding
+e = get_embedding(spatial=BBox(-10.125, 40.125, 29.875, 60.125), temporal=TemporalSpec.year(2021),
+    data_dir=sys.argv[1], output=OutputSpec.grid(), grid_format="numpy", expand_deg=0)
+np.save(sys.argv[2], np.moveaxis(e.data, 0, -1))
+print(e.meta["reader"], len(e.meta.get("warnings", [])))
+"""
+
+
+def test_negative_zero_ocean_cache_is_used_not_deleted_by_a_new_process(
+    negative_zero_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 16: a cache of a file whose ocean is -0.0 survives the next process's reads."""
+    data = _fresh_copy(negative_zero_dir, tmp_path / "nz")
+    tif = data / "embed_map_310k.tif"
+    pixels = _gdal_pixels(tif)
+    ocean = ~np.any(pixels != 0, axis=-1)
+    assert ocean.any() and np.signbit(pixels[ocean]).all()  # the premise: -0.0 in the file
+    prepare_cache(tif)
+    folder = Path(cache_status(tif)["folder"])
+    before = _manifest(tif)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD_READ, str(data), str(tmp_path / "grid.npy")],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["cache", "0"]  # served by the cache, no fallback warning
+    np.testing.assert_array_equal(np.load(tmp_path / "grid.npy"), pixels)
+    assert folder.is_dir() and _manifest(tif) == before  # not rebuilt, not deleted
+    assert cache_status(tif)["ready"] is True
+
+
+def test_damage_in_a_negative_zero_cache_is_still_caught(
+    negative_zero_dir: Path, tmp_path: Path
+) -> None:
+    """The checksums cover exactly the bytes written: a flipped byte of a land pixel, or
+    the sign of a -0.0 ocean pixel written between land pixels, is caught."""
+    pixels = None
+    for name, flip in (("land", "land"), ("sign", "sign")):
+        data = _fresh_copy(negative_zero_dir, tmp_path / name)
+        tif = data / "embed_map_310k.tif"
+        pixels = _gdal_pixels(tif) if pixels is None else pixels
+        prepare_cache(tif)
+        folder = Path(cache_status(tif)["folder"])
+        if flip == "land":
+            _flip(tif, 130)  # row 130: ocean, then land from col 800 in a mixed segment
+        else:
+            # Row 180, cols 722..723 are ocean between land squares of the checkerboard
+            # coast: written as -0.0; clear the sign bit of band 5 of col 722.
+            r0, _, c0, c1 = EUROPE
+            assert np.signbit(pixels[180 - r0, 722 - c0, 5])
+            with open(folder / "embed.f32", "r+b") as fh:
+                fh.seek(((180 - r0) * (c1 - c0) + (722 - c0)) * 768 * 4 + 5 * 4 + 3)
+                fh.write(b"\x00")
+        cache_mod.close_cached_readers()  # as in a new process: nothing verified yet
+        with pytest.raises(CacheError, match="damaged"):
+            open_source(data, reader="cache").reader.read(Window(*EUROPE))
+        assert not folder.exists()  # the entry was removed
+        emb = get_embedding(
+            spatial=BBox(-10.125, 40.125, 29.875, 60.125),
+            temporal=YEAR,
+            data_dir=data,
+            output=OutputSpec.grid(),
+            grid_format="numpy",
+            expand_deg=0,
+        )
+        assert emb.meta["reader"] == "gdal"  # read from the GeoTIFF
+        np.testing.assert_array_equal(np.moveaxis(emb.data, 0, -1), pixels)
