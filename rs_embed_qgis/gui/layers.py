@@ -42,6 +42,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+try:  # Qt6 (QGIS 4) moved it to QtGui
+    from qgis.PyQt.QtGui import QUndoCommand
+except ImportError:  # Qt5
+    from qgis.PyQt.QtWidgets import QUndoCommand
+
 from rs_embed_qgis.i18n import tr
 
 SAMPLES_NAME = "Copernicus-Embed samples"
@@ -424,6 +429,57 @@ def hide_embedding_columns(layer: QgsVectorLayer) -> None:
         layer.setAttributeTableConfig(config)
 
 
+class _QuietBracket(QUndoCommand):
+    """One end of a batch's edit command: the layer's listeners hear the batch once.
+
+    A batch adds 768 fields and changes 240 x 769 values; each of them makes an open
+    attribute table and feature form rebuild themselves (``updatedFields`` ->
+    ``QgsAttributeForm::init``), which froze QGIS for minutes on undo or *Discard*. Two of
+    these commands, the first and the last child of the batch's macro, silence the layer's
+    signals while the macro's children run in either direction (write, undo, redo and the
+    undo loop of a rollback), then announce the new state once.
+    """
+
+    def __init__(self, layer: QgsVectorLayer, opening: bool) -> None:
+        super().__init__("")
+        self._layer = layer
+        self._opening = opening
+
+    def _silence(self) -> None:
+        self._layer.blockSignals(True)
+
+    def _announce(self) -> None:
+        layer = self._layer
+        layer.blockSignals(False)
+        # What the listeners would have heard: fields changed (tables and forms rebuild
+        # once), data changed (caches of the table reload), the layer is modified.
+        layer.updatedFields.emit()
+        layer.dataChanged.emit()
+        layer.layerModified.emit()
+
+    def redo(self) -> None:  # noqa: D102 - Qt API
+        (self._silence if self._opening else self._announce)()
+
+    def undo(self) -> None:  # noqa: D102 - Qt API
+        (self._announce if self._opening else self._silence)()
+
+
+# The Python side of the brackets in undo stacks (a stack does not keep the wrapper, whose
+# undo()/redo() would otherwise be lost); dropped when the layer's editing stops.
+_BRACKETS: dict[str, list[_QuietBracket]] = {}
+
+
+def _bracket(layer: QgsVectorLayer, opening: bool) -> None:
+    """Push one end of a quiet bracket onto the layer's open edit command."""
+    lid = layer.id()
+    if lid not in _BRACKETS:
+        _BRACKETS[lid] = []
+        layer.editingStopped.connect(lambda lid=lid: _BRACKETS.pop(lid, None))
+    command = _QuietBracket(layer, opening)
+    _BRACKETS[lid].append(command)
+    layer.undoStack().push(command)
+
+
 def write_embeddings_to_layer(
     layer: QgsVectorLayer,
     vectors: Mapping[int, Any],
@@ -445,6 +501,7 @@ def write_embeddings_to_layer(
     if not was_editing and not layer.startEditing():
         raise OSError(tr("{name} cannot be edited.").format(name=layer.name()))
     layer.beginEditCommand(tr("Copernicus-Embed: write {n} embeddings").format(n=len(vectors)))
+    _bracket(layer, opening=True)
     try:
         added = set()
         for name in names:
@@ -459,8 +516,10 @@ def write_embeddings_to_layer(
                 fid, dict(zip(idx, row, strict=True)), before.get(fid, {})
             ):
                 raise OSError(tr("Could not write feature {fid}.").format(fid=fid))
+        _bracket(layer, opening=False)
     except BaseException:
-        layer.destroyEditCommand()
+        layer.destroyEditCommand()  # undoes the opening bracket too: the layer speaks again
+        layer.blockSignals(False)
         if not was_editing:
             layer.rollBack()
         raise
