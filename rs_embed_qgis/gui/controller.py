@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
-import tempfile
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +34,7 @@ from rs_embed_qgis import settings
 from rs_embed_qgis.core.constants import AUTO_PREPARE_MIN_ITEMS
 from rs_embed_qgis.core.errors import CacheError, CancelledError, RsEmbedError
 from rs_embed_qgis.core.specs import BBox, OutputSpec, Polygon
-from rs_embed_qgis.gui import layers
+from rs_embed_qgis.gui import layers, temp_folders
 from rs_embed_qgis.gui.dock import MODE_POINT, EmbedDock, human_bytes
 from rs_embed_qgis.gui.explore_panel import SCOPE_MAP, ExplorePanel
 from rs_embed_qgis.gui.map_tools import (
@@ -124,6 +122,8 @@ class GuiController:
         self.rect_tool: RectangleMapTool | None = None
         self.point_tool: PointBufferMapTool | None = None
         self.ref_tool: ReferenceMapTool | None = None
+        self.reclaim_task: Any = None
+        self._explore_folder = ""
         self._tool_before_capture: Any = None  # given back when a capture is taken
         self.explore: ExplorePanel | None = None
         self.markers: list[tuple[Any, QgsRubberBand]] = []
@@ -145,7 +145,8 @@ class GuiController:
     def setup(self) -> None:
         """Create the action (toolbar + Plugins/Raster menu), the dock and the map tools."""
         main = self.iface.mainWindow()
-        self.temp_dir = tempfile.mkdtemp(prefix="rs_embed_qgis_")
+        self.temp_dir = temp_folders.make_folder(temp_folders.GRID_PREFIX)
+        self._reclaim_leftovers()
         self.action = QAction(plugin_icon(), tr("Copernicus-Embed"), main)
         self.action.setObjectName("RsEmbedAction")
         self.action.setCheckable(True)
@@ -198,6 +199,29 @@ class GuiController:
         self._watch_layer()
         self._check_startup_data_dir()
 
+    def _reclaim_leftovers(self) -> None:
+        """Remove, in a task, the temporary folders of QGIS processes that no longer run."""
+        task = temp_folders.ReclaimTask()
+        self.reclaim_task = task
+
+        def done(task: temp_folders.ReclaimTask = task) -> None:
+            if task.removed:
+                QgsMessageLog.logMessage(
+                    tr(
+                        "Removed {n} temporary folders ({size}) left by QGIS sessions that "
+                        "ended without closing: {folders}"
+                    ).format(
+                        n=len(task.removed),
+                        size=human_bytes(task.freed),
+                        folders=", ".join(task.removed),
+                    ),
+                    LOG_TAG,
+                    Qgis.MessageLevel.Info,
+                )
+
+        task.taskCompleted.connect(done)
+        QgsApplication.taskManager().addTask(task)
+
     def _setup_explore(self) -> None:
         """The Explore tab: the panel, the reference tool, markers, right-click similarity."""
         self.explore = ExplorePanel(self.iface)
@@ -219,6 +243,8 @@ class GuiController:
         self._sync_explore_data_dir()
 
     def _teardown_explore(self) -> None:
+        if self.explore is not None and self.explore._folder:
+            self._explore_folder = self.explore._folder
         try:
             self.canvas.destinationCrsChanged.disconnect(self._redraw_markers)
         except (TypeError, RuntimeError):
@@ -304,10 +330,32 @@ class GuiController:
             self.dock.deleteLater()
             self.dock = None
 
-        if self.temp_dir:
-            layers.remove_temporary_layers(QgsProject.instance(), self.temp_dir)
-            shutil.rmtree(self.temp_dir, ignore_errors=True)
-            self.temp_dir = ""
+        if self.reclaim_task is not None:
+            _wait_for([self.reclaim_task])
+            self.reclaim_task = None
+        self._release_folders()
+
+    def _release_folders(self) -> None:
+        """Remove the temporary folders; those holding files of result layers wait for exit.
+
+        The user's result layers (grids, similarity maps, clusters...) stay in the project:
+        unloading the plugin removes only what it owns and can recreate.
+        """
+        folders = [f for f in (self.temp_dir, self._explore_folder) if f]
+        self.temp_dir = self._explore_folder = ""
+        kept = temp_folders.release(folders, QgsProject.instance())
+        if not kept:
+            return
+        where = ", ".join(sorted({os.path.dirname(lyr.source().split("|")[0]) for lyr in kept}))
+        text = tr(
+            "Copernicus-Embed was unloaded; its {n} result layers stay in the project. Their "
+            "files are in a temporary folder ({folder}) that is removed when QGIS exits: "
+            "export the layers (Export > Save As) to keep them."
+        ).format(n=len(kept), folder=where)
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Info)
+        bar = getattr(self.iface, "messageBar", None)
+        if bar is not None:
+            bar().pushMessage(tr("Copernicus-Embed"), text, Qgis.MessageLevel.Info, 10)
 
     # ------------------------------------------------------------------ dock and tools
 

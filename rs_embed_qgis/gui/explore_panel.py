@@ -12,7 +12,6 @@ nothing is recomputed; it lets go of a similarity layer removed from the project
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -471,7 +470,9 @@ class ExplorePanel(QWidget):
     def _out_path(self, stem: str) -> str:
         """A new file name in the panel's temporary folder (unique: tasks may run together)."""
         if self._folder is None:
-            self._folder = tempfile.mkdtemp(prefix="rs_embed_explore_")
+            from rs_embed_qgis.gui import temp_folders
+
+            self._folder = temp_folders.make_folder(temp_folders.EXPLORE_PREFIX)
         self._n_out += 1
         return os.path.join(self._folder, f"{stem}_{self._n_out}.tif")
 
