@@ -124,6 +124,7 @@ class GuiController:
         self.ref_tool: ReferenceMapTool | None = None
         self.reclaim_task: Any = None
         self._explore_folder = ""
+        self._batch_layer: QgsVectorLayer | None = None
         self._tool_before_capture: Any = None  # given back when a capture is taken
         self.explore: ExplorePanel | None = None
         self.markers: list[tuple[Any, QgsRubberBand]] = []
@@ -196,6 +197,7 @@ class GuiController:
         d.open_table_requested.connect(self.open_samples_table)
         if hasattr(self.iface, "currentLayerChanged"):
             self.iface.currentLayerChanged.connect(self._watch_layer)
+        QgsProject.instance().cleared.connect(self._project_cleared)
         self._watch_layer()
         self._check_startup_data_dir()
 
@@ -296,6 +298,11 @@ class GuiController:
                 self.iface.currentLayerChanged.disconnect(self._watch_layer)
             except TypeError:
                 pass
+        try:
+            QgsProject.instance().cleared.disconnect(self._project_cleared)
+        except (TypeError, RuntimeError):
+            pass
+        self._unwatch_batch_layer()
         self._unwatch()
 
         for tool in (self.rect_tool, self.point_tool, self.ref_tool):
@@ -451,6 +458,46 @@ class GuiController:
         )
         self.dock.set_selection_info(layer.name(), layer.selectedFeatureCount(), usable)
 
+    def _project_cleared(self) -> None:
+        """New Project or a project being opened: what the dock said about the old one goes,
+        and so do the references (and their markers) and the capture preview on its map."""
+        self._unwatch_batch_layer()
+        if self.explore is not None and self.explore.references():
+            self.explore.clear_references()  # references_changed takes the markers off
+        self._clear_markers()
+        for tool in (self.rect_tool, self.point_tool):
+            if tool is not None:
+                tool.clear()
+        if self.dock is not None and not any(not isinstance(t, DataDirTask) for t in self.tasks):
+            self.dock.set_status(tr("Ready."))
+
+    def _watch_batch_layer(self, layer: QgsVectorLayer) -> None:
+        """The status line tells about a batch's edits until they are discarded."""
+        self._unwatch_batch_layer()
+        layer.afterRollBack.connect(self._batch_discarded)
+        self._batch_layer = layer
+
+    def _unwatch_batch_layer(self) -> None:
+        layer = getattr(self, "_batch_layer", None)
+        if layer is not None:
+            try:
+                layer.afterRollBack.disconnect(self._batch_discarded)
+            except (TypeError, RuntimeError):
+                pass
+        self._batch_layer = None
+
+    def _batch_discarded(self) -> None:
+        layer = self._batch_layer
+        self._unwatch_batch_layer()
+        if self.dock is not None and layer is not None:
+            try:
+                name = layer.name()
+            except RuntimeError:
+                name = ""
+            self.dock.set_status(
+                tr("The edits of {name} were discarded: no embeddings were kept.").format(name=name)
+            )
+
     # ------------------------------------------------------------------ messages
 
     def notify(
@@ -575,7 +622,13 @@ class GuiController:
         """An Explore task: the dock's progress bar, phase line and Cancel follow it."""
         self.tasks.add(task)
         task.done.connect(self._task_ended)
+        task.done.connect(self._explore_task_done)
         self._show_progress(task)
+
+    def _explore_task_done(self, _task: Any) -> None:
+        """An Explore task may have built or used the cache or the index: check again."""
+        if self.dock is not None:
+            self.refresh_data()
 
     def _explore_message(self, text: str, level: Any) -> None:
         self.notify(text, level)
@@ -881,8 +934,31 @@ class GuiController:
         if rep is None or not rep.usable:
             self.notify(tr("No product file in the data directory."), Qgis.MessageLevel.Warning)
             return None
-        task = RemoveCacheTask(rep.file, description=tr("Copernicus-Embed: remove cache"))
-        self._start(task, tr("Removing the fast cache..."))
+        st = rep.cache or {}
+        cache_size = human_bytes(st.get("disk_bytes") or 0)
+        index = True
+        if st.get("index_bytes"):
+            answer = layers.ask_remove_cache(
+                self.iface.mainWindow(),
+                cache_size,
+                st.get("folder", ""),
+                human_bytes(st["index_bytes"]),
+                st.get("index_folder", ""),
+            )
+            if answer is None:
+                self.notify(tr("Nothing was removed."))
+                return None
+            index = answer == "both"
+        task = RemoveCacheTask(
+            rep.file, description=tr("Copernicus-Embed: remove cache"), index=index
+        )
+        if index and st.get("index_bytes"):
+            status = tr(
+                "Removing the fast cache ({size}) and the search index ({isize})..."
+            ).format(size=cache_size, isize=human_bytes(st["index_bytes"]))
+        else:
+            status = tr("Removing the fast cache ({size})...").format(size=cache_size)
+        self._start(task, status)
         return task
 
     @guarded
@@ -959,6 +1035,8 @@ class GuiController:
             for tool in (self.rect_tool, self.point_tool):
                 if tool is not None and self.current_task is None:
                     tool.clear()  # the result is here: the preview is no longer needed
+        # Whatever a task did (or left half done), the cache line says what is on disk now.
+        self.refresh_data()
         if task.outcome == CANCELLED:
             self.notify(tr("Cancelled; nothing was changed."))
             return
@@ -971,14 +1049,15 @@ class GuiController:
                 self._embed_done(task)
             elif isinstance(task, BatchEmbedTask):
                 self._batch_done(task)
-                if task.prepare_cache:
-                    self.refresh_data()  # the dock shows the cache the batch built
             elif isinstance(task, PrepareCacheTask):
                 self.notify(tr("The fast cache is ready."), Qgis.MessageLevel.Success)
-                self.refresh_data()
             elif isinstance(task, RemoveCacheTask):
-                self.notify(tr("The fast cache was removed."), Qgis.MessageLevel.Success)
-                self.refresh_data()
+                text = (
+                    tr("The fast cache and the search index were removed.")
+                    if task.index
+                    else tr("The fast cache was removed; the search index was kept.")
+                )
+                self.notify(text, Qgis.MessageLevel.Success)
         except Exception as exc:  # a layer could not be written: say so, never crash QGIS
             self.notify(error_text(exc), Qgis.MessageLevel.Critical, traceback.format_exc())
 
@@ -1022,6 +1101,7 @@ class GuiController:
         )
         if task.plan.route == layers.ROUTE_LAYER:
             text += " " + tr("Save the layer's edits to keep them, or undo.")
+            self._watch_batch_layer(out)
         errors = res.errors
         for fid, err in errors.items():
             QgsMessageLog.logMessage(

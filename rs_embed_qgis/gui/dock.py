@@ -682,11 +682,14 @@ class EmbedDock(QgsDockWidget):
             )
             return
         if st.get("ready"):
-            self.cache_label.setText(
-                tr("Fast cache ready: {folder} ({size} on disk).").format(
-                    folder=breakable(st["folder"]), size=human_bytes(st["bytes"])
-                )
+            text = tr("Fast cache ready: {folder} ({size} on disk).").format(
+                folder=breakable(st["folder"]), size=human_bytes(st["bytes"])
             )
+            if st.get("index_bytes"):
+                text += " " + tr("Search index: {size}.").format(
+                    size=human_bytes(st["index_bytes"])
+                )
+            self.cache_label.setText(text)
             self.remove_cache_button.setVisible(True)
             return
         self.cache_label.setText(

@@ -703,3 +703,43 @@ def ask_cache(parent: QWidget | None, n_features: int, size: str, folder: str) -
     if clicked is direct:
         return "direct"
     return None
+
+
+def ask_remove_cache(
+    parent: QWidget | None, size: str, folder: str, index_size: str, index_folder: str
+) -> str | None:
+    """Ask whether *Remove cache* also removes the search index: "cache", "both" or None.
+
+    A real QMessageBox (object name RsEmbedRemoveCacheQuestion): the index takes minutes
+    to build again.
+    """
+    box = QMessageBox(parent)
+    box.setObjectName("RsEmbedRemoveCacheQuestion")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(tr("Remove the fast cache?"))
+    box.setText(
+        tr(
+            "The fast cache ({size}, {folder}) makes reads fast; the search index "
+            "({index_size}, {index_folder}) makes fast similarity searches and takes minutes "
+            "to build again."
+        ).format(size=size, folder=folder, index_size=index_size, index_folder=index_folder)
+    )
+    box.setInformativeText(tr("Remove the cache only, or the cache and the search index?"))
+    only = box.addButton(tr("Remove the cache only"), QMessageBox.ButtonRole.AcceptRole)
+    only.setObjectName("RsEmbedRemoveCacheOnly")
+    both = box.addButton(
+        tr("Remove the cache and the index ({size})").format(size=index_size),
+        QMessageBox.ButtonRole.DestructiveRole,
+    )
+    both.setObjectName("RsEmbedRemoveCacheAndIndex")
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    cancel.setObjectName("RsEmbedRemoveCacheCancel")
+    box.setDefaultButton(only)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    if clicked is only:
+        return "cache"
+    if clicked is both:
+        return "both"
+    return None
