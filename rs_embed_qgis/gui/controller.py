@@ -1069,9 +1069,9 @@ class GuiController:
             layers.add_grid_layers(res.files, project)
             shape = meta.get("chw_shape") or getattr(res.embedding.data, "shape", (0, 0, 0))
             self.notify(
-                tr("Grid of {h} x {w} pixels added ({frac:.0%} with data).").format(
-                    h=shape[1], w=shape[2], frac=meta.get("valid_fraction", 0.0)
-                ),
+                tr(
+                    "Grid of {w} columns x {h} rows of 0.25° pixels added ({frac:.0%} with data)."
+                ).format(w=shape[2], h=shape[1], frac=meta.get("valid_fraction", 0.0)),
                 Qgis.MessageLevel.Success,
             )
             return

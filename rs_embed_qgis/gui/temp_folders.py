@@ -1,10 +1,12 @@
 """The plugin's temporary folders: made with the QGIS process's id, removed on unload or at exit.
 
-Each folder is ``<prefix><pid>_<random>`` in the system temp folder with a marker file
-naming the process that made it. A folder still holding files of layers of the project is
+Each folder is ``<prefix><pid>-<start>_<random>`` in the system temp folder: the id of
+the QGIS process that made it and that process's start time (clock ticks since boot, from
+``/proc``; 0 where there is none), so that a later process with the same id is not taken
+for its maker. A folder still holding files of layers of the project is
 kept on unload (the layers stay usable) and removed when QGIS exits. Folders of QGIS
 processes that no longer run (killed, crashed) are reclaimed at the next start, in a task;
-a folder is only removed when its name and its marker both say it is ours.
+a folder is only removed when its name says it is ours and its maker is gone.
 """
 
 from __future__ import annotations
@@ -20,35 +22,44 @@ from qgis.core import QgsApplication, QgsTask
 
 GRID_PREFIX = "rs_embed_qgis_"
 EXPLORE_PREFIX = "rs_embed_explore_"
-MARKER = ".rs_embed_qgis_owner"
-_NAME = re.compile(r"^(rs_embed_qgis_|rs_embed_explore_)(\d+)_[A-Za-z0-9_]+$")
+_NAME = re.compile(r"^(rs_embed_qgis_|rs_embed_explore_)(\d+)-(\d+)_[A-Za-z0-9_]+$")
 
 _AT_EXIT: set[str] = set()  # folders kept for layers of the project: removed when QGIS exits
 _HOOKED: list[bool] = []
 
 
+def _start_ticks(pid: int) -> int:
+    """When process ``pid`` started (clock ticks since boot; 0 when unknown)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            stat = fh.read()
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def make_folder(prefix: str) -> str:
-    """A new temporary folder of this process, with its owner marker."""
-    folder = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}_")
-    with open(os.path.join(folder, MARKER), "w", encoding="utf-8") as fh:
-        fh.write(str(os.getpid()))
-    return folder
+    """A new temporary folder of this process, named after it (pid and start time)."""
+    pid = os.getpid()
+    return tempfile.mkdtemp(prefix=f"{prefix}{pid}-{_start_ticks(pid)}_")
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, start: int) -> bool:
+    """Whether the process that made a folder (pid, start ticks) still runs."""
     if pid <= 0:
         return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process: alive
+    except PermissionError:  # another user's process with that id: not ours to judge
         return True
-    return True
+    now = _start_ticks(pid)
+    return not (start and now and now != start)  # the same id, a later process: gone
 
 
 def dead_folders(root: str | None = None) -> list[str]:
-    """Folders made by plugin processes that no longer run (name and marker agree)."""
+    """Folders made by plugin processes that no longer run."""
     root = root or tempfile.gettempdir()
     out = []
     try:
@@ -59,16 +70,10 @@ def dead_folders(root: str | None = None) -> list[str]:
         m = _NAME.match(entry.name)
         if m is None or not entry.is_dir(follow_symlinks=False):
             continue
-        pid = int(m.group(2))
-        if pid == os.getpid() or _alive(pid):
+        pid, start = int(m.group(2)), int(m.group(3))
+        if pid == os.getpid() or _alive(pid, start):
             continue
-        try:
-            with open(os.path.join(entry.path, MARKER), encoding="utf-8") as fh:
-                owner = fh.read().strip()
-        except OSError:
-            continue  # no marker: not recognisably ours
-        if owner == str(pid):
-            out.append(entry.path)
+        out.append(entry.path)
     return out
 
 

@@ -92,8 +92,8 @@ def test_folders_of_dead_processes_are_reclaimed_at_start(qgis_iface, qgis_new_p
         [sys.executable, "-c", code, root], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert os.path.isdir(dead)
-    # Not ours: a folder with our name but no marker (its pid is not running).
-    stranger = tempfile.mkdtemp(prefix="rs_embed_qgis_999999_")
+    # Not ours: a folder whose name does not say which process made it.
+    stranger = tempfile.mkdtemp(prefix="rs_embed_qgis_")
     logged = []
     QgsApplication.messageLog().messageReceived.connect(
         lambda msg, tag, _lvl: logged.append(msg) if tag == "rs_embed" else None
