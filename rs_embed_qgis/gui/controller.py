@@ -144,7 +144,7 @@ class GuiController:
     # ------------------------------------------------------------------ setup / teardown
 
     def setup(self) -> None:
-        """Create the action (toolbar + Plugins/Raster menu), the dock and the map tools."""
+        """Create the action (Plugins toolbar + Raster menu), the dock and the map tools."""
         main = self.iface.mainWindow()
         self.temp_dir = temp_folders.make_folder(temp_folders.GRID_PREFIX)
         self._reclaim_leftovers()
@@ -152,13 +152,10 @@ class GuiController:
         self.action.setObjectName("RsEmbedAction")
         self.action.setCheckable(True)
         self.action.setToolTip(tr("Copernicus-Embed: embeddings of an area, a point or features"))
-        add_icon = getattr(self.iface, "addRasterToolBarIcon", None)
-        if add_icon is not None:
-            add_icon(self.action)
-            self._on_toolbar = "raster"
-        else:
-            self.iface.addToolBarIcon(self.action)
-            self._on_toolbar = "plugins"
+        # The Plugins toolbar: shown in a default profile (the Raster toolbar is hidden there,
+        # so a button on it was never seen).
+        self.iface.addToolBarIcon(self.action)
+        self._on_toolbar = "plugins"
         add_menu = getattr(self.iface, "addPluginToRasterMenu", None)
         if add_menu is not None:
             add_menu(tr(MENU_NAME), self.action)

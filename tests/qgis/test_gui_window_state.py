@@ -81,8 +81,8 @@ def _answer(title: str, button_name: str, seen: list) -> QTimer:
 def test_remove_cache_names_cache_and_index_with_sizes_and_asks(
     controller, own_product, button, index_kept
 ):
-    from rs_embed_qgis.core.index import index_dir, index_for
     from rs_embed_qgis.core.adapter import open_source
+    from rs_embed_qgis.core.index import index_dir, index_for
 
     d = controller.dock
     prepare_cache(own_product)
