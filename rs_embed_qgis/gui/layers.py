@@ -456,12 +456,51 @@ class _QuietBracket(QUndoCommand):
         layer.updatedFields.emit()
         layer.dataChanged.emit()
         layer.layerModified.emit()
+        try:
+            _reload_open_forms(layer)
+        except Exception as exc:  # never out of a Qt virtual (it would abort QGIS)
+            from qgis.core import Qgis, QgsMessageLog
+
+            QgsMessageLog.logMessage(
+                tr("An open form of {name} could not be reloaded: {err}").format(
+                    name=layer.name(), err=exc
+                ),
+                "rs_embed",
+                Qgis.MessageLevel.Warning,
+            )
 
     def redo(self) -> None:  # noqa: D102 - Qt API
         (self._silence if self._opening else self._announce)()
 
     def undo(self) -> None:  # noqa: D102 - Qt API
         (self._announce if self._opening else self._silence)()
+
+
+def _reload_open_forms(layer: QgsVectorLayer) -> None:
+    """Open feature forms of ``layer`` show their feature's values again.
+
+    A form follows value changes one signal at a time; after a quiet batch it would keep
+    showing the values it had (NULL in the new fields) until reopened.
+    """
+    from qgis.gui import QgsAttributeForm
+    from qgis.PyQt import sip
+    from qgis.PyQt.QtWidgets import QApplication
+
+    lid = layer.id()
+    for top in QApplication.topLevelWidgets():
+        # By class name: a typed findChildren does not see the forms (no meta-object match
+        # through the bindings).
+        found = [w for w in top.findChildren(QWidget) if w.inherits("QgsAttributeForm")]
+        if top.inherits("QgsAttributeForm"):
+            found.append(top)
+        for widget in found:
+            form = sip.cast(widget, QgsAttributeForm)
+            shown = form.layer()
+            if shown is None or shown.id() != lid or not form.feature().isValid():
+                continue
+            feat = layer.getFeature(form.feature().id())
+            if feat.isValid():
+                form.setFeature(feat)
 
 
 # The Python side of the brackets in undo stacks (a stack does not keep the wrapper, whose

@@ -62,6 +62,8 @@ def test_undo_redo_discard_with_table_and_form_open(open_table):
     # The open table sees the new columns and values.
     assert view.masterModel().columnCount() == cols_before + 769
     assert form.attributeForm().feature().fields().count() == n_before + 769
+    # The open form shows the values written (not NULL: it is told once, then reloaded).
+    assert form.attributeForm().feature()["emb_767"] == pytest.approx(float(vectors[FIDS[0]][767]))
 
     layer.undoStack().undo()
     QCoreApplication.processEvents()
@@ -77,6 +79,7 @@ def test_undo_redo_discard_with_table_and_form_open(open_table):
     for fid in FIDS:
         got = [layer.getFeature(fid)[n] for n in embedding_field_names()]
         np.testing.assert_allclose(got, vectors[fid].astype(np.float64), rtol=0, atol=0)
+    assert form.attributeForm().feature()["emb_000"] == pytest.approx(float(vectors[FIDS[0]][0]))
     other = next(f for f in layer.getFeatures() if f.id() not in FIDS)
     assert other["emb_000"] == NULL
 
