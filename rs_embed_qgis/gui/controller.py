@@ -27,7 +27,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import QgsRubberBand
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtWidgets import QAction
 
 from rs_embed_qgis import settings
@@ -60,6 +60,8 @@ LOG_TAG = "rs_embed"
 MENU_NAME = "&Copernicus-Embed"
 # Task waits on unload: long enough for a read in flight to notice the cancel.
 _UNLOAD_WAIT_MS = 10_000
+# Folders of QGIS sessions that ended without closing are looked for this long after setup.
+_RECLAIM_DELAY_MS = 3_000
 # Margin (degrees) around a selected place when the canvas zooms to it: a few pixels.
 _PLACE_ZOOM_DEG = 1.0
 _WGS84 = "EPSG:4326"
@@ -123,6 +125,7 @@ class GuiController:
         self.point_tool: PointBufferMapTool | None = None
         self.ref_tool: ReferenceMapTool | None = None
         self.reclaim_task: Any = None
+        self._reclaim_timer: QTimer | None = None
         self._explore_folder = ""
         self._batch_layer: QgsVectorLayer | None = None
         self._tool_before_capture: Any = None  # given back when a capture is taken
@@ -147,7 +150,11 @@ class GuiController:
         """Create the action (Plugins toolbar + Raster menu), the dock and the map tools."""
         main = self.iface.mainWindow()
         self.temp_dir = temp_folders.make_folder(temp_folders.GRID_PREFIX)
-        self._reclaim_leftovers()
+        # Housekeeping a little after start-up: QGIS's start stays as quick as it was.
+        self._reclaim_timer = QTimer()
+        self._reclaim_timer.setSingleShot(True)
+        self._reclaim_timer.timeout.connect(self._reclaim_leftovers)
+        self._reclaim_timer.start(_RECLAIM_DELAY_MS)
         self.action = QAction(plugin_icon(), tr("Copernicus-Embed"), main)
         self.action.setObjectName("RsEmbedAction")
         self.action.setCheckable(True)
@@ -334,6 +341,9 @@ class GuiController:
             self.dock.deleteLater()
             self.dock = None
 
+        if self._reclaim_timer is not None:
+            self._reclaim_timer.stop()
+            self._reclaim_timer = None
         if self.reclaim_task is not None:
             _wait_for([self.reclaim_task])
             self.reclaim_task = None

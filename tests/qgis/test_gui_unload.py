@@ -101,13 +101,12 @@ def test_folders_of_dead_processes_are_reclaimed_at_start(qgis_iface, qgis_new_p
     ctl = GuiController(qgis_iface)
     ctl.setup()
     try:
-        task = ctl.reclaim_task
         wait_for(lambda: dead not in temp_folders.dead_folders() or not os.path.exists(dead))
         wait_for(lambda: any("left by QGIS sessions" in m for m in logged))
         assert not os.path.exists(dead)
         assert os.path.isdir(stranger)  # not recognisably ours: kept
         assert os.path.isdir(ctl.temp_dir)  # this process's own folder: kept
-        assert task is not None
+        assert ctl.reclaim_task is not None  # a task, started a little after setup
         assert any(dead in m for m in logged)
     finally:
         ctl.teardown()
