@@ -490,7 +490,13 @@ def _reload_open_forms(layer: QgsVectorLayer) -> None:
     for top in QApplication.topLevelWidgets():
         # By class name: a typed findChildren does not see the forms (no meta-object match
         # through the bindings).
-        found = [w for w in top.findChildren(QWidget) if w.inherits("QgsAttributeForm")]
+        # Only shown forms: a hidden one (e.g. of a closed table not yet deleted) may point
+        # to a layer that is gone.
+        if not top.isVisible():
+            continue
+        found = [
+            w for w in top.findChildren(QWidget) if w.inherits("QgsAttributeForm") and w.isVisible()
+        ]
         if top.inherits("QgsAttributeForm"):
             found.append(top)
         for widget in found:
