@@ -32,6 +32,10 @@ TARGETS = {
     "save_s": 3.0,
     "undo_s": 3.0,
     "rollback_s": 3.0,
+    "open_write_s": 3.0,
+    "open_undo_s": 3.0,
+    "open_redo_s": 3.0,
+    "open_rollback_s": 3.0,
     "table_model_s": 2.0,
     "dual_view_s": 2.0,
     "startup_s": 0.3,
@@ -159,6 +163,49 @@ def bench_fields(folder: str, store: str = "fields") -> dict[str, Any]:
     return out
 
 
+def bench_fields_open(folder: str, store: str = "fields") -> dict[str, Any]:
+    """Write, undo, redo and discard with the layer's attribute table and a form open.
+
+    The table is a ``QgsDualView`` (what the attribute table dialog holds), the form a
+    ``QgsAttributeDialog``: both rebuild themselves when the layer's fields change, the
+    case that froze QGIS for minutes in issue 19.
+    """
+    from qgis.gui import QgsAttributeDialog, QgsDualView, QgsMapCanvas
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    from rs_embed_qgis.gui import layers
+
+    layer = countries_copy(folder)
+    vecs, fracs = vectors_for(layer)
+    kw = {"store": store} if store != "fields" else {}
+    canvas = QgsMapCanvas()
+    view = QgsDualView()
+    view.init(layer, canvas)
+    view.setView(QgsDualView.ViewMode.AttributeTable)
+    view.show()
+    form = QgsAttributeDialog(layer, next(layer.getFeatures()), False, None, True)
+    form.show()
+    QCoreApplication.processEvents()
+
+    def step(fn: Any) -> float:
+        t0 = time.perf_counter()
+        fn()
+        QCoreApplication.processEvents()  # the table's queued reload is part of the wait
+        return time.perf_counter() - t0
+
+    out: dict[str, Any] = {"store": store, "features": len(vecs)}
+    out["open_write_s"] = step(
+        lambda: layers.write_embeddings_to_layer(layer, vecs, valid_fracs=fracs, **kw)
+    )
+    out["open_undo_s"] = step(layer.undoStack().undo)
+    out["open_redo_s"] = step(layer.undoStack().redo)
+    out["open_rollback_s"] = step(layer.rollBack)
+    form.close()
+    view.close()
+    QCoreApplication.processEvents()
+    return out
+
+
 class _StubIface:
     """Just enough of QgisInterface for initGui: a main window, a canvas, docks, menus."""
 
@@ -241,6 +288,7 @@ def main() -> int:
         for store in [s for s in args.store.split(",") if s]:
             try:
                 results[store] = bench_fields(folder, store)
+                results[store].update(bench_fields_open(folder, store))
             except TypeError as exc:  # an older layers.py without the store option
                 results[store] = {"error": str(exc)}
     finally:
@@ -262,6 +310,10 @@ def main() -> int:
             ("rollback_s", "discard edits (roll back)"),
             ("table_model_s", "attribute table model"),
             ("dual_view_s", "attribute table (dual view)"),
+            ("open_write_s", "write, table + form open"),
+            ("open_undo_s", "undo, table + form open"),
+            ("open_redo_s", "redo, table + form open"),
+            ("open_rollback_s", "discard, table + form open"),
         ):
             rows.append((f"{store}: {label} ({r['features']} features)", r[key], key))
     print(f"{'case':48} {'seconds':>8} {'target':>7}  result")

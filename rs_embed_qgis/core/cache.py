@@ -975,8 +975,11 @@ def _remove_search_index(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def clear_cache(path: str | os.PathLike | None = None) -> None:
-    """Delete the cache of one product file, or every entry of the cache (never other files)."""
+def clear_cache(path: str | os.PathLike | None = None, index: bool = True) -> None:
+    """Delete the cache of one product file, or every entry of the cache (never other files).
+
+    ``index`` False keeps the search index of ``path`` (the dock asks before removing it).
+    """
     with _lock:
         readers = list(_readers.values())
         _readers.clear()
@@ -985,8 +988,9 @@ def clear_cache(path: str | os.PathLike | None = None) -> None:
         folder = entry_dir(inspect_product_file(path))
         if _own_manifest(folder) is not None:
             _remove_own(folder)
-        _remove_search_index(cache_root() / INDEX_FOLDER / folder.name)
-        reclaim_index_temporaries(cache_root() / INDEX_FOLDER, folder.name)
+        if index:
+            _remove_search_index(cache_root() / INDEX_FOLDER / folder.name)
+            reclaim_index_temporaries(cache_root() / INDEX_FOLDER, folder.name)
         return
     root = cache_root()
     index_root = root / INDEX_FOLDER

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
-import tempfile
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -29,14 +27,14 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import QgsRubberBand
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtWidgets import QAction
 
 from rs_embed_qgis import settings
 from rs_embed_qgis.core.constants import AUTO_PREPARE_MIN_ITEMS
 from rs_embed_qgis.core.errors import CacheError, CancelledError, RsEmbedError
 from rs_embed_qgis.core.specs import BBox, OutputSpec, Polygon
-from rs_embed_qgis.gui import layers
+from rs_embed_qgis.gui import layers, temp_folders
 from rs_embed_qgis.gui.dock import MODE_POINT, EmbedDock, human_bytes
 from rs_embed_qgis.gui.explore_panel import SCOPE_MAP, ExplorePanel
 from rs_embed_qgis.gui.map_tools import (
@@ -61,6 +59,8 @@ from rs_embed_qgis.i18n import plugin_icon, tr
 LOG_TAG = "rs_embed"
 # Task waits on unload: long enough for a read in flight to notice the cancel.
 _UNLOAD_WAIT_MS = 10_000
+# Folders of QGIS sessions that ended without closing are looked for this long after setup.
+_RECLAIM_DELAY_MS = 3_000
 # Margin (degrees) around a selected place when the canvas zooms to it: a few pixels.
 _PLACE_ZOOM_DEG = 1.0
 _WGS84 = "EPSG:4326"
@@ -128,6 +128,10 @@ class GuiController:
         self.rect_tool: RectangleMapTool | None = None
         self.point_tool: PointBufferMapTool | None = None
         self.ref_tool: ReferenceMapTool | None = None
+        self.reclaim_task: Any = None
+        self._reclaim_timer: QTimer | None = None
+        self._explore_folder = ""
+        self._batch_layer: QgsVectorLayer | None = None
         self._tool_before_capture: Any = None  # given back when a capture is taken
         self.explore: ExplorePanel | None = None
         self.markers: list[tuple[Any, QgsRubberBand]] = []
@@ -147,20 +151,22 @@ class GuiController:
     # ------------------------------------------------------------------ setup / teardown
 
     def setup(self) -> None:
-        """Create the action (toolbar + Plugins/Raster menu), the dock and the map tools."""
+        """Create the action (Plugins toolbar + Raster menu), the dock and the map tools."""
         main = self.iface.mainWindow()
-        self.temp_dir = tempfile.mkdtemp(prefix="rs_embed_qgis_")
+        self.temp_dir = temp_folders.make_folder(temp_folders.GRID_PREFIX)
+        # Housekeeping a little after start-up: QGIS's start stays as quick as it was.
+        self._reclaim_timer = QTimer()
+        self._reclaim_timer.setSingleShot(True)
+        self._reclaim_timer.timeout.connect(self._reclaim_leftovers)
+        self._reclaim_timer.start(_RECLAIM_DELAY_MS)
         self.action = QAction(plugin_icon(), tr("Copernicus-Embed"), main)
         self.action.setObjectName("RsEmbedAction")
         self.action.setCheckable(True)
         self.action.setToolTip(tr("Copernicus-Embed: embeddings of an area, a point or features"))
-        add_icon = getattr(self.iface, "addRasterToolBarIcon", None)
-        if add_icon is not None:
-            add_icon(self.action)
-            self._on_toolbar = "raster"
-        else:
-            self.iface.addToolBarIcon(self.action)
-            self._on_toolbar = "plugins"
+        # The Plugins toolbar: shown in a default profile (the Raster toolbar is hidden there,
+        # so a button on it was never seen).
+        self.iface.addToolBarIcon(self.action)
+        self._on_toolbar = "plugins"
         add_menu = getattr(self.iface, "addPluginToRasterMenu", None)
         if add_menu is not None:
             add_menu(menu_name(), self.action)
@@ -199,8 +205,32 @@ class GuiController:
         d.open_table_requested.connect(self.open_samples_table)
         if hasattr(self.iface, "currentLayerChanged"):
             self.iface.currentLayerChanged.connect(self._watch_layer)
+        QgsProject.instance().cleared.connect(self._project_cleared)
         self._watch_layer()
         self._check_startup_data_dir()
+
+    def _reclaim_leftovers(self) -> None:
+        """Remove, in a task, the temporary folders of QGIS processes that no longer run."""
+        task = temp_folders.ReclaimTask()
+        self.reclaim_task = task
+
+        def done(task: temp_folders.ReclaimTask = task) -> None:
+            if task.removed:
+                QgsMessageLog.logMessage(
+                    tr(
+                        "Removed {n} temporary folders ({size}) left by QGIS sessions that "
+                        "ended without closing: {folders}"
+                    ).format(
+                        n=len(task.removed),
+                        size=human_bytes(task.freed),
+                        folders=", ".join(task.removed),
+                    ),
+                    LOG_TAG,
+                    Qgis.MessageLevel.Info,
+                )
+
+        task.taskCompleted.connect(done)
+        QgsApplication.taskManager().addTask(task)
 
     def _setup_explore(self) -> None:
         """The Explore tab: the panel, the reference tool, markers, right-click similarity."""
@@ -223,6 +253,8 @@ class GuiController:
         self._sync_explore_data_dir()
 
     def _teardown_explore(self) -> None:
+        if self.explore is not None and self.explore._folder:
+            self._explore_folder = self.explore._folder
         try:
             self.canvas.destinationCrsChanged.disconnect(self._redraw_markers)
         except (TypeError, RuntimeError):
@@ -274,6 +306,11 @@ class GuiController:
                 self.iface.currentLayerChanged.disconnect(self._watch_layer)
             except TypeError:
                 pass
+        try:
+            QgsProject.instance().cleared.disconnect(self._project_cleared)
+        except (TypeError, RuntimeError):
+            pass
+        self._unwatch_batch_layer()
         self._unwatch()
 
         for tool in (self.rect_tool, self.point_tool, self.ref_tool):
@@ -308,10 +345,35 @@ class GuiController:
             self.dock.deleteLater()
             self.dock = None
 
-        if self.temp_dir:
-            layers.remove_temporary_layers(QgsProject.instance(), self.temp_dir)
-            shutil.rmtree(self.temp_dir, ignore_errors=True)
-            self.temp_dir = ""
+        if self._reclaim_timer is not None:
+            self._reclaim_timer.stop()
+            self._reclaim_timer = None
+        if self.reclaim_task is not None:
+            _wait_for([self.reclaim_task])
+            self.reclaim_task = None
+        self._release_folders()
+
+    def _release_folders(self) -> None:
+        """Remove the temporary folders; those holding files of result layers wait for exit.
+
+        The user's result layers (grids, similarity maps, clusters...) stay in the project:
+        unloading the plugin removes only what it owns and can recreate.
+        """
+        folders = [f for f in (self.temp_dir, self._explore_folder) if f]
+        self.temp_dir = self._explore_folder = ""
+        kept = temp_folders.release(folders, QgsProject.instance())
+        if not kept:
+            return
+        where = ", ".join(sorted({os.path.dirname(lyr.source().split("|")[0]) for lyr in kept}))
+        text = tr(
+            "Copernicus-Embed was unloaded; its {n} result layers stay in the project. Their "
+            "files are in a temporary folder ({folder}) that is removed when QGIS exits: "
+            "export the layers (Export > Save As) to keep them."
+        ).format(n=len(kept), folder=where)
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Info)
+        bar = getattr(self.iface, "messageBar", None)
+        if bar is not None:
+            bar().pushMessage(tr("Copernicus-Embed"), text, Qgis.MessageLevel.Info, 10)
 
     # ------------------------------------------------------------------ dock and tools
 
@@ -406,6 +468,46 @@ class GuiController:
             QgsWkbTypes.GeometryType.PointGeometry,
         )
         self.dock.set_selection_info(layer.name(), layer.selectedFeatureCount(), usable)
+
+    def _project_cleared(self) -> None:
+        """New Project or a project being opened: what the dock said about the old one goes,
+        and so do the references (and their markers) and the capture preview on its map."""
+        self._unwatch_batch_layer()
+        if self.explore is not None and self.explore.references():
+            self.explore.clear_references()  # references_changed takes the markers off
+        self._clear_markers()
+        for tool in (self.rect_tool, self.point_tool):
+            if tool is not None:
+                tool.clear()
+        if self.dock is not None and not any(not isinstance(t, DataDirTask) for t in self.tasks):
+            self.dock.set_status(tr("Ready."))
+
+    def _watch_batch_layer(self, layer: QgsVectorLayer) -> None:
+        """The status line tells about a batch's edits until they are discarded."""
+        self._unwatch_batch_layer()
+        layer.afterRollBack.connect(self._batch_discarded)
+        self._batch_layer = layer
+
+    def _unwatch_batch_layer(self) -> None:
+        layer = getattr(self, "_batch_layer", None)
+        if layer is not None:
+            try:
+                layer.afterRollBack.disconnect(self._batch_discarded)
+            except (TypeError, RuntimeError):
+                pass
+        self._batch_layer = None
+
+    def _batch_discarded(self) -> None:
+        layer = self._batch_layer
+        self._unwatch_batch_layer()
+        if self.dock is not None and layer is not None:
+            try:
+                name = layer.name()
+            except RuntimeError:
+                name = ""
+            self.dock.set_status(
+                tr("The edits of {name} were discarded: no embeddings were kept.").format(name=name)
+            )
 
     # ------------------------------------------------------------------ messages
 
@@ -533,7 +635,13 @@ class GuiController:
         """An Explore task: the dock's progress bar, phase line and Cancel follow it."""
         self.tasks.add(task)
         task.done.connect(self._task_ended)
+        task.done.connect(self._explore_task_done)
         self._show_progress(task)
+
+    def _explore_task_done(self, _task: Any) -> None:
+        """An Explore task may have built or used the cache or the index: check again."""
+        if self.dock is not None:
+            self.refresh_data()
 
     def _explore_message(self, text: str, level: Any) -> None:
         self.notify(text, level)
@@ -840,8 +948,31 @@ class GuiController:
         if rep is None or not rep.usable:
             self.notify(tr("No product file in the data directory."), Qgis.MessageLevel.Warning)
             return None
-        task = RemoveCacheTask(rep.file, description=tr("Copernicus-Embed: remove cache"))
-        self._start(task, tr("Removing the fast cache..."))
+        st = rep.cache or {}
+        cache_size = human_bytes(st.get("disk_bytes") or 0)
+        index = True
+        if st.get("index_bytes"):
+            answer = layers.ask_remove_cache(
+                self.iface.mainWindow(),
+                cache_size,
+                st.get("folder", ""),
+                human_bytes(st["index_bytes"]),
+                st.get("index_folder", ""),
+            )
+            if answer is None:
+                self.notify(tr("Nothing was removed."))
+                return None
+            index = answer == "both"
+        task = RemoveCacheTask(
+            rep.file, description=tr("Copernicus-Embed: remove cache"), index=index
+        )
+        if index and st.get("index_bytes"):
+            status = tr(
+                "Removing the fast cache ({size}) and the search index ({isize})..."
+            ).format(size=cache_size, isize=human_bytes(st["index_bytes"]))
+        else:
+            status = tr("Removing the fast cache ({size})...").format(size=cache_size)
+        self._start(task, status)
         return task
 
     @guarded
@@ -918,6 +1049,8 @@ class GuiController:
             for tool in (self.rect_tool, self.point_tool):
                 if tool is not None and self.current_task is None:
                     tool.clear()  # the result is here: the preview is no longer needed
+        # Whatever a task did (or left half done), the cache line says what is on disk now.
+        self.refresh_data()
         if task.outcome == CANCELLED:
             self.notify(tr("Cancelled; nothing was changed."))
             return
@@ -930,14 +1063,15 @@ class GuiController:
                 self._embed_done(task)
             elif isinstance(task, BatchEmbedTask):
                 self._batch_done(task)
-                if task.prepare_cache:
-                    self.refresh_data()  # the dock shows the cache the batch built
             elif isinstance(task, PrepareCacheTask):
                 self.notify(tr("The fast cache is ready."), Qgis.MessageLevel.Success)
-                self.refresh_data()
             elif isinstance(task, RemoveCacheTask):
-                self.notify(tr("The fast cache was removed."), Qgis.MessageLevel.Success)
-                self.refresh_data()
+                text = (
+                    tr("The fast cache and the search index were removed.")
+                    if task.index
+                    else tr("The fast cache was removed; the search index was kept.")
+                )
+                self.notify(text, Qgis.MessageLevel.Success)
         except Exception as exc:  # a layer could not be written: say so, never crash QGIS
             self.notify(error_text(exc), Qgis.MessageLevel.Critical, traceback.format_exc())
 
@@ -949,9 +1083,9 @@ class GuiController:
             layers.add_grid_layers(res.files, project)
             shape = meta.get("chw_shape") or getattr(res.embedding.data, "shape", (0, 0, 0))
             self.notify(
-                tr("Grid of {h} x {w} pixels added ({frac:.0%} with data).").format(
-                    h=shape[1], w=shape[2], frac=meta.get("valid_fraction", 0.0)
-                ),
+                tr(
+                    "Grid of {w} columns x {h} rows of 0.25° pixels added ({frac:.0%} with data)."
+                ).format(w=shape[2], h=shape[1], frac=meta.get("valid_fraction", 0.0)),
                 Qgis.MessageLevel.Success,
             )
             return
@@ -981,6 +1115,7 @@ class GuiController:
         )
         if task.plan.route == layers.ROUTE_LAYER:
             text += " " + tr("Save the layer's edits to keep them, or undo.")
+            self._watch_batch_layer(out)
         errors = res.errors
         for fid, err in errors.items():
             QgsMessageLog.logMessage(

@@ -72,6 +72,12 @@ STORE_JSON = "json"
 # The dock and Processing share the default buffer (core/constants.py).
 DEFAULT_BUFFER_M = float(getattr(constants, "DEFAULT_BUFFER_M", 5000.0))
 _UNITS = (("km", 1000.0), ("m", 1.0))
+# Largest point buffer: a square of 4,000 km a side is most of a continent already; a
+# larger area is drawn as a rectangle (or explored on the Explore tab).
+MAX_BUFFER_M = 2_000_000.0
+# Words longer than this (URLs, paths) are shortened in the middle on the status line, so
+# that the cause after them stays in view; the tooltip and the log keep them whole.
+_LONG_WORD = 40
 _LEVEL_STYLE = {
     Qgis.MessageLevel.Info: "",
     Qgis.MessageLevel.Success: "color: #1a7f37;",
@@ -239,14 +245,19 @@ class EmbedDock(QgsDockWidget):
 
         self.buffer_spin = QgsDoubleSpinBox()
         self.buffer_spin.setDecimals(2)
-        self.buffer_spin.setRange(0.01, 20_000_000.0)
+        self.buffer_spin.setRange(0.01, MAX_BUFFER_M / 1000.0)
         self.buffer_spin.setShowClearButton(False)
         self.unit_combo = QComboBox()
         for unit, factor in _UNITS:
             self.unit_combo.addItem(_unit_labels()[unit], factor)
         self.buffer_spin.setValue(DEFAULT_BUFFER_M / 1000.0)
         self.buffer_spin.setMinimumWidth(60)
-        self.buffer_spin.setToolTip(tr("Half the side of the square area around the point."))
+        self.buffer_spin.setToolTip(
+            tr(
+                "Half the side of the square area around the point: at most 2,000 km (a "
+                "larger square is most of a continent; drag a rectangle instead)."
+            )
+        )
         row = QHBoxLayout()
         row.addWidget(self.buffer_spin, 1)
         row.addWidget(self.unit_combo)
@@ -436,6 +447,9 @@ class EmbedDock(QgsDockWidget):
         self.capture_mode_changed.emit(self.capture_mode())
 
     def _buffer_changed(self) -> None:
+        factor = float(self.unit_combo.currentData() or 1.0)
+        if self.buffer_spin.maximum() != MAX_BUFFER_M / factor:
+            self.buffer_spin.setMaximum(MAX_BUFFER_M / factor)  # 2,000 km or 2,000,000 m
         self.buffer_changed.emit(self.buffer_m())
 
     def _data_dir_edited(self) -> None:
@@ -501,7 +515,7 @@ class EmbedDock(QgsDockWidget):
         """Show a buffer (in km when it is a whole number of km)."""
         km = metres >= 1000.0
         self.unit_combo.setCurrentIndex(0 if km else 1)
-        self.buffer_spin.setValue(metres / 1000.0 if km else metres)
+        self.buffer_spin.setValue(min(metres, MAX_BUFFER_M) / 1000.0 if km else metres)
 
     def output_mode(self) -> str:
         """``pooled`` or ``grid``."""
@@ -584,12 +598,18 @@ class EmbedDock(QgsDockWidget):
             )
         self.batch_button.setEnabled(bool(layer_name) and usable and n_selected > 0)
 
-    def place_data_first(self, first: bool) -> None:
-        """Put the data section at the top while nothing works without it, else after the area."""
+    def place_data_first(self, first: bool = True) -> None:
+        """Keep the data section above the area section.
+
+        It used to move below *Area* once a folder was valid: the dock jumped under the
+        user's pointer. The order now stays; ``first`` is kept for older callers.
+        """
+        del first
         lay = self.body_layout
+        if lay.indexOf(self.data_box) < lay.indexOf(self.area_box):
+            return
         lay.removeWidget(self.data_box)
-        index = lay.indexOf(self.area_box)
-        lay.insertWidget(index if first else index + 1, self.data_box)
+        lay.insertWidget(lay.indexOf(self.area_box), self.data_box)
 
     def data_section_first(self) -> bool:
         """Whether the data section is above the area section."""
@@ -692,11 +712,14 @@ class EmbedDock(QgsDockWidget):
             )
             return
         if st.get("ready"):
-            self.cache_label.setText(
-                tr("Fast cache ready: {folder} ({size} on disk).").format(
-                    folder=breakable(st["folder"]), size=human_bytes(st["bytes"])
-                )
+            text = tr("Fast cache ready: {folder} ({size} on disk).").format(
+                folder=breakable(st["folder"]), size=human_bytes(st["bytes"])
             )
+            if st.get("index_bytes"):
+                text += " " + tr("Search index: {size}.").format(
+                    size=human_bytes(st["index_bytes"])
+                )
+            self.cache_label.setText(text)
             self.remove_cache_button.setVisible(True)
             return
         self.cache_label.setText(
@@ -803,7 +826,7 @@ class ElidedLabel(QLabel):
 
     def _relayout(self) -> None:
         width = max(1, self.contentsRect().width())
-        text = " ".join(self._full.splitlines())
+        text = " ".join(_shorten_long_words(line) for line in self._full.splitlines())
         layout = QTextLayout(text, self.font())
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
@@ -824,6 +847,17 @@ class ElidedLabel(QLabel):
             rest = text[spans[self._lines - 1][0] :]
             shown.append(self.fontMetrics().elidedText(rest, Qt.TextElideMode.ElideRight, width))
         super().setText("\n".join(shown))
+
+
+def _shorten_long_words(text: str) -> str:
+    """Long words (URLs, paths) shortened in the middle: what follows them stays in view."""
+    words = []
+    for word in text.split(" "):
+        if len(word) > _LONG_WORD:
+            keep = _LONG_WORD // 2 - 1
+            word = word[:keep] + "…" + word[-keep:]
+        words.append(word)
+    return " ".join(words)
 
 
 class WheelGuard(QObject):

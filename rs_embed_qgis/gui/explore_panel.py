@@ -12,7 +12,6 @@ nothing is recomputed; it lets go of a similarity layer removed from the project
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -286,10 +285,20 @@ class ExplorePanel(QWidget):
         self.places_km.setRange(0, 20000)
         self.places_km.setValue(100)
         self.places_km.setSuffix(" km")
+        self.places_skip_refs = QCheckBox(tr("Leave the references out"))
+        self.places_skip_refs.setObjectName("RsEmbedPlacesSkipRefs")
+        self.places_skip_refs.setChecked(True)
+        self.places_skip_refs.setToolTip(
+            tr(
+                "A reference is the most similar place to itself: left out, the list starts "
+                "with the best place you do not know yet."
+            )
+        )
         self.places_button = QPushButton(tr("Find places"))
         self.places_button.clicked.connect(self.find_places)
         form.addRow(tr("Number"), self.places_k)
         form.addRow(tr("Min. distance"), self.places_km)
+        form.addRow(self.places_skip_refs)
         form.addRow(self.places_button)
         return box
 
@@ -450,6 +459,16 @@ class ExplorePanel(QWidget):
         """The data directory the next run reads."""
         return self._data_dir or effective_data_dir(None)[0]
 
+    def scope_name(self) -> str:
+        """The scope in words, for the names of results: "map extent", a layer's name..."""
+        kind = self.scope_combo.currentData()
+        if kind == SCOPE_ALL:
+            return tr("whole globe")
+        if kind == SCOPE_LAYER:
+            layer = self.scope_layer_combo.currentLayer()
+            return layer.name() if layer is not None else tr("a layer's extent")
+        return tr("map extent")
+
     def scope_box(self, kind: str | None = None) -> LonLatBox | None:
         """The scope in EPSG:4326: the map canvas extent or a layer's extent; None for the
         whole product. Raises SpecError when the chosen layer is missing or has no extent.
@@ -475,7 +494,9 @@ class ExplorePanel(QWidget):
     def _out_path(self, stem: str) -> str:
         """A new file name in the panel's temporary folder (unique: tasks may run together)."""
         if self._folder is None:
-            self._folder = tempfile.mkdtemp(prefix="rs_embed_explore_")
+            from rs_embed_qgis.gui import temp_folders
+
+            self._folder = temp_folders.make_folder(temp_folders.EXPLORE_PREFIX)
         self._n_out += 1
         return os.path.join(self._folder, f"{stem}_{self._n_out}.tif")
 
@@ -605,14 +626,15 @@ class ExplorePanel(QWidget):
         data_dir = self.data_dir()
 
         use_index = self.index_check.isChecked() and metric == "cosine"
+        boxes = reference_boxes(refs) if self.places_skip_refs.isChecked() else []
 
         def job(report: Any, cancel: Any) -> list[Any]:
             src = open_source(data_dir, download=False)
-            return explore.similar_places(
+            places = explore.similar_places(
                 src.reader,
                 refs,
                 scope,
-                k=k,
+                k=k + len(boxes),  # room for the references that are left out
                 min_distance_km=km,
                 combine=combine,
                 metric=metric,
@@ -620,6 +642,7 @@ class ExplorePanel(QWidget):
                 progress=report,
                 cancel=cancel,
             )
+            return without_references(places, boxes)[:k]
 
         def ok(places: list[Any]) -> None:
             layer = QgsVectorLayer(f"Point?crs={PRODUCT_CRS}", tr("Places like this"), "memory")
@@ -629,7 +652,12 @@ class ExplorePanel(QWidget):
             layer.dataProvider().addFeatures([place_feature(p, fields) for p in places])
             add_on_top(layer)
             self.places_layer_ready.emit(layer)
-            self._say(tr("{0} places found").format(len(places)), Qgis.MessageLevel.Success)
+            text = (
+                tr("1 place found")
+                if len(places) == 1
+                else tr("{n} places found").format(n=len(places))
+            )
+            self._say(text, Qgis.MessageLevel.Success)
 
         return self._start(tr("Finding places like this"), job, ok)
 
@@ -652,6 +680,7 @@ class ExplorePanel(QWidget):
         k = self.cluster_k.value()
         data_dir = self.data_dir()
         path = self._out_path("clusters")
+        where = self.scope_name()
 
         def job(report: Any, cancel: Any) -> tuple[str, int, list[list[Any]]]:
             src = open_source(data_dir, download=False)
@@ -663,12 +692,14 @@ class ExplorePanel(QWidget):
 
         def ok(result: tuple[str, int, list[list[Any]]]) -> None:
             out, kk, rows = result
-            layer = QgsRasterLayer(out, tr("Clusters (k = {0})").format(kk))
+            layer = QgsRasterLayer(out, tr("Clusters (k = {k}, {scope})").format(k=kk, scope=where))
             numbers = list(range(1, kk + 1))
             style_class_layer(layer, numbers, [tr("Cluster {0}").format(i) for i in numbers])
             add_on_top(layer)
             table = table_layer(
-                tr("Cluster sizes (k = {0})").format(kk), cluster_table_fields(), rows
+                tr("Cluster sizes (k = {k}, {scope})").format(k=kk, scope=where),
+                cluster_table_fields(),
+                rows,
             )
             add_on_top(table)
             self.cluster_layer_ready.emit(layer)
@@ -769,14 +800,16 @@ class ExplorePanel(QWidget):
             )
             add_on_top(table, project)
             self.confusion_layer_ready.emit(table)
-            self._say(
-                text
-                + tr(
-                    "; {0}-fold cross-validated accuracy {1:.1%} (confusion matrix: table "
-                    "{2!r} and the log)"
-                ).format(res.cv.folds, res.cv.accuracy, table.name()),
-                Qgis.MessageLevel.Success,
-            )
+            text += tr(
+                "; {0}-fold cross-validated accuracy {1:.1%} (confusion matrix: table "
+                "{2!r} and the log)"
+            ).format(res.cv.folds, res.cv.accuracy, table.name())
+            if res.cv.folds != folds:
+                text += tr(
+                    ". {asked} folds were asked; {got} were used because the smallest class "
+                    "has only {got} training pixels (each fold needs one of every class)"
+                ).format(asked=folds, got=res.cv.folds)
+            self._say(text, Qgis.MessageLevel.Success)
 
         return self._start(tr("Classifying"), job, ok, [path, conf_path])
 
@@ -813,10 +846,12 @@ class ExplorePanel(QWidget):
             add_on_top(layer)
             self.areas_layer_ready.emit(layer)
             total = sum(a.area_km2 for a in areas)
-            self._say(
-                tr("{0} areas, {1:,.0f} km² in all").format(len(areas), total),
-                Qgis.MessageLevel.Success,
+            text = (
+                tr("1 area, {km:,.0f} km²").format(km=total)
+                if len(areas) == 1
+                else tr("{n} areas, {km:,.0f} km² in all").format(n=len(areas), km=total)
             )
+            self._say(text, Qgis.MessageLevel.Success)
 
         return self._start(tr("Areas above the threshold"), job, ok)
 
@@ -899,3 +934,38 @@ class ExplorePanel(QWidget):
     def _say(self, text: str, level: Any) -> None:
         self.status.setText(text)
         self.message.emit(text, level)
+
+
+def reference_boxes(refs: list[Any]) -> list[tuple[float, float, float, float]]:
+    """Lon/lat boxes of the references: a point's product pixel, a box, a polygon's bounds."""
+    from rs_embed_qgis.core.specs import BBox, Polygon
+
+    half = 0.125  # half a product pixel (0.25°)
+    out = []
+    for ref in refs:
+        if isinstance(ref, tuple) and len(ref) == 2:
+            lon, lat = float(ref[0]), float(ref[1])
+            # The pixel holding the point: its centre is on the 0.25° grid offset by half.
+            clon = (lon // 0.25) * 0.25 + half
+            clat = (lat // 0.25) * 0.25 + half
+            out.append((clon - half, clat - half, clon + half, clat + half))
+        elif isinstance(ref, BBox):
+            out.append(tuple(float(v) for v in ref.as_tuple()))
+        elif isinstance(ref, Polygon) and getattr(ref, "wkt", ""):
+            from qgis.core import QgsGeometry
+
+            r = QgsGeometry.fromWkt(ref.wkt).boundingBox()
+            out.append((r.xMinimum(), r.yMinimum(), r.xMaximum(), r.yMaximum()))
+    return out
+
+
+def without_references(places: list[Any], boxes: list[tuple]) -> list[Any]:
+    """The places whose centre is in no reference box, ranked again from 1."""
+    import dataclasses
+
+    kept = [
+        p
+        for p in places
+        if not any(x0 <= p.lon <= x1 and y0 <= p.lat <= y1 for x0, y0, x1, y1 in boxes)
+    ]
+    return [dataclasses.replace(p, rank=i) for i, p in enumerate(kept, start=1)]

@@ -42,6 +42,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+try:  # Qt6 (QGIS 4) moved it to QtGui
+    from qgis.PyQt.QtGui import QUndoCommand
+except ImportError:  # Qt5
+    from qgis.PyQt.QtWidgets import QUndoCommand
+
 from rs_embed_qgis.i18n import tr
 
 SAMPLES_NAME = "Copernicus-Embed samples"
@@ -427,6 +432,102 @@ def hide_embedding_columns(layer: QgsVectorLayer) -> None:
         layer.setAttributeTableConfig(config)
 
 
+class _QuietBracket(QUndoCommand):
+    """One end of a batch's edit command: the layer's listeners hear the batch once.
+
+    A batch adds 768 fields and changes 240 x 769 values; each of them makes an open
+    attribute table and feature form rebuild themselves (``updatedFields`` ->
+    ``QgsAttributeForm::init``), which froze QGIS for minutes on undo or *Discard*. Two of
+    these commands, the first and the last child of the batch's macro, silence the layer's
+    signals while the macro's children run in either direction (write, undo, redo and the
+    undo loop of a rollback), then announce the new state once.
+    """
+
+    def __init__(self, layer: QgsVectorLayer, opening: bool) -> None:
+        super().__init__("")
+        self._layer = layer
+        self._opening = opening
+
+    def _silence(self) -> None:
+        self._layer.blockSignals(True)
+
+    def _announce(self) -> None:
+        layer = self._layer
+        layer.blockSignals(False)
+        # What the listeners would have heard: fields changed (tables and forms rebuild
+        # once), data changed (caches of the table reload), the layer is modified.
+        layer.updatedFields.emit()
+        layer.dataChanged.emit()
+        layer.layerModified.emit()
+        try:
+            _reload_open_forms(layer)
+        except Exception as exc:  # never out of a Qt virtual (it would abort QGIS)
+            from qgis.core import Qgis, QgsMessageLog
+
+            QgsMessageLog.logMessage(
+                tr("An open form of {name} could not be reloaded: {err}").format(
+                    name=layer.name(), err=exc
+                ),
+                "rs_embed",
+                Qgis.MessageLevel.Warning,
+            )
+
+    def redo(self) -> None:  # noqa: D102 - Qt API
+        (self._silence if self._opening else self._announce)()
+
+    def undo(self) -> None:  # noqa: D102 - Qt API
+        (self._announce if self._opening else self._silence)()
+
+
+def _reload_open_forms(layer: QgsVectorLayer) -> None:
+    """Open feature forms of ``layer`` show their feature's values again.
+
+    A form follows value changes one signal at a time; after a quiet batch it would keep
+    showing the values it had (NULL in the new fields) until reopened.
+    """
+    from qgis.gui import QgsAttributeForm
+    from qgis.PyQt import sip
+    from qgis.PyQt.QtWidgets import QApplication
+
+    lid = layer.id()
+    for top in QApplication.topLevelWidgets():
+        # By class name: a typed findChildren does not see the forms (no meta-object match
+        # through the bindings).
+        # Only shown forms: a hidden one (e.g. of a closed table not yet deleted) may point
+        # to a layer that is gone.
+        if not top.isVisible():
+            continue
+        found = [
+            w for w in top.findChildren(QWidget) if w.inherits("QgsAttributeForm") and w.isVisible()
+        ]
+        if top.inherits("QgsAttributeForm"):
+            found.append(top)
+        for widget in found:
+            form = sip.cast(widget, QgsAttributeForm)
+            shown = form.layer()
+            if shown is None or shown.id() != lid or not form.feature().isValid():
+                continue
+            feat = layer.getFeature(form.feature().id())
+            if feat.isValid():
+                form.setFeature(feat)
+
+
+# The Python side of the brackets in undo stacks (a stack does not keep the wrapper, whose
+# undo()/redo() would otherwise be lost); dropped when the layer's editing stops.
+_BRACKETS: dict[str, list[_QuietBracket]] = {}
+
+
+def _bracket(layer: QgsVectorLayer, opening: bool) -> None:
+    """Push one end of a quiet bracket onto the layer's open edit command."""
+    lid = layer.id()
+    if lid not in _BRACKETS:
+        _BRACKETS[lid] = []
+        layer.editingStopped.connect(lambda lid=lid: _BRACKETS.pop(lid, None))
+    command = _QuietBracket(layer, opening)
+    _BRACKETS[lid].append(command)
+    layer.undoStack().push(command)
+
+
 def write_embeddings_to_layer(
     layer: QgsVectorLayer,
     vectors: Mapping[int, Any],
@@ -448,6 +549,7 @@ def write_embeddings_to_layer(
     if not was_editing and not layer.startEditing():
         raise OSError(tr("{name} cannot be edited.").format(name=layer.name()))
     layer.beginEditCommand(tr("Copernicus-Embed: write {n} embeddings").format(n=len(vectors)))
+    _bracket(layer, opening=True)
     try:
         added = set()
         for name in names:
@@ -462,8 +564,10 @@ def write_embeddings_to_layer(
                 fid, dict(zip(idx, row, strict=True)), before.get(fid, {})
             ):
                 raise OSError(tr("Could not write feature {fid}.").format(fid=fid))
+        _bracket(layer, opening=False)
     except BaseException:
-        layer.destroyEditCommand()
+        layer.destroyEditCommand()  # undoes the opening bracket too: the layer speaks again
+        layer.blockSignals(False)
         if not was_editing:
             layer.rollBack()
         raise
@@ -646,4 +750,44 @@ def ask_cache(parent: QWidget | None, n_features: int, size: str, folder: str) -
         return "build"
     if clicked is direct:
         return "direct"
+    return None
+
+
+def ask_remove_cache(
+    parent: QWidget | None, size: str, folder: str, index_size: str, index_folder: str
+) -> str | None:
+    """Ask whether *Remove cache* also removes the search index: "cache", "both" or None.
+
+    A real QMessageBox (object name RsEmbedRemoveCacheQuestion): the index takes minutes
+    to build again.
+    """
+    box = QMessageBox(parent)
+    box.setObjectName("RsEmbedRemoveCacheQuestion")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(tr("Remove the fast cache?"))
+    box.setText(
+        tr(
+            "The fast cache ({size}, {folder}) makes reads fast; the search index "
+            "({index_size}, {index_folder}) makes fast similarity searches and takes minutes "
+            "to build again."
+        ).format(size=size, folder=folder, index_size=index_size, index_folder=index_folder)
+    )
+    box.setInformativeText(tr("Remove the cache only, or the cache and the search index?"))
+    only = box.addButton(tr("Remove the cache only"), QMessageBox.ButtonRole.AcceptRole)
+    only.setObjectName("RsEmbedRemoveCacheOnly")
+    both = box.addButton(
+        tr("Remove the cache and the index ({size})").format(size=index_size),
+        QMessageBox.ButtonRole.DestructiveRole,
+    )
+    both.setObjectName("RsEmbedRemoveCacheAndIndex")
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    cancel.setObjectName("RsEmbedRemoveCacheCancel")
+    box.setDefaultButton(only)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    if clicked is only:
+        return "cache"
+    if clicked is both:
+        return "both"
     return None

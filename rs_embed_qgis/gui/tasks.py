@@ -245,14 +245,17 @@ class PrepareCacheTask(RsEmbedTask):
 class RemoveCacheTask(RsEmbedTask):
     """Delete the fast cache of a product file (gigabytes: not on the GUI thread)."""
 
-    def __init__(self, path: str, description: str = "Copernicus-Embed: remove cache") -> None:
+    def __init__(
+        self, path: str, description: str = "Copernicus-Embed: remove cache", index: bool = True
+    ) -> None:
         super().__init__(description)
         self.path = path
+        self.index = index  # the search index goes too
 
     def work(self) -> str:
         from rs_embed_qgis.core.cache import clear_cache
 
-        clear_cache(self.path)
+        clear_cache(self.path, index=self.index)
         return self.path
 
 
@@ -331,9 +334,35 @@ def inspect_data_dir(folder: str, origin: str = "") -> DataDirReport:
         return rep
     try:
         rep.cache = cache_status(rep.file)
+        rep.cache.update(_on_disk(rep.file, rep.cache))
     except (RsEmbedError, OSError) as exc:
         rep.cache = {"ready": False, "error": str(exc)}
     return rep
+
+
+def _tree_bytes(folder: str) -> int:
+    total = 0
+    for base, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(base, name))
+            except OSError:
+                pass
+    return total
+
+
+def _on_disk(path: str, st: dict) -> dict:
+    """What *Remove cache* would delete: the cache's and the search index's bytes on disk."""
+    from rs_embed_qgis.core.dataset import inspect_product_file
+    from rs_embed_qgis.core.index import index_dir
+
+    index = str(index_dir(inspect_product_file(path)))
+    has_index = os.path.isfile(os.path.join(index, "meta.json"))
+    return {
+        "disk_bytes": _tree_bytes(st["folder"]) if st.get("ready") else 0,
+        "index_folder": index,
+        "index_bytes": _tree_bytes(index) if has_index else 0,
+    }
 
 
 class DataDirTask(RsEmbedTask):

@@ -138,15 +138,24 @@ class RsEmbedAlgorithm(QgsProcessingAlgorithm):
         )
 
     def add_data_dir_parameter(self) -> None:
-        """DATA_DIR: optional folder holding embed_map_310k.tif."""
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.DATA_DIR,
-                self.tr("Data directory (holds embed_map_310k.tif)"),
-                behavior=QgsProcessingParameterFile.Folder,
-                optional=True,
+        """DATA_DIR: optional folder holding embed_map_310k.tif.
+
+        The label stays short (a long one widened the dialog's first column and clipped
+        it); what the folder holds is the parameter's help (its tooltip).
+        """
+        param = QgsProcessingParameterFile(
+            self.DATA_DIR,
+            self.tr("Data directory"),
+            behavior=QgsProcessingParameterFile.Folder,
+            optional=True,
+        )
+        param.setHelp(
+            self.tr(
+                "The folder holding embed_map_310k.tif (or a folder directly inside it); "
+                "empty: the plugin's data directory."
             )
         )
+        self.addParameter(param)
 
     def tr(self, text: str) -> str:
         """Translate a UI string."""

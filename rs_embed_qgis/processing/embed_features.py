@@ -117,7 +117,7 @@ class EmbedFeaturesAlgorithm(RsEmbedAlgorithm):
                 defaultValue=0,
             )
         )
-        self.add_expand_parameter(self.tr("Expand points and bboxes to at least (degrees)"))
+        self.add_expand_parameter(self.tr("Expand to at least (degrees)"))
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.YEAR,

@@ -288,9 +288,7 @@ class SimilarityMapAlgorithm(ExploreAlgorithm):
                 optional=True,
             )
         )
-        self.add_index_parameters(
-            self.tr("Approximate scores from the search index (faster; cosine only)"), False
-        )
+        self.add_index_parameters(self.tr("Fast approximate scores (search index)"), False)
         self.add_data_dir_parameter()
         self.addParameter(
             QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Similarity map"))

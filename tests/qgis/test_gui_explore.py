@@ -284,6 +284,7 @@ def test_places_zoom_on_selection_and_clusters_have_a_palette(controller, canvas
     _choose_data(panel.scope_combo, SCOPE_ALL)  # the whole fixture
     panel.places_k.setValue(3)
     panel.places_km.setValue(300)
+    panel.places_skip_refs.setChecked(False)  # keep the reference: it ranks first
     places: list = []
     clusters: list = []
     panel.places_layer_ready.connect(places.append)
@@ -635,6 +636,7 @@ def test_similarity_places_and_clusters_over_a_layers_extent(controller):
     panel.cluster_table_ready.connect(tables.append)
     panel.places_k.setValue(5)
     panel.places_km.setValue(0)
+    panel.places_skip_refs.setChecked(False)  # keep the reference: it ranks first
     panel.cluster_k.setValue(3)
     _press(panel.similarity_button)
     _press(panel.places_button)

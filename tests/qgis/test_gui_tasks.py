@@ -400,21 +400,3 @@ def test_unload_while_a_task_runs(qgis_iface, qgis_new_project, full_dir):
         ]
     finally:
         settings.set_data_dir_setting(old)
-
-
-def test_unload_removes_the_temporary_grid_layers(qgis_iface, qgis_new_project, data_setting):
-    ctl = GuiController(qgis_iface)
-    ctl.setup()
-    ctl.dock.set_output_mode("grid")
-    ctl.dock.expand_spin.setValue(0.0)
-    task = ctl.start_embed(
-        BBox(5.0, 48.0, 6.0, 49.0), QgsGeometry.fromRect(QgsRectangle(5, 48, 6, 49)), WGS84
-    )
-    wait_for(lambda: task not in ctl.tasks)
-    files = task.result.files
-    assert os.path.isfile(files.grid) and os.path.isfile(files.rgb)
-    assert len(QgsProject.instance().mapLayers()) == 2
-    ctl.teardown()
-    assert QgsProject.instance().mapLayers() == {}
-    assert not os.path.exists(files.grid)
-    assert QgsProject.instance().layerTreeRoot().findGroup(layers.GRID_GROUP_NAME) is None

@@ -52,8 +52,9 @@ class RecordingIface:
         else:
             self.addPluginToMenu = self._add_menu
             self.removePluginMenu = self._remove_menu
-            self.addToolBarIcon = self._add_icon
-            self.removeToolBarIcon = self._remove_icon
+        # Every QGIS has the Plugins toolbar (shown in a default profile; the Raster one is not).
+        self.addToolBarIcon = self._add_icon
+        self.removeToolBarIcon = self._remove_icon
 
     def __getattr__(self, name: str):
         if name in {"addPluginToRasterMenu", "removePluginRasterMenu", "addRasterToolBarIcon",
