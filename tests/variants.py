@@ -230,9 +230,9 @@ LAYOUT_VARIANTS: list[Variant] = [
 ]
 
 # Georeferencing variants (issue 16: origin -180.0, 90.125 as rs-embed falls back to without
-# tags; a file without georeferencing tags) belong to the work on reading the grid origin
-# from the file. Add them here (``origin=`` is passed to tests/product.py's writer); the
-# expected values need no change, they come from the window each file holds.
+# tags; a file without georeferencing tags) are tested in tests/core/test_grid_origin.py:
+# there the expected cells of each request come from the file's own geotransform (GDAL reads),
+# where this module's expectations place requests on TorchGeo's grid.
 GEOREFERENCING_VARIANTS: list[Variant] = []
 
 VARIANTS: list[Variant] = LAYOUT_VARIANTS + GEOREFERENCING_VARIANTS
