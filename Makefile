@@ -33,8 +33,9 @@ $(STAMP): requirements.txt constraints.txt | apt-deps
 		'| torchgeo', torchgeo.__version__, '| rasterio', rasterio.__version__)"
 	touch $(STAMP)
 
+# PYTEST_ARGS, e.g. "-p randomly" (random order, off by default) or "-x tests/core".
 test: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check rs_embed_qgis tests benchmarks scripts
