@@ -17,7 +17,19 @@ from rs_embed_qgis.gui import controller as controller_mod
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import DataDirTask, candidate_files
 from tests import product
-from tests.qgis.util import held, show_canvas, type_folder, wait_for
+from tests.qgis.util import fid_of, held, show_canvas, type_folder, wait_for
+
+# Countries of world_map.gpkg inside the europe_dir fixture, by name (ids differ by release).
+EIGHT_COUNTRIES = (
+    "Germany",
+    "Austria",
+    "Czechia",
+    "Switzerland",
+    "Hungary",
+    "Luxembourg",
+    "Belgium",
+    "Netherlands",
+)
 
 
 @pytest.fixture()
@@ -136,7 +148,7 @@ def _click_when_shown(button_name: str, seen: list) -> QTimer:
 
 @pytest.mark.parametrize(("button", "prepared"), [("RsEmbedReadDirectly", False)])
 def test_big_batch_asks_before_building_the_cache(
-    controller, qgis_iface, qgis_countries_layer, europe_dir, button, prepared
+    controller, qgis_iface, qgis_countries_layer, europe_dir, button, prepared, quiet_canvas
 ):
     _no_cache_for(europe_dir)
     type_folder(controller, str(europe_dir))
@@ -145,7 +157,7 @@ def test_big_batch_asks_before_building_the_cache(
     layer = qgis_countries_layer
     QgsProject.instance().addMapLayer(layer)
     qgis_iface.setActiveLayer(layer)
-    layer.selectByIds([3, 283, 374, 353, 312, 4509, 10, 11])
+    layer.selectByIds([fid_of(layer, n) for n in EIGHT_COUNTRIES])
     seen: list[str] = []
     timer = _click_when_shown(button, seen)
     task = controller.embed_selected()
@@ -161,7 +173,7 @@ def test_big_batch_asks_before_building_the_cache(
 
 
 def test_cancelled_cache_question_writes_nothing(
-    controller, qgis_iface, qgis_countries_layer, europe_dir
+    controller, qgis_iface, qgis_countries_layer, europe_dir, quiet_canvas
 ):
     _no_cache_for(europe_dir)
     type_folder(controller, str(europe_dir))
@@ -169,7 +181,7 @@ def test_cancelled_cache_question_writes_nothing(
     layer = qgis_countries_layer
     QgsProject.instance().addMapLayer(layer)
     qgis_iface.setActiveLayer(layer)
-    layer.selectByIds([3, 283, 374, 353, 312, 4509, 10, 11])
+    layer.selectByIds([fid_of(layer, n) for n in EIGHT_COUNTRIES])
     seen: list[str] = []
     timer = _click_when_shown("RsEmbedCancelBatch", seen)
     assert controller.embed_selected() is None

@@ -33,7 +33,7 @@ from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.explore_panel import SCOPE_ALL, ExplorePanel
 from tests import product
 from tests.core.expected import partition_quality, window_pixels
-from tests.qgis.util import show_canvas, wait_for
+from tests.qgis.util import fid_of, show_canvas, wait_for
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -214,11 +214,9 @@ def test_clicks_and_drags_become_references_with_markers(controller, canvas):
     countries.setDisplayExpression('"NAME"')
     QgsProject.instance().addMapLayer(countries)
     controller.iface.setActiveLayer(countries)
-    countries.selectByIds([3])
+    countries.selectByIds([fid_of(countries, "Germany")])
     assert panel.use_selected_features() == 1
-    assert (
-        panel.ref_list.item(panel.ref_list.count() - 1).text() == (countries.getFeature(3)["NAME"])
-    )
+    assert panel.ref_list.item(panel.ref_list.count() - 1).text() == "Germany"
 
     panel.clear_button.click()
     assert panel.references() == [] and controller.markers == []

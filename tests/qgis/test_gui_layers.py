@@ -48,7 +48,7 @@ from rs_embed_qgis.gui.tasks import CANCELLED, OK
 from tests import product
 from tests.conftest import EUROPE
 from tests.core.expected import hand_window, polygon_oracle
-from tests.qgis.util import held, type_folder, wait_for
+from tests.qgis.util import fid_of, held, type_folder, wait_for
 
 # Countries entirely inside the europe_dir fixture (lat 40..60, lon -10..30).
 EUROPE_NAMES = ["Germany", "Austria", "Czechia", "Switzerland", "Hungary", "Luxembourg"]
@@ -169,31 +169,19 @@ def dialogs():
 
 
 @pytest.fixture()
-def countries(qgis_countries_layer, qgis_iface, tmp_path):
+def countries(qgis_countries_layer, qgis_iface, tmp_path, quiet_canvas):
     """The countries of this test's own copy of world_map.gpkg, Europe's selected.
 
     pytest-qgis's stand-in iface puts every project layer on its canvas, whose render jobs
     then read the GeoPackage in other threads while the test edits and reads it (a
-    getFeature() once came back invalid: KeyError 'NAME'). The canvas does not render here.
+    getFeature() once came back invalid: KeyError 'NAME'): the canvas is quiet here.
     """
     layer = qgis_countries_layer
     assert Path(layer.source().split("|")[0]).is_relative_to(tmp_path)  # a per-test copy
-    canvas = qgis_iface.mapCanvas()
-    canvas.setRenderFlag(False)
-    canvas.stopRendering()
     QgsProject.instance().addMapLayer(layer)
     qgis_iface.setActiveLayer(layer)
     layer.selectByIds(europe_fids(layer))
-    yield layer
-    canvas.setRenderFlag(True)
-
-
-def fid_of(layer, name: str) -> int:
-    """The feature id of the country called ``name``."""
-    request = QgsFeatureRequest().setFilterExpression(f"\"NAME\" = '{name}'")
-    ids = [f.id() for f in layer.getFeatures(request)]
-    assert len(ids) == 1, (name, ids)
-    return ids[0]
+    return layer
 
 
 def europe_fids(layer) -> list[int]:

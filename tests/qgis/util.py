@@ -83,3 +83,14 @@ def type_folder(ctl, path: str) -> None:
     edit.clear()
     QTest.keyClicks(edit, path)
     QTest.keyClick(edit, Qt.Key.Key_Return)
+
+
+def fid_of(layer, name: str) -> int:
+    """The feature id of the feature whose NAME is ``name`` (world_map.gpkg's countries: ids
+    differ between QGIS releases, names do not)."""
+    from qgis.core import QgsFeatureRequest
+
+    request = QgsFeatureRequest().setFilterExpression(f"\"NAME\" = '{name}'")
+    ids = [f.id() for f in layer.getFeatures(request)]
+    assert len(ids) == 1, (name, ids)
+    return ids[0]
