@@ -35,8 +35,9 @@ $(STAMP): requirements.txt constraints.txt | apt-deps
 		'| torchgeo', torchgeo.__version__, '| rasterio', rasterio.__version__)"
 	touch $(STAMP)
 
+# PYTEST_ARGS, e.g. "-p randomly" (random order, off by default) or "-x tests/core".
 test: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 # ruff, then the official plugin repository's blocking scans (Bandit, detect-secrets) on
 # exactly the files the ZIP ships.

@@ -1,26 +1,20 @@
-"""Shared fixtures: product files generated in the exact format, an isolated cache folder."""
+"""Shared fixtures: product files generated in the exact format; the session's own world."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests import product
 
+# HOME, XDG folders, QGIS profile, RS_EMBED_* variables, working and data folder, fast cache:
+# set before pytest-qgis starts QGIS (see tests/hermetic.py).
+pytest_plugins = ["tests.hermetic"]
+
 # Windows of the global grid (rows, cols) used by the tests.
 EUROPE = (120, 200, 680, 840)  # lat 60..40, lon -10..30 (pixel centres)
 ANTIMERIDIAN_STRIP = (80, 100, 0, 1440)  # lat 70..65.25, every longitude
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Keep the fast cache of the tests out of the user's ~/.cache."""
-    root = tmp_path_factory.mktemp("rs_embed_cache")
-    os.environ["RS_EMBED_COP_CACHE_DIR"] = str(root)
-    os.environ.pop("RS_EMBED_COP_DIR", None)
-    return root
 
 
 @pytest.fixture(scope="session", autouse=True)

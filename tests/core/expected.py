@@ -336,3 +336,46 @@ def polygon_oracle(
         return v.max(axis=0), frac
     wl = w[land]
     return (wl[:, None] * v).sum(axis=0) / wl.sum(), frac
+
+
+# ------------------------------------------------------------------ k-means, written for the tests
+
+
+def window_pixels(r0: int, r1: int, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
+    """(h, w, 768) float64 closed-form pixels of a window (0 over ocean) and its land mask."""
+    from tests import product
+
+    rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+    land = product.land_mask(rr, cc)
+    vals = product.pixel_values(rr, cc).astype(np.float64)
+    vals[~land] = 0.0
+    return vals, land
+
+
+def sq_dists(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
+
+
+def partition_quality(x: np.ndarray, labels: np.ndarray, k: int) -> tuple[float, int]:
+    """(inertia around the clusters' means, pixels nearer to another cluster's mean)."""
+    means = np.stack([x[labels == j].mean(axis=0) for j in range(k)])
+    d = sq_dists(x, means)
+    own = d[np.arange(len(x)), labels]
+    return float(own.sum()), int((d.min(axis=1) < own - 1e-9 * own).sum())
+
+
+def lloyd_inertia(x: np.ndarray, k: int, seed: int, max_iter: int = 100) -> float:
+    """Inertia of plain Lloyd's k-means from k distinct random pixels (written for the test)."""
+    rng = np.random.default_rng(seed)
+    c = x[rng.choice(len(x), k, replace=False)]
+    x2 = (x * x).sum(axis=1)
+    lab = None
+    for _ in range(max_iter):
+        new = (-2 * x @ c.T + (c * c).sum(axis=1)).argmin(axis=1)
+        if lab is not None and np.array_equal(new, lab):
+            break  # a stable assignment
+        lab = new
+        onehot = np.eye(k)[lab]
+        counts = onehot.sum(axis=0)
+        c = np.where(counts[:, None] > 0, onehot.T @ x / np.maximum(counts, 1)[:, None], c)
+    return float((x2[:, None] - 2 * x @ c.T + (c * c).sum(axis=1)).min(axis=1).sum())

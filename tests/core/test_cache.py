@@ -423,14 +423,18 @@ def test_temporary_folders_reclaimed_only_when_their_process_is_gone(tmp_path: P
 # --------------------------------------------------------------------------- errors
 
 
-def test_cache_folder_that_is_a_file_is_a_cache_error(europe_dir: Path, tmp_path: Path) -> None:
+def test_cache_folder_that_is_a_file_is_a_cache_error(tmp_path: Path) -> None:
+    # A product file of its own: the shared Europe fixture may already have its cache
+    # prepared and open in this process (the module's `prepared`), and then nothing is made.
+    src = tmp_path / "data" / "embed_map_310k.tif"
+    product.write_product(src, 120, 136, 680, 696)
     not_a_dir = tmp_path / "cache_is_a_file"
     not_a_dir.write_text("x")
     for root in (not_a_dir, not_a_dir / "below"):
         cache_mod.set_cache_root(root)
         try:
             with pytest.raises(CacheError) as ei:
-                prepare_cache(europe_dir / "embed_map_310k.tif")
+                prepare_cache(src)
         finally:
             cache_mod.set_cache_root(None)
         assert "is not a folder" in str(ei.value) and str(not_a_dir) in str(ei.value)

@@ -335,7 +335,11 @@ def test_kmeans_auto_k_by_silhouette(reader) -> None:
     res = ex.cluster(reader, (0.0, 46.0, 10.0, 55.0), k=0, k_range=(2, 5))
     assert set(res.silhouettes) == {2, 3, 4, 5}
     assert res.k == max(res.silhouettes, key=res.silhouettes.get)
-    assert 2 <= res.k <= 5
+    # The k chosen is the k delivered: k labels in use over the land, k sizes, k centroids.
+    assert sorted(set(np.unique(res.labels)) - {-1}) == list(range(res.k))
+    assert len(res.sizes) == res.k and res.centroids.shape == (res.k, 768)
+    assert all(-1.0 <= v <= 1.0 for v in res.silhouettes.values())
+    assert len(set(res.silhouettes.values())) == 4  # four fits scored, not one copied
 
 
 def test_silhouette_matches_definition() -> None:

@@ -25,3 +25,18 @@ def controller(qgis_iface, qgis_new_project, saved_setting, europe_dir):
     ctl.setup()
     yield ctl
     ctl.teardown()
+
+
+@pytest.fixture()
+def quiet_canvas(qgis_iface):
+    """The canvas does not render during the test, and renders again after it.
+
+    pytest-qgis's iface puts every project layer on its canvas, whose render jobs would read
+    a layer's file in other threads while the test edits and reads it (a getFeature() once
+    came back invalid in CI: KeyError 'NAME').
+    """
+    canvas = qgis_iface.mapCanvas()
+    canvas.setRenderFlag(False)
+    canvas.stopRendering()
+    yield canvas
+    canvas.setRenderFlag(True)

@@ -11,12 +11,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsTask
+from qgis.PyQt.QtCore import QTimer
 
 from rs_embed_qgis.bridge.download import LOCK_NAME, PART_SUFFIX, DownloadTask, download_file
 from rs_embed_qgis.core.errors import (
@@ -37,20 +37,26 @@ DATA = random.Random(310).randbytes(SIZE)
 SHA = hashlib.sha256(DATA).hexdigest()
 SERVER_LIFETIME_S = 300  # the server shuts itself down after this, whatever the tests do
 DROP_AT = 1_000_000  # /drop breaks its first answer off after this many body bytes
-SLOW_CHUNK, SLOW_PAUSE = 32 * 1024, 0.01  # /slow: about 3 MB/s
+HOLD_AT = 400_000  # /hold sends this many body bytes, then waits until the test releases it
 
 
 LOGIN_PAGE = b"<html><body>Please log in to the network</body></html>"
 
 
 class Server:
-    """A loopback HTTP server of DATA: Range requests, errors, a dropped and a slow answer;
-    ``bodies`` serves other files under their own path (a real product TIFF, a login page)."""
+    """A loopback HTTP server of DATA: Range requests, errors, a dropped and a held answer;
+    ``bodies`` serves other files under their own path (a real product TIFF, a login page).
+
+    /hold sends its first HOLD_AT body bytes, sets ``holding`` and sends the rest only once
+    ``release`` is set: a download of it cannot end before the test lets it.
+    """
 
     def __init__(self, bodies: dict[str, bytes] | None = None) -> None:
         self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
         self.bodies = {"login": LOGIN_PAGE, **(bodies or {})}
         self.dropped = False
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -66,6 +72,7 @@ class Server:
         return [r for p, r in self.requests if p.startswith(f"/{path}/")]
 
     def stop(self) -> None:
+        self.release.set()
         self.watchdog.cancel()
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -127,11 +134,15 @@ class Server:
                         self.connection.shutdown(socket.SHUT_RDWR)
                         self.close_connection = True
                         return
-                    step = SLOW_CHUNK if kind == "slow" else 256 * 1024
+                    if kind == "hold" and start < HOLD_AT:
+                        self.wfile.write(body[: HOLD_AT - start])
+                        self.wfile.flush()
+                        server.holding.set()
+                        server.release.wait(SERVER_LIFETIME_S)
+                        body = body[HOLD_AT - start :]
+                    step = 256 * 1024
                     for i in range(0, len(body), step):
                         self.wfile.write(body[i : i + step])
-                        if kind == "slow":
-                            time.sleep(SLOW_PAUSE)
                 except OSError:  # the client went away (cancel)
                     self.close_connection = True
 
@@ -330,14 +341,16 @@ def test_checksum_in_capitals_with_spaces_is_accepted(server, tmp_path):
 def test_second_download_into_the_same_folder_is_told(server, tmp_path):
     done: list[DownloadTask] = []
     part = tmp_path / (NAME + PART_SUFFIX)
-    task = DownloadTask(str(tmp_path), server.url("slow"), SHA, on_done=done.append)
+    # The first download is held by the server mid-transfer: it is surely still running.
+    task = DownloadTask(str(tmp_path), server.url("hold"), SHA, on_done=done.append)
     QgsApplication.taskManager().addTask(task)
-    wait_for(lambda: part.exists() and part.stat().st_size >= 100_000, 60)
+    wait_for(lambda: _part_held(server, part), 60)
     with pytest.raises(DataError) as info:
         download_file(server.url("file"), str(tmp_path), sha256=SHA)
     assert str(info.value).startswith(f"Another download into {tmp_path} is running")
     assert "Errno" not in str(info.value)
     assert server.ranges("file") == []  # told before any request
+    server.release.set()
     wait_for(lambda: bool(done), 60)
     assert task.exception is None, task.details
     assert (tmp_path / NAME).read_bytes() == DATA
@@ -392,33 +405,26 @@ def test_unwritable_folder_is_a_data_error(tmp_path):
         download_file("http://127.0.0.1:9/x", str(blocker / "sub"), sha256=SHA)
 
 
-def _cancel_when_part_reaches(part: Path, size: int, stamp: list[float]):
-    def cancel() -> bool:
-        if not stamp and part.exists() and part.stat().st_size >= size:
-            stamp.append(time.monotonic())
-        return bool(stamp)
-
-    return cancel
+def _part_held(server: Server, part: Path) -> bool:
+    """The server holds the rest back and (but for the writer's buffer) its bytes are in."""
+    return server.holding.is_set() and part.exists() and part.stat().st_size >= HOLD_AT // 2
 
 
-def test_cancel_stops_promptly_and_keeps_the_part(server, tmp_path):
+def test_cancel_stops_the_transfer_and_keeps_the_part(server, tmp_path):
     part = tmp_path / (NAME + PART_SUFFIX)
-    stamp: list[float] = []
     with pytest.raises(CancelledError, match="kept to resume"):
         download_file(
-            server.url("slow"),
-            str(tmp_path),
-            sha256=SHA,
-            cancel=_cancel_when_part_reaches(part, 300_000, stamp),
+            server.url("hold"), str(tmp_path), sha256=SHA, cancel=lambda: _part_held(server, part)
         )
-    assert time.monotonic() - stamp[0] < 1.0
+    # Stopped while the server held the rest back: the download could not have completed.
     kept = part.stat().st_size
-    assert 300_000 <= kept < SIZE
+    assert HOLD_AT // 2 <= kept <= HOLD_AT
     assert part.read_bytes() == DATA[:kept]
     assert not (tmp_path / NAME).exists()
-    download_file(server.url("slow"), str(tmp_path), sha256=SHA)
+    server.release.set()
+    download_file(server.url("hold"), str(tmp_path), sha256=SHA)
     assert (tmp_path / NAME).read_bytes() == DATA
-    assert server.ranges("slow") == [None, f"bytes={kept}-"]
+    assert server.ranges("hold") == [None, f"bytes={kept}-"]
 
 
 class ThreadRecordingTask(DownloadTask):
@@ -448,17 +454,16 @@ def test_download_task_in_the_task_manager(server, tmp_path):
 def test_download_task_cancel_in_the_task_manager(server, tmp_path):
     done: list[DownloadTask] = []
     part = tmp_path / (NAME + PART_SUFFIX)
-    task = DownloadTask(str(tmp_path), server.url("slow"), SHA, on_done=done.append)
+    task = DownloadTask(str(tmp_path), server.url("hold"), SHA, on_done=done.append)
     QgsApplication.taskManager().addTask(task)
-    wait_for(lambda: part.exists() and part.stat().st_size >= 200_000, 60)
-    t0 = time.monotonic()
-    task.cancel()
+    wait_for(lambda: _part_held(server, part), 60)
+    task.cancel()  # while the server holds the rest back: the task cannot have completed
     wait_for(lambda: bool(done), 60)
-    assert time.monotonic() - t0 < 1.5
     assert isinstance(task.exception, CancelledError)
     assert task.result is None
     assert task.status() == QgsTask.TaskStatus.Terminated
-    assert 200_000 <= part.stat().st_size < SIZE
+    assert HOLD_AT // 2 <= part.stat().st_size <= HOLD_AT
+    assert part.read_bytes() == DATA[: part.stat().st_size]
     assert not (tmp_path / NAME).exists()
 
 
@@ -529,12 +534,18 @@ def test_algorithm_errors_and_cancel(provider, server, tmp_path):
     assert len(server.requests) == n  # refused before the transfer
     feedback = QgsProcessingFeedback()
     part = tmp_path / (NAME + PART_SUFFIX)
-    feedback.progressChanged.connect(
-        lambda _p: part.exists() and part.stat().st_size >= 300_000 and feedback.cancel()
-    )
-    with pytest.raises(QgsProcessingException, match="cancelled; .* kept to resume"):
-        _run({"FOLDER": str(tmp_path), "URL": server.url("slow"), "SHA256": SHA}, feedback)
-    assert part.exists() and not (tmp_path / NAME).exists()
+    # The user's Cancel, once the server holds the rest back (the transfer's event loop runs
+    # this timer): the run cannot have completed first.
+    timer = QTimer()
+    timer.timeout.connect(lambda: _part_held(server, part) and feedback.cancel())
+    timer.start(10)
+    try:
+        with pytest.raises(QgsProcessingException, match="cancelled; .* kept to resume"):
+            _run({"FOLDER": str(tmp_path), "URL": server.url("hold"), "SHA256": SHA}, feedback)
+    finally:
+        timer.stop()
+    assert HOLD_AT // 2 <= part.stat().st_size <= HOLD_AT
+    assert not (tmp_path / NAME).exists()
 
 
 def test_algorithm_default_folder_is_the_data_dir(provider, monkeypatch, tmp_path):

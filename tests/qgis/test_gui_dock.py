@@ -17,7 +17,19 @@ from rs_embed_qgis.gui import controller as controller_mod
 from rs_embed_qgis.gui.controller import GuiController
 from rs_embed_qgis.gui.tasks import DataDirTask, candidate_files
 from tests import product
-from tests.qgis.util import show_canvas, type_folder, wait_for
+from tests.qgis.util import fid_of, held, show_canvas, type_folder, wait_for
+
+# Countries of world_map.gpkg inside the europe_dir fixture, by name (ids differ by release).
+EIGHT_COUNTRIES = (
+    "Germany",
+    "Austria",
+    "Czechia",
+    "Switzerland",
+    "Hungary",
+    "Luxembourg",
+    "Belgium",
+    "Netherlands",
+)
 
 
 @pytest.fixture()
@@ -136,7 +148,7 @@ def _click_when_shown(button_name: str, seen: list) -> QTimer:
 
 @pytest.mark.parametrize(("button", "prepared"), [("RsEmbedReadDirectly", False)])
 def test_big_batch_asks_before_building_the_cache(
-    controller, qgis_iface, qgis_countries_layer, europe_dir, button, prepared
+    controller, qgis_iface, qgis_countries_layer, europe_dir, button, prepared, quiet_canvas
 ):
     _no_cache_for(europe_dir)
     type_folder(controller, str(europe_dir))
@@ -145,7 +157,7 @@ def test_big_batch_asks_before_building_the_cache(
     layer = qgis_countries_layer
     QgsProject.instance().addMapLayer(layer)
     qgis_iface.setActiveLayer(layer)
-    layer.selectByIds([3, 283, 374, 353, 312, 4509, 10, 11])
+    layer.selectByIds([fid_of(layer, n) for n in EIGHT_COUNTRIES])
     seen: list[str] = []
     timer = _click_when_shown(button, seen)
     task = controller.embed_selected()
@@ -161,7 +173,7 @@ def test_big_batch_asks_before_building_the_cache(
 
 
 def test_cancelled_cache_question_writes_nothing(
-    controller, qgis_iface, qgis_countries_layer, europe_dir
+    controller, qgis_iface, qgis_countries_layer, europe_dir, quiet_canvas
 ):
     _no_cache_for(europe_dir)
     type_folder(controller, str(europe_dir))
@@ -169,7 +181,7 @@ def test_cancelled_cache_question_writes_nothing(
     layer = qgis_countries_layer
     QgsProject.instance().addMapLayer(layer)
     qgis_iface.setActiveLayer(layer)
-    layer.selectByIds([3, 283, 374, 353, 312, 4509, 10, 11])
+    layer.selectByIds([fid_of(layer, n) for n in EIGHT_COUNTRIES])
     seen: list[str] = []
     timer = _click_when_shown("RsEmbedCancelBatch", seen)
     assert controller.embed_selected() is None
@@ -221,22 +233,19 @@ def full_dir(tmp_path_factory) -> Path:
     return d
 
 
-def _cancel_with_the_button(ctl, task, started) -> float:
-    """Wait until ``started()``, click the dock's Cancel button; seconds until the task ended."""
-    import time
-
-    wait_for(started, timeout=60)
+def _cancel_with_the_button(ctl, task) -> None:
+    """Wait until the held task is in the middle of its work, click the dock's Cancel button."""
+    wait_for(task.held.is_set, timeout=60)
     d = ctl.dock
     assert d.cancel_button.isEnabled()
-    t0 = time.monotonic()
     QTest.mouseClick(d.cancel_button, Qt.MouseButton.LeftButton)
     wait_for(lambda: task not in ctl.tasks, timeout=60)
-    return time.monotonic() - t0
 
 
-def test_cancel_button_stops_an_uncached_large_grid_within_2_s(controller, full_dir):
+def test_cancel_button_stops_an_uncached_large_grid(controller, full_dir, monkeypatch):
     from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
 
+    monkeypatch.setattr(controller_mod, "EmbedTask", held(controller_mod.EmbedTask))
     _no_cache_for(full_dir)
     type_folder(controller, str(full_dir))
     wait_for(lambda: controller.data_task is None)
@@ -246,14 +255,16 @@ def test_cancel_button_stops_an_uncached_large_grid_within_2_s(controller, full_
     controller.canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     # 100 x 60 degrees: the grid the issue cancelled (400 x 240 pixels, several tiles).
     task = controller.on_rectangle(QgsRectangle(-50.0, -10.0, 50.0, 50.0))
-    took = _cancel_with_the_button(controller, task, lambda: task.progress() > 0)
-    assert took < 2.0
+    _cancel_with_the_button(controller, task)
+    # The read check that saw the cancel ended it (a whole read makes hundreds of checks).
+    assert task.checks_after <= 2, task.checks_after
     assert task.outcome == "cancelled" and task.status() == QgsTask.TaskStatus.Terminated
     assert "nothing was changed" in d.status_label.text()
     assert not [lyr for lyr in QgsProject.instance().mapLayers().values() if "grid" in lyr.name()]
 
 
-def test_cancel_button_stops_cache_preparation_within_2_s(controller, full_dir):
+def test_cancel_button_stops_cache_preparation(controller, full_dir, monkeypatch):
+    monkeypatch.setattr(controller_mod, "PrepareCacheTask", held(controller_mod.PrepareCacheTask))
     path = full_dir / "embed_map_310k.tif"
     _no_cache_for(full_dir)
     type_folder(controller, str(full_dir))
@@ -261,8 +272,10 @@ def test_cancel_button_stops_cache_preparation_within_2_s(controller, full_dir):
     d = controller.dock
     QTest.mouseClick(d.cache_button, Qt.MouseButton.LeftButton)
     task = next(t for t in controller.tasks if type(t).__name__ == "PrepareCacheTask")
-    took = _cancel_with_the_button(controller, task, lambda: task.progress() > 0)
-    assert took < 2.0
+    _cancel_with_the_button(controller, task)
+    # Stopped before the end: the blocks still queued were dropped (each block done reports
+    # its share of the progress; a preparation that went on would have reached 100 %).
+    assert task.progress() < 100.0, task.progress()
     assert task.outcome == "cancelled" and task.status() == QgsTask.TaskStatus.Terminated
     assert not cache_status(str(path))["ready"]
 

@@ -16,7 +16,7 @@ from qgis.PyQt.QtTest import QTest
 from rs_embed_qgis.bridge.outputs import embedding_json_value, json_field, json_field_name
 from rs_embed_qgis.gui import layers
 from tests import product
-from tests.qgis.util import wait_for
+from tests.qgis.util import fid_of, wait_for
 
 NAMES = [f"emb_{i:03d}" for i in range(768)]
 
@@ -44,14 +44,14 @@ def test_json_value_round_trips_float32_exactly():
 def test_json_store_writes_one_field_and_undoes_it(qgis_countries_layer):
     layer = qgis_countries_layer
     n = layer.fields().count()
-    fids = [3, 283]
-    vecs = {3: product.pixel_values(np.array([150]), np.array([700]))[0], 283: None}
-    layers.write_embeddings_to_layer(layer, vecs, valid_fracs={3: 0.25}, store=layers.STORE_JSON)
+    de, at = fid_of(layer, "Germany"), fid_of(layer, "Austria")
+    vecs = {de: product.pixel_values(np.array([150]), np.array([700]))[0], at: None}
+    layers.write_embeddings_to_layer(layer, vecs, valid_fracs={de: 0.25}, store=layers.STORE_JSON)
     assert layer.fields().names()[n:] == ["emb_json", "emb_valid_frac"]
-    got = json.loads(layer.getFeature(3)["emb_json"])
-    np.testing.assert_array_equal(np.array(got, dtype=np.float32), vecs[3])
-    assert layer.getFeature(3)["emb_valid_frac"] == 0.25
-    assert layer.getFeature(fids[1])["emb_json"] == NULL
+    got = json.loads(layer.getFeature(de)["emb_json"])
+    np.testing.assert_array_equal(np.array(got, dtype=np.float32), vecs[de])
+    assert layer.getFeature(de)["emb_valid_frac"] == 0.25
+    assert layer.getFeature(at)["emb_json"] == NULL
     assert layer.undoStack().count() == 1
     layer.undoStack().undo()
     assert layer.fields().count() == n
@@ -61,7 +61,8 @@ def test_json_store_writes_one_field_and_undoes_it(qgis_countries_layer):
 def test_embedding_columns_are_hidden_in_the_table_but_kept(qgis_countries_layer):
     layer = qgis_countries_layer
     vec = product.pixel_values(np.array([150]), np.array([700]))[0]
-    layers.write_embeddings_to_layer(layer, {3: vec}, valid_fracs={3: 1.0})
+    de = fid_of(layer, "Germany")
+    layers.write_embeddings_to_layer(layer, {de: vec}, valid_fracs={de: 1.0})
     config = layer.attributeTableConfig()
     hidden = {c.name for c in config.columns() if c.hidden and c.name}  # '' = actions
     assert hidden == set(NAMES)  # emb_valid_frac and the user's columns stay visible
@@ -69,18 +70,19 @@ def test_embedding_columns_are_hidden_in_the_table_but_kept(qgis_countries_layer
     model = QgsAttributeTableModel(cache)
     model.loadLayer()
     assert model.columnCount() == 7 + 769  # the data is all there
-    assert layer.getFeature(3)["emb_100"] == pytest.approx(float(vec[100]), rel=0, abs=0)
+    assert layer.getFeature(de)["emb_100"] == pytest.approx(float(vec[100]), rel=0, abs=0)
     layer.rollBack()
 
 
 def test_dock_store_as_json_batch_matches_the_fields_batch(
-    controller, qgis_countries_layer, qgis_iface
+    controller, qgis_countries_layer, qgis_iface, quiet_canvas
 ):
     layer = qgis_countries_layer
+    fids = [fid_of(layer, "Germany"), fid_of(layer, "Austria")]
     QgsProject.instance().addMapLayer(layer)
     qgis_iface.setActiveLayer(layer)
     controller._watch_layer()  # what QGIS's currentLayerChanged does (the stub iface has none)
-    layer.selectByIds([3, 283])
+    layer.selectByIds(fids)
     d = controller.dock
     wait_for(d.batch_button.isEnabled, timeout=10)
     assert d.store_combo.currentData() == "fields"
@@ -89,7 +91,7 @@ def test_dock_store_as_json_batch_matches_the_fields_batch(
     assert task is not None, d.status_label.text()
     wait_for(lambda: task not in controller.tasks)
     assert task.outcome == "ok", task.details
-    fields_vals = {fid: np.array([layer.getFeature(fid)[n] for n in NAMES]) for fid in (3, 283)}
+    fields_vals = {fid: np.array([layer.getFeature(fid)[n] for n in NAMES]) for fid in fids}
     layer.rollBack()
     d.store_combo.setCurrentIndex(d.store_combo.findData("json"))
     assert d.store() == "json"
@@ -99,7 +101,7 @@ def test_dock_store_as_json_batch_matches_the_fields_batch(
     wait_for(lambda: task not in controller.tasks)
     assert task.outcome == "ok", task.details
     assert "emb_000" not in layer.fields().names()
-    for fid in (3, 283):
+    for fid in fids:
         got = np.array(json.loads(layer.getFeature(fid)["emb_json"]), dtype=np.float64)
         np.testing.assert_array_equal(got.astype(np.float32), fields_vals[fid].astype(np.float32))
         assert 0.0 < layer.getFeature(fid)["emb_valid_frac"] <= 1.0

@@ -1,4 +1,10 @@
-"""Batches of selected features: values equal to the core's, one undo step, nothing half-written.
+"""Batches of selected features: the product's values, one undo step, nothing half-written.
+
+Expected values never come from the plugin: polygon means from cells clipped with OGR and
+weighted by ellipsoidal cell areas, point squares from the ellipsoid's radii and the cell
+edges, pixels from tests/product.py's closed form (tests/core/expected.py). Countries are
+found by name (feature ids differ between QGIS releases' world_map.gpkg), in a copy of the
+GeoPackage made for each test (pytest-qgis) that no canvas render job reads meanwhile.
 
 The questions a batch asks (overwrite, new layer, where to save) are the real dialogs,
 answered as a user would: a timer finds the visible window and clicks its button.
@@ -35,15 +41,19 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from rs_embed_qgis.bridge.geometry import features_to_specs
-from rs_embed_qgis.core import OutputSpec, TemporalSpec, get_embeddings_batch
+from rs_embed_qgis.core.constants import WGS84_A, WGS84_F
+from rs_embed_qgis.gui import controller as controller_mod
 from rs_embed_qgis.gui import layers
 from rs_embed_qgis.gui.tasks import CANCELLED, OK
 from tests import product
-from tests.qgis.util import type_folder, wait_for
+from tests.conftest import EUROPE
+from tests.core.expected import hand_window, polygon_oracle
+from tests.qgis.util import fid_of, held, type_folder, wait_for
 
 # Countries entirely inside the europe_dir fixture (lat 40..60, lon -10..30).
-EUROPE_FIDS = [3, 283, 374, 353, 312, 4509]  # Germany .. Luxembourg
+EUROPE_NAMES = ["Germany", "Austria", "Czechia", "Switzerland", "Hungary", "Luxembourg"]
+# Tolerance of a pooled mean: float32 pixels pooled in another order, float32 weights.
+RTOL, ATOL = 1e-6, 5e-6
 NAMES = [f"emb_{i:03d}" for i in range(768)]
 OVERWRITE = "Overwrite embeddings?"
 OTHER_ROUTE = "Write embeddings to a new layer?"
@@ -159,29 +169,68 @@ def dialogs():
 
 
 @pytest.fixture()
-def countries(qgis_countries_layer, qgis_iface):
+def countries(qgis_countries_layer, qgis_iface, tmp_path, quiet_canvas):
+    """The countries of this test's own copy of world_map.gpkg, Europe's selected.
+
+    pytest-qgis's stand-in iface puts every project layer on its canvas, whose render jobs
+    then read the GeoPackage in other threads while the test edits and reads it (a
+    getFeature() once came back invalid: KeyError 'NAME'): the canvas is quiet here.
+    """
     layer = qgis_countries_layer
+    assert Path(layer.source().split("|")[0]).is_relative_to(tmp_path)  # a per-test copy
     QgsProject.instance().addMapLayer(layer)
     qgis_iface.setActiveLayer(layer)
-    layer.selectByIds(EUROPE_FIDS)
+    layer.selectByIds(europe_fids(layer))
     return layer
 
 
-def core_vectors(layer, fids, europe_dir, pooling="mean", buffer_m=None, fracs=None):
-    feats = list(layer.getFeatures(QgsFeatureRequest().setFilterFids(fids)))
-    specs = features_to_specs(
-        feats, layer.crs(), QgsProject.instance().transformContext(), buffer_m=buffer_m
-    )
-    embs = get_embeddings_batch(
-        spatials=specs,
-        temporal=TemporalSpec.year(2021),
-        output=OutputSpec.pooled(pooling),
-        data_dir=str(europe_dir),
-        workers=1,  # the same values; fewer TorchGeo datasets kept alive in the session
-    )
-    if fracs is not None:
-        fracs.update({f.id(): e.meta["valid_fraction"] for f, e in zip(feats, embs, strict=True)})
-    return {f.id(): e.data for f, e in zip(feats, embs, strict=True)}
+def europe_fids(layer) -> list[int]:
+    return [fid_of(layer, n) for n in EUROPE_NAMES]
+
+
+def in_europe(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Cells held by the europe_dir fixture file."""
+    return (rows >= EUROPE[0]) & (rows < EUROPE[1]) & (cols >= EUROPE[2]) & (cols < EUROPE[3])
+
+
+def expected_vectors(layer, fids, pooling="mean", fracs=None):
+    """{fid: pooled vector} of polygons, from the independent oracle (the layer is EPSG:4326)."""
+    assert layer.crs().authid() == "EPSG:4326"
+    out = {}
+    for f in layer.getFeatures(QgsFeatureRequest().setFilterFids(list(fids))):
+        vec, frac = polygon_oracle(f.geometry().asWkt(17), pooling, in_europe)
+        out[f.id()] = vec
+        if fracs is not None:
+            fracs[f.id()] = frac
+    return out
+
+
+def buffer_box(lon: float, lat: float, metres: float) -> tuple[float, float, float, float]:
+    """The square of +-metres around a point, from the ellipsoid's radii of curvature."""
+    e2 = WGS84_F * (2 - WGS84_F)
+    s = np.sin(np.radians(lat))
+    n = WGS84_A / np.sqrt(1 - e2 * s * s)  # prime vertical
+    m = WGS84_A * (1 - e2) / (1 - e2 * s * s) ** 1.5  # meridian
+    dlon = np.degrees(metres / (n * np.cos(np.radians(lat))))
+    dlat = np.degrees(metres / m)
+    return (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+
+
+def point_oracle(lon: float, lat: float, metres: float, expand_deg: float) -> np.ndarray:
+    """Mean of the land pixels of the square around a point, snapped outward to the cells.
+
+    "Expand to" (the seed's expand_deg): a side shorter than ``expand_deg`` becomes
+    ``expand_deg`` long around the point; a longer side is kept.
+    """
+    x0, y0, x1, y1 = buffer_box(lon, lat, metres)
+    if x1 - x0 < expand_deg:
+        x0, x1 = lon - expand_deg / 2, lon + expand_deg / 2
+    if y1 - y0 < expand_deg:
+        y0, y1 = lat - expand_deg / 2, lat + expand_deg / 2
+    r0, r1, c0, c1 = hand_window(x0, y0, x1, y1)
+    rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+    keep = product.land_mask(rr, cc) & in_europe(rr, cc)
+    return product.pixel_values(rr[keep], cc[keep]).astype(np.float64).mean(axis=0)
 
 
 def layer_vectors(layer, fids):
@@ -206,22 +255,24 @@ def run_batch(controller):
     return task
 
 
-def test_batch_writes_core_values_as_one_undo_step(controller, countries, europe_dir):
+def test_batch_writes_the_products_values_as_one_undo_step(controller, countries):
     n_fields = countries.fields().count()
     task = run_batch(controller)
     assert task.outcome == OK, task.details
     assert countries.isEditable()  # left in edit mode: the user saves or undoes
     assert countries.fields().count() == n_fields + 769  # emb_000..767 + emb_valid_frac
+    fids = europe_fids(countries)
     fracs = {}
-    expected = core_vectors(countries, EUROPE_FIDS, europe_dir, fracs=fracs)
-    got = layer_vectors(countries, EUROPE_FIDS)
-    for fid in EUROPE_FIDS:
-        np.testing.assert_allclose(got[fid], expected[fid], rtol=1e-7, atol=0)
-        # The same emb_valid_frac the Processing algorithm writes.
-        assert countries.getFeature(fid)["emb_valid_frac"] == pytest.approx(fracs[fid])
-        assert 0.0 < fracs[fid] <= 1.0
+    expected = expected_vectors(countries, fids, fracs=fracs)
+    got = layer_vectors(countries, fids)
+    for fid in fids:
+        np.testing.assert_allclose(got[fid], expected[fid], rtol=RTOL, atol=ATOL)
+        assert countries.getFeature(fid)["emb_valid_frac"] == pytest.approx(fracs[fid], abs=1e-9)
+    # Part of the synthetic Europe is ocean: some countries are all land, some are not.
+    assert fracs[fid_of(countries, "Czechia")] == pytest.approx(1.0)
+    assert min(fracs.values()) < 1.0
     # Unselected features got NULLs in the new fields.
-    other = next(f for f in countries.getFeatures() if f.id() not in EUROPE_FIDS)
+    other = next(f for f in countries.getFeatures() if f.id() not in fids)
     assert other["emb_000"] == NULL
     # One undo step removes everything.
     stack = countries.undoStack()
@@ -232,16 +283,17 @@ def test_batch_writes_core_values_as_one_undo_step(controller, countries, europe
 
 
 def test_batch_keeps_pending_edits(controller, countries, europe_dir):
+    germany = fid_of(countries, "Germany")
     countries.startEditing()
     idx = countries.fields().indexOf("NAME")
-    countries.changeAttributeValue(3, idx, "Deutschland (pending)")
+    countries.changeAttributeValue(germany, idx, "Deutschland (pending)")
     assert countries.undoStack().count() == 1
     task = run_batch(controller)
     assert task.outcome == OK, task.details
-    assert countries.getFeature(3)["NAME"] == "Deutschland (pending)"
+    assert countries.getFeature(germany)["NAME"] == "Deutschland (pending)"
     assert countries.undoStack().count() == 2
     countries.undoStack().undo()  # our step only
-    assert countries.getFeature(3)["NAME"] == "Deutschland (pending)"
+    assert countries.getFeature(germany)["NAME"] == "Deutschland (pending)"
     assert "emb_000" not in countries.fields().names()
     assert countries.isEditable()
     countries.rollBack()
@@ -262,10 +314,11 @@ def _type_folder(ctl, path: str) -> None:
 
 
 def test_cancel_button_stops_a_long_batch_and_leaves_the_layer_unchanged(
-    controller, countries, full_dir, dialogs
+    controller, countries, full_dir, dialogs, monkeypatch
 ):
     from rs_embed_qgis.core.cache import clear_cache
 
+    monkeypatch.setattr(controller_mod, "BatchEmbedTask", held(controller_mod.BatchEmbedTask))
     clear_cache(str(full_dir / product.PRODUCT_NAME))  # uncached: every feature is a slow read
     d = controller.dock
     d.show()
@@ -281,12 +334,13 @@ def test_cancel_button_stops_a_long_batch_and_leaves_the_layer_unchanged(
     task = controller.embed_selected()
     assert task is not None and task.prepare_cache is False
     assert f"{n} features" in dialogs.texts()[0]
-    wait_for(lambda: task.progress() > 0, timeout=60)
+    wait_for(task.held.is_set, timeout=60)  # the workers wait at a cancel check
     assert task in controller.tasks  # still running when the user clicks
     assert d.cancel_button.isEnabled()
     QTest.mouseClick(d.cancel_button, Qt.MouseButton.LeftButton)
     wait_for(lambda: task not in controller.tasks, timeout=60)  # (how fast: make bench)
     assert task.outcome == CANCELLED, task.details
+    assert task.progress() < 100.0  # stopped before the end (the features are reported)
     # QGIS's own task manager sees a terminated task, not a finished one.
     assert task.status() == QgsTask.TaskStatus.Terminated
     assert snapshot(countries) == before
@@ -322,19 +376,20 @@ def test_a_batch_that_built_the_cache_shows_it_in_the_dock(
 
 
 def test_error_while_writing_leaves_the_layer_as_it_was(countries):
+    de, at = fid_of(countries, "Germany"), fid_of(countries, "Austria")
     countries.startEditing()
-    countries.changeAttributeValue(283, countries.fields().indexOf("NAME"), "pending")
+    countries.changeAttributeValue(at, countries.fields().indexOf("NAME"), "pending")
     before = snapshot(countries)
     good = np.ones(768, dtype=np.float32)
     with pytest.raises(ValueError):
-        layers.write_embeddings_to_layer(countries, {3: good, 283: np.ones(5)})
+        layers.write_embeddings_to_layer(countries, {de: good, at: np.ones(5)})
     assert snapshot(countries) == before
     assert countries.undoStack().count() == 1
     countries.rollBack()
     # A layer not in edit mode is rolled back out of it.
     before = snapshot(countries)
     with pytest.raises(ValueError):
-        layers.write_embeddings_to_layer(countries, {3: good, 283: np.ones(5)})
+        layers.write_embeddings_to_layer(countries, {de: good, at: np.ones(5)})
     assert snapshot(countries) == before
 
 
@@ -344,7 +399,9 @@ def test_existing_fields_are_overwritten_only_when_agreed(
     assert run_batch(controller).outcome == OK
     assert not dialogs.seen  # new fields: nothing to ask
     assert countries.commitChanges()
-    mean = layer_vectors(countries, EUROPE_FIDS)
+    fids = europe_fids(countries)
+    de = fid_of(countries, "Germany")
+    mean = layer_vectors(countries, fids)
     controller.dock.pooling_combo.setCurrentIndex(controller.dock.pooling_combo.findData("max"))
     dialogs.expect(OVERWRITE, click_standard(QMessageBox.StandardButton.No))
     assert controller.embed_selected() is None
@@ -356,42 +413,48 @@ def test_existing_fields_are_overwritten_only_when_agreed(
     assert controller.dock.status_label.text() == (
         "Nothing was written: the existing embeddings were kept."
     )
-    np.testing.assert_array_equal(layer_vectors(countries, EUROPE_FIDS)[3], mean[3])
+    np.testing.assert_array_equal(layer_vectors(countries, fids)[de], mean[de])
 
     dialogs.expect(OVERWRITE, click_standard(QMessageBox.StandardButton.Yes))
     assert run_batch(controller).outcome == OK
     assert len(dialogs.seen) == 2 and dialogs.seen[1]["text"] == told["text"]
-    expected = core_vectors(countries, EUROPE_FIDS, europe_dir, pooling="max")
-    got = layer_vectors(countries, EUROPE_FIDS)
-    for fid in EUROPE_FIDS:
-        np.testing.assert_array_equal(got[fid].astype(np.float32), expected[fid])
+    expected = expected_vectors(countries, fids, pooling="max")
+    got = layer_vectors(countries, fids)
+    for fid in fids:
+        np.testing.assert_array_equal(got[fid], expected[fid])
+        assert (got[fid] >= mean[fid] - 1e-6).all()
+    assert (got[de] > mean[de] + 0.1).any()  # the max replaced the mean
     assert countries.fields().count() == 7 + 769
     countries.rollBack()
 
 
 def test_undo_of_an_overwrite_restores_saved_and_pending_values(countries):
     """The old values handed to QGIS (for a fast undo) are the saved and pending ones."""
-    fids = [3, 283, 374]
-    saved = {fid: np.full(768, fid, dtype=np.float32) + np.arange(768) / 1024 for fid in fids}
+    de, at, cz = (fid_of(countries, n) for n in ("Germany", "Austria", "Czechia"))
+    fids = [de, at, cz]
+    saved = {
+        fid: np.full(768, k + 1, dtype=np.float32) + np.arange(768) / 1024
+        for k, fid in enumerate(fids)
+    }
     layers.write_embeddings_to_layer(countries, saved)
-    saved[374] = None  # written as NULLs
-    layers.write_embeddings_to_layer(countries, {374: None})
+    saved[cz] = None  # written as NULLs
+    layers.write_embeddings_to_layer(countries, {cz: None})
     assert countries.commitChanges()
     countries.startEditing()
     i7 = countries.fields().indexOf("emb_007")
-    countries.changeAttributeValue(283, i7, -7.5)  # a pending edit the user made
+    countries.changeAttributeValue(at, i7, -7.5)  # a pending edit the user made
     newer = {fid: np.full(768, -1.0, dtype=np.float32) for fid in fids}
     layers.write_embeddings_to_layer(countries, newer)
-    assert layer_vectors(countries, fids)[374][0] == -1.0
+    assert layer_vectors(countries, fids)[cz][0] == -1.0
     countries.undoStack().undo()  # our write only
-    got = layer_vectors(countries, [3, 283])
-    np.testing.assert_array_equal(got[3], saved[3])
-    expected_283 = saved[283].astype(float)
-    expected_283[7] = -7.5
-    np.testing.assert_array_equal(got[283], expected_283)
-    assert countries.getFeature(374)["emb_000"] == NULL
+    got = layer_vectors(countries, [de, at])
+    np.testing.assert_array_equal(got[de], saved[de])
+    expected_at = saved[at].astype(float)
+    expected_at[7] = -7.5
+    np.testing.assert_array_equal(got[at], expected_at)
+    assert countries.getFeature(cz)["emb_000"] == NULL
     countries.undoStack().undo()  # the user's edit
-    assert countries.getFeature(283)["emb_007"] == pytest.approx(saved[283][7])
+    assert countries.getFeature(at)["emb_007"] == pytest.approx(saved[at][7])
     countries.rollBack()
 
 
@@ -412,7 +475,8 @@ def _shapefile(layer, fids, path) -> QgsVectorLayer:
 def test_shapefile_gets_a_new_memory_layer(
     controller, countries, europe_dir, tmp_path, qgis_iface, dialogs
 ):
-    shp = _shapefile(countries, [3, 283, 353], tmp_path / "few.shp")
+    few = [fid_of(countries, n) for n in ("Germany", "Austria", "Switzerland")]
+    shp = _shapefile(countries, few, tmp_path / "few.shp")
     QgsProject.instance().addMapLayer(shp)
     qgis_iface.setActiveLayer(shp)
     shp.selectAll()
@@ -440,11 +504,14 @@ def test_shapefile_gets_a_new_memory_layer(
     assert mem.providerType() == "memory"
     assert mem.fields().names() == shp.fields().names() + NAMES + ["emb_valid_frac"]
     assert mem.featureCount() == 3
-    expected = core_vectors(shp, [f.id() for f in shp.getFeatures()], europe_dir)
+    expected = expected_vectors(shp, [f.id() for f in shp.getFeatures()])
     by_name = {f["NAME"]: f for f in shp.getFeatures()}
+    assert sorted(f["NAME"] for f in mem.getFeatures()) == ["Austria", "Germany", "Switzerland"]
     for f in mem.getFeatures():
         src = by_name[f["NAME"]]
-        np.testing.assert_allclose([f[n] for n in NAMES], expected[src.id()], rtol=1e-7)
+        np.testing.assert_allclose(
+            [f[n] for n in NAMES], expected[src.id()], rtol=RTOL, atol=ATOL, err_msg=f["NAME"]
+        )
         assert f.geometry().equals(src.geometry())
 
 
@@ -469,12 +536,16 @@ def test_read_only_layer_gets_a_new_geopackage(
     assert snapshot(countries) == before
     gpkg = QgsVectorLayer(f"{target}|layername=Natural Earth Countries embeddings", "x", "ogr")
     assert gpkg.isValid()
-    assert gpkg.featureCount() == len(EUROPE_FIDS)
+    assert gpkg.featureCount() == len(EUROPE_NAMES)
     assert NAMES[0] in gpkg.fields().names() and NAMES[-1] in gpkg.fields().names()
-    expected = core_vectors(countries, EUROPE_FIDS, europe_dir)
-    names = {countries.getFeature(fid)["NAME"]: fid for fid in EUROPE_FIDS}
+    fids = europe_fids(countries)
+    expected = expected_vectors(countries, fids)
+    names = dict(zip(EUROPE_NAMES, fids, strict=True))
+    assert sorted(f["NAME"] for f in gpkg.getFeatures()) == sorted(EUROPE_NAMES)
     for f in gpkg.getFeatures():
-        np.testing.assert_allclose([f[n] for n in NAMES], expected[names[f["NAME"]]], rtol=1e-7)
+        np.testing.assert_allclose(
+            [f[n] for n in NAMES], expected[names[f["NAME"]]], rtol=RTOL, atol=ATOL
+        )
     added = [
         lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() == gpkg.source()
     ]
@@ -513,10 +584,11 @@ def test_points_are_embedded_with_the_buffer(controller, qgis_iface, europe_dir)
     assert controller.dock.buffer_m() == 15_000.0
     task = run_batch(controller)
     assert task.outcome == OK, task.details
-    fids = [f.id() for f in pts.getFeatures()]
-    expected = core_vectors(pts, fids, europe_dir, buffer_m=15_000.0)
-    # The core expands PointBuffers by expand_deg, as the dock asked (default 1 degree).
-    got = layer_vectors(pts, fids)
-    for fid in fids:
-        np.testing.assert_allclose(got[fid], expected[fid], rtol=1e-7)
+    expand = controller.dock.expand_deg()
+    assert expand == 1.0  # the dock's default: the core expands PointBuffers by it
+    places = {"a": (10.0, 50.0), "b": (2.1, 48.9), "c": (16.4, 48.2)}
+    for f in pts.getFeatures():
+        want = point_oracle(*places[f["name"]], 15_000.0, expand)
+        got = np.array([f[n] for n in NAMES], dtype=np.float64)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=f["name"])
     assert task.buffer_m == 15_000.0

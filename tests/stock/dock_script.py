@@ -53,6 +53,37 @@ def wait_for(cond, timeout: float = 120.0, what: str = "") -> float:
     return time.monotonic() - t0
 
 
+def held_preparation(base: type) -> type:
+    """``base`` (PrepareCacheTask) whose workers wait at the 3rd cancel check for a cancel.
+
+    So the cancel always lands in the middle of the decoding, with no clock and no race
+    (a sleep of 0.2 s before the cancel raced the preparation on a fast or loaded machine).
+    """
+
+    class Held(base):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.held = threading.Event()
+            self.checks = 0
+            self._lock = threading.Lock()
+
+        def isCanceled(self) -> bool:  # noqa: N802 - QGIS API
+            if threading.current_thread() is threading.main_thread():
+                return super().isCanceled()
+            with self._lock:
+                self.checks += 1
+                n = self.checks
+            if n >= 3:
+                self.held.set()
+                deadline = time.monotonic() + 120.0
+                while not super().isCanceled() and time.monotonic() < deadline:
+                    time.sleep(0.001)
+            return super().isCanceled()
+
+    Held.__name__ = Held.__qualname__ = base.__name__
+    return Held
+
+
 def make_iface():
     """What qgis.testing.mocked.get_iface() builds, with unittest.mock (Debian lacks `mock`)."""
     from qgis.gui import QgisInterface, QgsMapCanvas
@@ -305,18 +336,20 @@ def drive(plugins_dir: str, spec: dict, summary: dict) -> None:
     def cancel():
         check = ctl.apply_data_dir(spec["big_dir"])
         wait_for(lambda: check not in ctl.tasks, 60, "big data dir check")
-        task = ctl.prepare_cache()
-        wait_for(lambda: task.status() == QgsTask.Running, 60, "preparation running")
-        time.sleep(0.2)  # inside the decoding of the first tiles
-        QCoreApplication.processEvents()
-        running = task.status() == QgsTask.Running
-        t0 = time.monotonic()
-        ctl.cancel_all()
-        wait_for(lambda: task not in ctl.tasks, 60, "cancel")
+        controller = sys.modules[f"{PLUGIN}.gui.controller"]
+        original = controller.PrepareCacheTask
+        controller.PrepareCacheTask = held_preparation(original)
+        try:
+            task = ctl.prepare_cache()
+            wait_for(task.held.is_set, 60, "preparation in the middle of the decoding")
+            running = task.status() == QgsTask.Running
+            ctl.cancel_all()
+            wait_for(lambda: task not in ctl.tasks, 60, "cancel")
+        finally:
+            controller.PrepareCacheTask = original
         summary["cancel"] = {
             "running_when_cancelled": running,
             "outcome": task.outcome,
-            "seconds_to_end": round(time.monotonic() - t0, 3),
             "status": dock.status_label.text(),
             "progress_at_end": task.progress(),
         }

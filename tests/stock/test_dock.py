@@ -183,11 +183,16 @@ def test_cache_preparation(summary: dict) -> None:
 
 
 def test_cancel_of_a_running_preparation(summary: dict) -> None:
-    """Cancelled while decoding: ends within 2 s, reported as cancelled, no cache left ready."""
+    """Cancelled while decoding: stops before the end, reported as cancelled, no cache ready.
+
+    The script holds the workers at a cancel check until the cancel (no clock: a bound of
+    2 s on the time to stop failed on loaded machines; how fast it stops: make bench).
+    """
     cancel = step_ok(summary, "cancel")
     assert cancel["running_when_cancelled"]
     assert cancel["outcome"] == "cancelled", cancel["status"]
-    assert cancel["seconds_to_end"] <= 2.0
+    # Each block done reports its share: a preparation that went on would reach 100 %.
+    assert cancel["progress_at_end"] < 100.0
     assert not cancel["ready_after"]
     assert "Cancelled" in cancel["status"]
 

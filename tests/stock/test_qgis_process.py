@@ -30,7 +30,7 @@ from tests.stock.expected import (
     triangle_wkt,
     weighted_mean,
 )
-from tests.stock.util import QGIS_PROCESS, Stock, qgis_stderr_noise, run_stock
+from tests.stock.util import PLUGIN, QGIS_PROCESS, Stock, plugin_problems, run_stock
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -139,13 +139,36 @@ def test_help_prints_no_python_warning(stock: Stock, alg: str) -> None:
     proc = qgis_process(stock, "help", f"rs_embed:{alg}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "EXPAND_DEG" in proc.stdout and "DATA_DIR" in proc.stdout
-    bad = [
-        line
-        for line in (proc.stdout + proc.stderr).splitlines()
-        if not qgis_stderr_noise(line)
-        and any(w in line for w in ("Traceback", "Warning", "Error:", "error:"))
-    ]
+    bad = plugin_problems(proc.stdout + "\n" + proc.stderr, stock.plugins / PLUGIN)
     assert not bad, "\n".join(bad)
+
+
+def test_only_the_plugins_own_warnings_count(tmp_path) -> None:
+    """The filter of the test above: QGIS's and Python's warnings pass, the plugin's do not."""
+    plugin = tmp_path / "profiles/default/python/plugins" / PLUGIN
+    qgis_own = [
+        "<string>:1: DeprecationWarning: setapi() is deprecated",
+        "/usr/lib/python3/dist-packages/qgis/utils.py:888: DeprecationWarning: codecs.open() is "
+        "deprecated. Use open() instead.",
+        "  f = codecs.open(metadata_file, 'r', 'utf-8')",
+        "/usr/share/qgis/python/plugins/processing/tools/general.py:12: DeprecationWarning: x",
+        "QStandardPaths: XDG_RUNTIME_DIR not set",
+        "Warning: QGIS could not find a font",
+    ]
+    assert plugin_problems("\n".join(qgis_own), plugin) == []
+    ours = [
+        f"{plugin}/processing/base.py:42: DeprecationWarning: QgsProcessingParameterX is old",
+        f"{plugin}/gui/dock.py:7: UserWarning: something",
+    ]
+    trace = [
+        "Traceback (most recent call last):",
+        f'  File "{plugin}/processing/provider.py", line 3, in loadAlgorithms',
+        "    self.addAlgorithm(Bad())",
+        "NameError: name 'Bad' is not defined",
+    ]
+    named = ["Error: rs_embed:embed_features could not be loaded"]
+    found = plugin_problems("\n".join(qgis_own + ours + trace + named), plugin)
+    assert found == [*ours, "\n".join(trace), *named]
 
 
 def test_embed_features_polygons(stock: Stock, europe_dir: Path, inputs: Path, tmp_path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -121,8 +122,41 @@ def copy_script(stock: Stock, name: str) -> Path:
     return dst
 
 
-def qgis_stderr_noise(line: str) -> bool:
-    """Lines every Debian QGIS 3.22 prints whatever the plugins (not the plugin's warnings)."""
-    return line.strip() in {
-        "<string>:1: DeprecationWarning: setapi() is deprecated",
-    } or line.startswith("QStandardPaths: ")
+# "<file>:<line>: <Category>: <message>", as Python's warnings module prints a warning.
+_PY_WARNING = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<category>[A-Za-z_][\w.]*Warning): ")
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def plugin_problems(output: str, plugin_dir: Path | str) -> list[str]:
+    """The lines of a stock process's output that are the plugin's own warnings or errors.
+
+    A Python warning counts when it was raised in a file of ``plugin_dir``; a traceback when
+    one of its frames is there or its last line names the plugin; any other line saying
+    "Warning", "Error:" or "error:" when it names the plugin. QGIS's and Python's own warnings
+    are not the plugin's (QGIS 3.44 on Python 3.14 warns about its own ``codecs.open()``;
+    Debian's 3.22 about ``setapi()``), so a new QGIS release cannot fail these tests.
+    """
+    folder = str(plugin_dir).rstrip("/") + "/"
+    lines = output.splitlines()
+    bad: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith(_TRACEBACK):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
+                j += 1
+            block = lines[i : j + 1]  # the frames and the exception's line
+            if any(folder in b or PLUGIN in b for b in block):
+                bad.append("\n".join(block))
+            i = j + 1
+            continue
+        m = _PY_WARNING.match(line)
+        if m:
+            if m.group("file").startswith(folder):
+                bad.append(line)
+        elif PLUGIN in line or "rs_embed" in line:
+            if any(w in line for w in ("Warning", "Error:", "error:")):
+                bad.append(line)
+        i += 1
+    return bad
