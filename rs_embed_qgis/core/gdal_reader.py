@@ -109,6 +109,7 @@ def libdeflate() -> Any:
             lib.libdeflate_alloc_decompressor.argtypes = []
             lib.libdeflate_free_decompressor.restype = None
             lib.libdeflate_free_decompressor.argtypes = [ctypes.c_void_p]
+            size_p = ctypes.POINTER(ctypes.c_size_t)
             fn = lib.libdeflate_zlib_decompress
             fn.restype = ctypes.c_int
             fn.argtypes = [
@@ -117,71 +118,91 @@ def libdeflate() -> Any:
                 ctypes.c_size_t,
                 ctypes.c_void_p,
                 ctypes.c_size_t,
-                ctypes.POINTER(ctypes.c_size_t),
+                size_p,
             ]
+            # The _ex variant (libdeflate >= 1.6) also says how much input the stream used.
+            fn_ex = getattr(lib, "libdeflate_zlib_decompress_ex", None)
+            if fn_ex is not None:
+                fn_ex.restype = ctypes.c_int
+                fn_ex.argtypes = [*fn.argtypes, size_p]
         except (OSError, AttributeError):
             return None
         _deflate_lib = lib
         return lib
 
 
-def _inflate_libdeflate(lib: Any, raw: bytes, nbytes: int) -> np.ndarray | None:
-    """Inflate a zlib stream of exactly ``nbytes`` with libdeflate; None if it refuses."""
-    out = np.empty(nbytes, dtype=np.uint8)
+def _inflate_libdeflate(lib: Any, raw: bytes, out: np.ndarray) -> bool:
+    """Inflate a zlib stream into all of ``out`` with libdeflate; False unless it ends exactly."""
     # A decompressor is not thread-safe; one per call costs microseconds.
     dec = lib.libdeflate_alloc_decompressor()
     if not dec:
-        return None
+        return False
+    got_in, got_out = ctypes.c_size_t(0), ctypes.c_size_t(0)
+    n = out.size
     try:
-        got = ctypes.c_size_t(0)
         src = ctypes.c_char_p(raw)
-        rc = lib.libdeflate_zlib_decompress(
-            dec, src, len(raw), out.ctypes.data, nbytes, ctypes.byref(got)
-        )
+        fn_ex = getattr(lib, "libdeflate_zlib_decompress_ex", None)
+        if fn_ex is not None:
+            rc = fn_ex(
+                dec, src, len(raw), out.ctypes.data, n, ctypes.byref(got_in), ctypes.byref(got_out)
+            )
+        else:
+            got_in.value = len(raw)
+            rc = lib.libdeflate_zlib_decompress(
+                dec, src, len(raw), out.ctypes.data, n, ctypes.byref(got_out)
+            )
     finally:
         lib.libdeflate_free_decompressor(dec)
-    if rc != 0 or got.value != nbytes:
-        return None
-    return out
+    # Success means the stream ended with a valid Adler-32; it must also fill ``out`` exactly
+    # and use every byte of the tile, or the tile is not what its writer stored.
+    return rc == 0 and got_out.value == n and got_in.value == len(raw)
 
 
-def _inflate_zlib(raw: bytes, nbytes: int, cancel: _Cancel) -> np.ndarray | None:
-    """Inflate with zlib; in pieces (checking ``cancel``) when a cancel callback is given."""
-    if cancel is None:
-        try:
-            data = zlib.decompress(raw, bufsize=nbytes)
-        except zlib.error:
-            return None
-        return np.frombuffer(data, dtype=np.uint8) if len(data) == nbytes else None
-    out = np.empty(nbytes, dtype=np.uint8)
+def _inflate_zlib(raw: bytes, out: np.ndarray, cancel: _Cancel) -> bool:
+    """Inflate with zlib into all of ``out``, in pieces (checking ``cancel``); False unless it ends exactly."""  # noqa: E501
+    nbytes = out.size
     d = zlib.decompressobj()
     pos = 0
     tail = raw
     try:
-        while pos < nbytes:
-            if cancel():
+        while not d.eof:
+            if cancel is not None and cancel():
                 raise CancelledError("Reading was cancelled.")
-            piece = d.decompress(tail, min(_INFLATE_PIECE, nbytes - pos))
-            if not piece:
-                break
+            # One byte more than is left: an overlong stream shows itself, and once the
+            # output is complete zlib goes on to read and check the stream's Adler-32.
+            piece = d.decompress(tail, min(_INFLATE_PIECE, nbytes - pos + 1))
+            tail = d.unconsumed_tail
+            if len(piece) > nbytes - pos:
+                return False
             out[pos : pos + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
             pos += len(piece)
-            tail = d.unconsumed_tail
+            if not piece and not d.eof:  # the input ran out before the stream ended
+                return False
     except zlib.error:
-        return None
-    return out if pos == nbytes else None
+        return False
+    return pos == nbytes and not d.unused_data and not tail
 
 
-def inflate(raw: bytes, nbytes: int, cancel: _Cancel = None) -> np.ndarray | None:
-    """``nbytes`` bytes of a zlib stream (libdeflate when available); None if it is bad."""
+def inflate(
+    raw: bytes, nbytes: int, cancel: _Cancel = None, out: np.ndarray | None = None
+) -> np.ndarray | None:
+    """``nbytes`` bytes of a zlib stream (libdeflate when available); None unless it ends exactly.
+
+    A stream is accepted only when it ends with a valid checksum exactly after ``nbytes``
+    bytes of output and exactly at the end of ``raw``, whichever decoder runs: both refuse
+    the same damaged tiles. ``out`` (uint8, at least ``nbytes``) receives the bytes.
+    """
+    buf = np.empty(nbytes, dtype=np.uint8) if out is None else out[:nbytes]
+    if buf.size != nbytes or not buf.flags.c_contiguous:
+        raise ValueError("out must be a contiguous uint8 array of at least nbytes")
     lib = libdeflate() if USE_LIBDEFLATE else None
     if lib is not None:
         if cancel is not None and cancel():
             raise CancelledError("Reading was cancelled.")
-        out = _inflate_libdeflate(lib, raw, nbytes)
-        if out is not None:
-            return out
-    return _inflate_zlib(raw, nbytes, cancel)
+        ok = _inflate_libdeflate(lib, raw, buf)
+    else:
+        ok = _inflate_zlib(raw, buf, cancel)
+    return buf if ok else None
 
 
 # --------------------------------------------------------------------------- file layout

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -257,3 +259,92 @@ sys.stdout.write(a.tobytes().hex())
     assert out.returncode == 0, out.stderr
     got = np.frombuffer(bytes.fromhex(out.stdout), dtype=np.float32).reshape(3, 4, 768)
     np.testing.assert_array_equal(got, expected(Window(150, 153, 700, 704), EUROPE))
+
+
+# --------------------------------------------------------------------------- damaged streams
+
+
+def _streams() -> dict[str, tuple[bytes, int]]:
+    """A good zlib stream and damaged ones, with the length each must decode to."""
+    data = np.arange(300_000, dtype=np.float32).tobytes()
+    n = len(data)
+    good = zlib.compress(data, 6)
+    # Stored blocks (level 0): a changed byte inside them changes the output and nothing
+    # else, so only the stream's Adler-32 can tell.
+    stored = bytearray(zlib.compress(data, 0))
+    stored[len(stored) // 2] ^= 0x5A
+    bad_adler = bytearray(good)
+    bad_adler[-1] ^= 0xFF
+    return {
+        "good": (good, n),
+        "changed stored byte": (bytes(stored), n),
+        "bad adler32": (bytes(bad_adler), n),
+        "adler32 cut off": (good[:-4], n),
+        "cut in the middle": (good[: len(good) // 2], n),
+        "bytes after the end": (good + b"\x00\x00", n),
+        "longer than the tile": (good, n - 4),
+        "shorter than the tile": (good, n + 4),
+    }
+
+
+@pytest.mark.parametrize("with_cancel", [False, True])
+@pytest.mark.parametrize("case", list(_streams()))
+def test_a_stream_is_accepted_only_if_it_ends_exactly(
+    case: str, with_cancel: bool, inflater: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every decoder path (libdeflate, zlib whole, zlib in pieces with cancel) refuses the same."""
+    monkeypatch.setattr(gr, "_INFLATE_PIECE", 1 << 16)  # many pieces on the zlib path
+    raw, n = _streams()[case]
+    got = gr.inflate(raw, n, cancel=(lambda: False) if with_cancel else None)
+    if case == "good":
+        assert got is not None and got.tobytes() == zlib.decompress(raw)
+    else:
+        assert got is None
+
+
+def _damaged_copy(src: Path, dst: Path, tx: int, ty: int) -> Path:
+    """A copy of ``src`` whose tile (ty, tx) has the last byte (Adler-32) of its stream changed."""
+    shutil.copy(src, dst)
+    ds = gdal.Open(str(dst))
+    band = ds.GetRasterBand(1)
+    off = int(band.GetMetadataItem(f"BLOCK_OFFSET_{tx}_{ty}", "TIFF"))
+    size = int(band.GetMetadataItem(f"BLOCK_SIZE_{tx}_{ty}", "TIFF"))
+    ds = None
+    with open(dst, "r+b") as fh:
+        fh.seek(off + size - 1)
+        last = fh.read(1)[0]
+        fh.seek(off + size - 1)
+        fh.write(bytes([last ^ 0xFF]))
+    return dst
+
+
+def test_a_damaged_tile_is_refused_by_reads_and_by_the_cache(tmp_path: Path, inflater: str) -> None:
+    """Issue 18: the cache is never built from a tile that a direct read refuses."""
+    from rs_embed_qgis.core import cache_root, cache_status, prepare_cache
+    from rs_embed_qgis.core.cache import entry_dir
+
+    good = product.write_product(
+        tmp_path / "good" / "embed_map_310k.tif",
+        *EUROPE,
+        creation={"blockxsize": 64, "blockysize": 64},
+    )
+    (tmp_path / "bad").mkdir()
+    bad = _damaged_copy(good, tmp_path / "bad" / "embed_map_310k.tif", tx=1, ty=1)
+    info = inspect_product_file(bad)
+    reader = GdalReader(info)
+    assert reader.fast_path, reader.fast_path_refusal
+    r0, _, c0, _ = EUROPE
+    with pytest.raises(CorruptDataError) as direct:
+        reader.read(Window(r0 + 70, r0 + 72, c0 + 70, c0 + 72))  # inside tile (1, 1)
+    message = str(direct.value)
+    assert "is corrupt or truncated" in message and "tile (1, 1)" in message
+    w = Window(r0, r0 + 64, c0, c0 + 64)  # tile (0, 0) is intact
+    np.testing.assert_array_equal(reader.read(w), expected(w, EUROPE))
+    reader.close()
+
+    with pytest.raises(CorruptDataError) as prep:
+        prepare_cache(bad)
+    assert str(prep.value) == message
+    assert not cache_status(bad)["ready"]
+    key = entry_dir(info).name
+    assert not [p.name for p in cache_root().iterdir() if key in p.name]
