@@ -120,38 +120,167 @@ def test_wrapped_window_across_the_antimeridian(strip_dir: Path) -> None:
         np.testing.assert_array_equal(reader.read(w), expected(w, ANTIMERIDIAN_STRIP))
 
 
-def _translated(src: Path, dst: Path, options: list[str]) -> Path:
+def _translated(src: Path, dst: Path, options: list[str], fmt: str = "GTiff") -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
-    out = gdal.Translate(str(dst), str(src), creationOptions=options)
+    out = gdal.Translate(str(dst), str(src), format=fmt, creationOptions=options)
     assert out is not None
     out = None
     return dst
 
 
-@pytest.mark.parametrize(
-    "options, fast",
-    [
-        (["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=2", "INTERLEAVE=PIXEL"], False),
-        (["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "INTERLEAVE=PIXEL"], False),
-        (["TILED=YES", "COMPRESS=DEFLATE", "INTERLEAVE=BAND"], False),
-        (["TILED=YES", "COMPRESS=LZW", "INTERLEAVE=PIXEL"], False),
-        (["TILED=YES", "COMPRESS=NONE", "INTERLEAVE=PIXEL"], True),
-        (["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=32", "COMPRESS=DEFLATE"], True),
-        (["TILED=NO", "BLOCKYSIZE=7", "COMPRESS=DEFLATE", "INTERLEAVE=PIXEL"], True),  # strips
-    ],
-)
-def test_other_layouts_take_the_right_path_and_values(
-    options: list[str], fast: bool, tif: Path, tmp_path: Path
-) -> None:
-    other = _translated(tif, tmp_path / "embed_map_310k.tif", options)
-    reader = GdalReader(inspect_product_file(other))
-    assert reader.fast_path is fast, reader.fast_path_refusal
-    for w in europe_windows()[1:5]:
-        np.testing.assert_array_equal(reader.read(w), expected(w, EUROPE))
-    np.testing.assert_array_equal(
-        reader.read_cells(130, 700, 760), expected(Window(130, 131, 700, 760), EUROPE)[0]
+# A window of the global grid two 256-tiles wide (the second one an edge tile), with the
+# checkerboard coast and ocean, written with ocean as -0.0 (what a conversion gives).
+LAYOUT_WINDOW = (120, 200, 600, 900)
+# Global windows: a corner pixel, across the 256-tile border (file column 256), the
+# bottom-right edge tile, partly outside the file, the coast.
+LAYOUT_WINDOWS = [
+    Window(120, 121, 600, 601),
+    Window(150, 170, 840, 870),
+    Window(185, 200, 880, 900),
+    Window(115, 125, 595, 605),
+    Window(178, 190, 718, 744),
+]
+P3 = {"predictor": 3}
+BAND = {"interleave": "band"}
+TILE512 = {"blockxsize": 512, "blockysize": 512}
+# name: (creation options of tests/product.write_product, or a COG made from the first
+# layout, and whether the reader's own decoding takes it).
+LAYOUTS: dict[str, tuple[dict[str, object] | None, bool]] = {
+    "deflate predictor 1 pixel 256": ({}, True),
+    "deflate predictor 2 pixel 256": ({"predictor": 2}, True),
+    "deflate predictor 3 pixel 256": (P3, True),
+    "deflate predictor 1 band 256": (BAND, True),
+    "deflate predictor 2 band 256": ({**BAND, "predictor": 2}, True),
+    "deflate predictor 3 band 256": ({**BAND, **P3}, True),
+    "deflate predictor 3 pixel 512": ({**P3, **TILE512}, True),
+    "deflate predictor 3 band 512": ({**BAND, **P3, **TILE512}, True),
+    "deflate predictor 3 pixel strips": ({**P3, "tiled": False, "blockysize": 7}, True),
+    "deflate predictor 2 band strips": (
+        {**BAND, "predictor": 2, "tiled": False, "blockysize": 16},
+        True,
+    ),
+    "no compression pixel 256": ({"compress": None}, True),
+    "no compression band strips": ({**BAND, "compress": None, "tiled": False}, True),
+    "BigTIFF predictor 3 pixel 256": ({**P3, "BIGTIFF": "YES"}, True),
+    "COG predictor 3 with overviews": (None, True),
+    "zstd": ({"compress": "zstd"}, False),
+    "lzw predictor 2": ({"compress": "lzw", "predictor": 2}, False),
+    "big-endian": ({**P3, "ENDIANNESS": "BIG"}, False),
+}
+
+
+class _LayoutFiles:
+    """The same product window in each layout of LAYOUTS, written on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[str, Path] = {}
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self.files:
+            creation = LAYOUTS[name][0]
+            path = self.root / f"l{list(LAYOUTS).index(name)}" / "embed_map_310k.tif"
+            if creation is None:
+                # 128-pixel tiles: the COG driver makes overviews (after the full-res IFD).
+                _translated(
+                    self["deflate predictor 3 pixel 256"],
+                    path,
+                    ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=128"],
+                    fmt="COG",
+                )
+            else:
+                product.write_product(path, *LAYOUT_WINDOW, creation=creation, ocean=-0.0)
+            self.files[name] = path
+        return self.files[name]
+
+
+@pytest.fixture(scope="module")
+def layout_files(tmp_path_factory: pytest.TempPathFactory) -> _LayoutFiles:
+    """The product window of LAYOUT_WINDOW in every layout (each made once per module)."""
+    return _LayoutFiles(tmp_path_factory.mktemp("layouts"))
+
+
+def _gdal_pixels(path: Path) -> np.ndarray:
+    """Every pixel of the file as (h, w, 768), read by GDAL itself (not by the plugin)."""
+    ds = gdal.Open(str(path))
+    h, w = ds.RasterYSize, ds.RasterXSize
+    buf = np.empty((h, w, 768), dtype=np.float32)
+    ds.ReadRaster(
+        0,
+        0,
+        w,
+        h,
+        buf_type=gdal.GDT_Float32,
+        buf_pixel_space=3072,
+        buf_line_space=3072 * w,
+        buf_band_space=4,
+        buf_obj=buf,
     )
+    return buf
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_every_layout_reads_gdals_own_pixels_bit_for_bit(
+    name: str, layout_files: _LayoutFiles
+) -> None:
+    """Issue 16: the reader equals GDAL's ReadRaster of the same file, -0.0 included."""
+    path = layout_files[name]
+    reader = GdalReader(inspect_product_file(path))
+    assert reader.fast_path is LAYOUTS[name][1], reader.fast_path_refusal
+    truth = _gdal_pixels(path)
+    r0, r1, c0, c1 = LAYOUT_WINDOW
+    assert truth.shape == (r1 - r0, c1 - c0, 768)
+    # The file holds -0.0 over the ocean: a +0.0 anywhere would be a decoding error.
+    ocean = ~product.land_mask(*np.mgrid[r0:r1, c0:c1])
+    assert ocean.any() and (truth[ocean].view(np.uint32) == 0x80000000).all()
+    for w in LAYOUT_WINDOWS:
+        got = reader.read(w)
+        ref = np.zeros_like(got)
+        a0, a1 = max(w.row0, r0), min(w.row1, r1)
+        b0, b1 = max(w.col0, c0), min(w.col1, c1)
+        ref[a0 - w.row0 : a1 - w.row0, b0 - w.col0 : b1 - w.col0] = truth[
+            a0 - r0 : a1 - r0, b0 - c0 : b1 - c0
+        ]
+        assert np.array_equal(got.view(np.uint32), ref.view(np.uint32)), w
+        np.testing.assert_array_equal(got, expected(w, LAYOUT_WINDOW))  # the closed form
+    whole = reader.read(Window(*LAYOUT_WINDOW))
+    assert np.array_equal(whole.view(np.uint32), truth.view(np.uint32))
+    row = reader.read_cells(181, 700, 760)
+    assert np.array_equal(row.view(np.uint32), truth[181 - r0, 700 - c0 : 760 - c0].view(np.uint32))
+    if reader.fast_path:
+        assert reader.slow_path_warning == ""
+    else:
+        warning = reader.slow_path_warning
+        assert "read through GDAL" in warning and "times slower" in warning, warning
+        assert str(path) in warning
     reader.close()
+
+
+def test_the_layouts_are_what_they_say(layout_files: _LayoutFiles) -> None:
+    """The matrix really holds those layouts (GDAL's view of each file)."""
+    seen = {}
+    for name in LAYOUTS:
+        path = layout_files[name]
+        ds = gdal.Open(str(path))
+        md = ds.GetMetadata("IMAGE_STRUCTURE")
+        seen[name] = (
+            md.get("COMPRESSION", "NONE"),
+            md.get("PREDICTOR", "1"),
+            md.get("INTERLEAVE"),
+            ds.GetRasterBand(1).GetBlockSize(),
+            ds.GetRasterBand(1).GetOverviewCount(),
+        )
+        with open(path, "rb") as fh:
+            seen[name] += (fh.read(4),)
+    assert seen["deflate predictor 3 band 512"][:4] == ("DEFLATE", "3", "BAND", [512, 512])
+    assert seen["deflate predictor 3 pixel strips"][3] == [300, 7]
+    assert seen["no compression band strips"][:3] == ("NONE", "1", "BAND")
+    assert seen["BigTIFF predictor 3 pixel 256"][5] == b"II+\x00"
+    assert (
+        seen["COG predictor 3 with overviews"][1] == "3"
+        and seen["COG predictor 3 with overviews"][4] > 0
+    )
+    assert seen["big-endian"][5] == b"MM\x00*"
 
 
 def test_equals_torchgeo_snapped_windows_bit_for_bit(europe_dir: Path) -> None:
@@ -348,3 +477,33 @@ def test_a_damaged_tile_is_refused_by_reads_and_by_the_cache(tmp_path: Path, inf
     assert not cache_status(bad)["ready"]
     key = entry_dir(info).name
     assert not [p.name for p in cache_root().iterdir() if key in p.name]
+
+
+def test_a_layout_read_through_gdal_is_said_once_with_its_cost(
+    layout_files: _LayoutFiles,
+) -> None:
+    """The GDAL fallback reaches the caller's warnings, once per request and only for it."""
+    from rs_embed_qgis.core import BBox, OutputSpec, TemporalSpec, get_embeddings_batch
+
+    # lon 0..1, lat 49..50: land inside LAYOUT_WINDOW (rows 160..164, cols 720..724).
+    specs = [BBox(0.0, 49.0, 1.0, 50.0), BBox(0.5, 49.0, 1.5, 50.0)]
+    for name, slow in (("zstd", True), ("deflate predictor 3 band 256", False)):
+        embs = get_embeddings_batch(
+            "copernicus_embed",
+            spatials=specs,
+            temporal=TemporalSpec.year(2021),
+            output=OutputSpec.pooled(),
+            data_dir=str(layout_files[name].parent),
+            prepare_cache=False,
+        )
+        for emb in embs:
+            notes = [w for w in emb.meta.get("warnings", []) if "read through GDAL" in w]
+            if slow:
+                assert notes == [
+                    "This file's layout (compression ZSTD) is read through GDAL, about "
+                    f"{gr.GDAL_SLOWDOWN} times slower than the fast path: "
+                    f"{layout_files[name]}."
+                ]
+            else:
+                assert notes == []
+        assert embs[0].data is not None
