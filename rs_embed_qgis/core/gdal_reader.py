@@ -219,9 +219,9 @@ def inflate(
 # product) take seconds to list through GDAL's metadata; GDAL reads such files itself.
 _MAX_BLOCKS = 100_000
 # How many times slower GDAL's ReadRaster is than the fast path, per 256 x 256 x 768 tile
-# of the product (CPU time, 2026-12: fast path 0.29 s on deflate; GDAL 1.3 s on the same
-# tile, 1.3-1.5 s with zstd, 1.9 s with lzw; band-interleaved files cost GDAL less).
-GDAL_SLOWDOWN = 5
+# of the product (quiet machine, 2026-12: the fast path takes 0.29 s on deflate; GDAL 1.2 s
+# on the same tile, 1.0 s with zstd, 1.6 s with lzw; band-interleaved files cost GDAL less).
+GDAL_SLOWDOWN = 4
 
 
 @dataclass(frozen=True, eq=False)
