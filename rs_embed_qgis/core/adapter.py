@@ -251,6 +251,10 @@ def open_source(
         chosen = TorchGeoReader(info, ddir, download)
     if chosen is None:
         chosen = _direct_reader(info)
+        # A layout the reader cannot decode itself is read through GDAL: say so, and its cost.
+        slow = getattr(chosen, "slow_path_warning", "")
+        if slow:
+            warnings.append(slow)
     return Source(ddir, download, info, chosen, warnings)
 
 

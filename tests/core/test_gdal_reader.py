@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -118,37 +120,178 @@ def test_wrapped_window_across_the_antimeridian(strip_dir: Path) -> None:
         np.testing.assert_array_equal(reader.read(w), expected(w, ANTIMERIDIAN_STRIP))
 
 
-def _translated(src: Path, dst: Path, options: list[str]) -> Path:
+def _translated(src: Path, dst: Path, options: list[str], fmt: str = "GTiff") -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True)
-    out = gdal.Translate(str(dst), str(src), creationOptions=options)
+    out = gdal.Translate(str(dst), str(src), format=fmt, creationOptions=options)
     assert out is not None
     out = None
     return dst
 
 
-@pytest.mark.parametrize(
-    "options, fast",
-    [
-        (["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=2", "INTERLEAVE=PIXEL"], False),
-        (["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "INTERLEAVE=PIXEL"], False),
-        (["TILED=YES", "COMPRESS=DEFLATE", "INTERLEAVE=BAND"], False),
-        (["TILED=YES", "COMPRESS=LZW", "INTERLEAVE=PIXEL"], False),
-        (["TILED=YES", "COMPRESS=NONE", "INTERLEAVE=PIXEL"], True),
-        (["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=32", "COMPRESS=DEFLATE"], True),
-        (["TILED=NO", "BLOCKYSIZE=7", "COMPRESS=DEFLATE", "INTERLEAVE=PIXEL"], True),  # strips
-    ],
-)
-def test_other_layouts_take_the_right_path_and_values(
-    options: list[str], fast: bool, tif: Path, tmp_path: Path
-) -> None:
-    other = _translated(tif, tmp_path / "embed_map_310k.tif", options)
-    reader = GdalReader(inspect_product_file(other))
-    assert reader.fast_path is fast, reader.fast_path_refusal
-    for w in europe_windows()[1:5]:
-        np.testing.assert_array_equal(reader.read(w), expected(w, EUROPE))
-    np.testing.assert_array_equal(
-        reader.read_cells(130, 700, 760), expected(Window(130, 131, 700, 760), EUROPE)[0]
+# A window of the global grid two 256-tiles wide (the second one an edge tile), with the
+# checkerboard coast and ocean, written with ocean as -0.0 (what a conversion gives).
+LAYOUT_WINDOW = (120, 200, 600, 900)
+# Global windows: a corner pixel, across the 256-tile border (file column 256), the
+# bottom-right edge tile, partly outside the file, the coast.
+LAYOUT_WINDOWS = [
+    Window(120, 121, 600, 601),
+    Window(150, 170, 840, 870),
+    Window(185, 200, 880, 900),
+    Window(115, 125, 595, 605),
+    Window(178, 190, 718, 744),
+]
+P3 = {"predictor": 3}
+BAND = {"interleave": "band"}
+TILE512 = {"blockxsize": 512, "blockysize": 512}
+# name: (creation options of tests/product.write_product, whether the reader's own
+# decoding takes it). The COG has its own, smaller test (GDAL's COG driver needs minutes
+# to make the overviews of 768 bands on this window).
+LAYOUTS: dict[str, tuple[dict[str, object], bool]] = {
+    "deflate predictor 1 pixel 256": ({}, True),
+    "deflate predictor 2 pixel 256": ({"predictor": 2}, True),
+    "deflate predictor 3 pixel 256": (P3, True),
+    "deflate predictor 1 band 256": (BAND, True),
+    "deflate predictor 2 band 256": ({**BAND, "predictor": 2}, True),
+    "deflate predictor 3 band 256": ({**BAND, **P3}, True),
+    "deflate predictor 3 pixel 512": ({**P3, **TILE512}, True),
+    "deflate predictor 3 band 512": ({**BAND, **P3, **TILE512}, True),
+    "deflate predictor 3 pixel strips": ({**P3, "tiled": False, "blockysize": 7}, True),
+    "deflate predictor 2 band strips": (
+        {**BAND, "predictor": 2, "tiled": False, "blockysize": 16},
+        True,
+    ),
+    "no compression pixel 256": ({"compress": None}, True),
+    "no compression band strips": ({**BAND, "compress": None, "tiled": False}, True),
+    "BigTIFF predictor 3 pixel 256": ({**P3, "BIGTIFF": "YES"}, True),
+    "zstd": ({"compress": "zstd"}, False),
+    "lzw predictor 2": ({"compress": "lzw", "predictor": 2}, False),
+    "big-endian": ({**P3, "ENDIANNESS": "BIG"}, False),
+}
+
+
+class _LayoutFiles:
+    """The same product window in each layout of LAYOUTS, written on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[str, Path] = {}
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self.files:
+            creation = LAYOUTS[name][0]
+            path = self.root / f"l{list(LAYOUTS).index(name)}" / "embed_map_310k.tif"
+            product.write_product(path, *LAYOUT_WINDOW, creation=creation, ocean=-0.0)
+            self.files[name] = path
+        return self.files[name]
+
+
+@pytest.fixture(scope="module")
+def layout_files(tmp_path_factory: pytest.TempPathFactory) -> _LayoutFiles:
+    """The product window of LAYOUT_WINDOW in every layout (each made once per module)."""
+    return _LayoutFiles(tmp_path_factory.mktemp("layouts"))
+
+
+def _gdal_pixels(path: Path) -> np.ndarray:
+    """Every pixel of the file as (h, w, 768), read by GDAL itself (not by the plugin)."""
+    ds = gdal.Open(str(path))
+    h, w = ds.RasterYSize, ds.RasterXSize
+    buf = np.empty((h, w, 768), dtype=np.float32)
+    ds.ReadRaster(
+        0,
+        0,
+        w,
+        h,
+        buf_type=gdal.GDT_Float32,
+        buf_pixel_space=3072,
+        buf_line_space=3072 * w,
+        buf_band_space=4,
+        buf_obj=buf,
     )
+    return buf
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_every_layout_reads_gdals_own_pixels_bit_for_bit(
+    name: str, layout_files: _LayoutFiles
+) -> None:
+    """Issue 16: the reader equals GDAL's ReadRaster of the same file, -0.0 included."""
+    path = layout_files[name]
+    reader = GdalReader(inspect_product_file(path))
+    assert reader.fast_path is LAYOUTS[name][1], reader.fast_path_refusal
+    truth = _gdal_pixels(path)
+    r0, r1, c0, c1 = LAYOUT_WINDOW
+    assert truth.shape == (r1 - r0, c1 - c0, 768)
+    # The file holds -0.0 over the ocean: a +0.0 anywhere would be a decoding error.
+    ocean = ~product.land_mask(*np.mgrid[r0:r1, c0:c1])
+    assert ocean.any() and (truth[ocean].view(np.uint32) == 0x80000000).all()
+    for w in LAYOUT_WINDOWS:
+        got = reader.read(w)
+        ref = np.zeros_like(got)
+        a0, a1 = max(w.row0, r0), min(w.row1, r1)
+        b0, b1 = max(w.col0, c0), min(w.col1, c1)
+        ref[a0 - w.row0 : a1 - w.row0, b0 - w.col0 : b1 - w.col0] = truth[
+            a0 - r0 : a1 - r0, b0 - c0 : b1 - c0
+        ]
+        assert np.array_equal(got.view(np.uint32), ref.view(np.uint32)), w
+        np.testing.assert_array_equal(got, expected(w, LAYOUT_WINDOW))  # the closed form
+    whole = reader.read(Window(*LAYOUT_WINDOW))
+    assert np.array_equal(whole.view(np.uint32), truth.view(np.uint32))
+    row = reader.read_cells(181, 700, 760)
+    assert np.array_equal(row.view(np.uint32), truth[181 - r0, 700 - c0 : 760 - c0].view(np.uint32))
+    if reader.fast_path:
+        assert reader.slow_path_warning == ""
+    else:
+        warning = reader.slow_path_warning
+        assert "read through GDAL" in warning and "times slower" in warning, warning
+        assert str(path) in warning
+    reader.close()
+
+
+def test_the_layouts_are_what_they_say(layout_files: _LayoutFiles) -> None:
+    """The matrix really holds those layouts (GDAL's view of each file)."""
+    seen = {}
+    for name in LAYOUTS:
+        path = layout_files[name]
+        ds = gdal.Open(str(path))
+        md = ds.GetMetadata("IMAGE_STRUCTURE")
+        seen[name] = (
+            md.get("COMPRESSION", "NONE"),
+            md.get("PREDICTOR", "1"),
+            md.get("INTERLEAVE"),
+            ds.GetRasterBand(1).GetBlockSize(),
+            ds.GetRasterBand(1).GetOverviewCount(),
+        )
+        with open(path, "rb") as fh:
+            seen[name] += (fh.read(4),)
+    assert seen["deflate predictor 3 band 512"][:4] == ("DEFLATE", "3", "BAND", [512, 512])
+    assert seen["deflate predictor 3 pixel strips"][3] == [300, 7]
+    assert seen["no compression band strips"][:3] == ("NONE", "1", "BAND")
+    assert seen["BigTIFF predictor 3 pixel 256"][5] == b"II+\x00"
+    assert seen["big-endian"][5] == b"MM\x00*"
+
+
+def test_a_cog_with_overviews_is_read_from_its_full_resolution(tmp_path: Path) -> None:
+    """A COG (predictor 3, overviews after the full-resolution IFD) takes the fast path."""
+    src = product.write_product(tmp_path / "src.tif", *EUROPE, creation=P3, ocean=-0.0)
+    cog = _translated(
+        src,
+        tmp_path / "cog" / "embed_map_310k.tif",
+        ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=128", "OVERVIEW_RESAMPLING=NEAREST"],
+        fmt="COG",
+    )
+    ds = gdal.Open(str(cog))
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+    assert ds.GetRasterBand(1).GetOverviewCount() > 0
+    ds = None
+    reader = GdalReader(inspect_product_file(cog))
+    assert reader.fast_path and reader.layout is not None and reader.layout.predictor == 3
+    truth = _gdal_pixels(cog)
+    r0, _, c0, _ = EUROPE
+    for w in [Window(r0, r0 + 1, c0, c0 + 1), Window(r0 + 10, r0 + 80, c0 + 100, c0 + 160)]:
+        got = reader.read(w)
+        want = truth[w.row0 - r0 : w.row1 - r0, w.col0 - c0 : w.col1 - c0]
+        assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+        np.testing.assert_array_equal(got, expected(w, EUROPE))
     reader.close()
 
 
@@ -257,3 +400,122 @@ sys.stdout.write(a.tobytes().hex())
     assert out.returncode == 0, out.stderr
     got = np.frombuffer(bytes.fromhex(out.stdout), dtype=np.float32).reshape(3, 4, 768)
     np.testing.assert_array_equal(got, expected(Window(150, 153, 700, 704), EUROPE))
+
+
+# --------------------------------------------------------------------------- damaged streams
+
+
+def _streams() -> dict[str, tuple[bytes, int]]:
+    """A good zlib stream and damaged ones, with the length each must decode to."""
+    data = np.arange(300_000, dtype=np.float32).tobytes()
+    n = len(data)
+    good = zlib.compress(data, 6)
+    # Stored blocks (level 0): a changed byte inside them changes the output and nothing
+    # else, so only the stream's Adler-32 can tell.
+    stored = bytearray(zlib.compress(data, 0))
+    stored[len(stored) // 2] ^= 0x5A
+    bad_adler = bytearray(good)
+    bad_adler[-1] ^= 0xFF
+    return {
+        "good": (good, n),
+        "changed stored byte": (bytes(stored), n),
+        "bad adler32": (bytes(bad_adler), n),
+        "adler32 cut off": (good[:-4], n),
+        "cut in the middle": (good[: len(good) // 2], n),
+        "bytes after the end": (good + b"\x00\x00", n),
+        "longer than the tile": (good, n - 4),
+        "shorter than the tile": (good, n + 4),
+    }
+
+
+@pytest.mark.parametrize("with_cancel", [False, True])
+@pytest.mark.parametrize("case", list(_streams()))
+def test_a_stream_is_accepted_only_if_it_ends_exactly(
+    case: str, with_cancel: bool, inflater: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every decoder path (libdeflate, zlib whole, zlib in pieces with cancel) refuses the same."""
+    monkeypatch.setattr(gr, "_INFLATE_PIECE", 1 << 16)  # many pieces on the zlib path
+    raw, n = _streams()[case]
+    got = gr.inflate(raw, n, cancel=(lambda: False) if with_cancel else None)
+    if case == "good":
+        assert got is not None and got.tobytes() == zlib.decompress(raw)
+    else:
+        assert got is None
+
+
+def _damaged_copy(src: Path, dst: Path, tx: int, ty: int) -> Path:
+    """A copy of ``src`` whose tile (ty, tx) has the last byte (Adler-32) of its stream changed."""
+    shutil.copy(src, dst)
+    ds = gdal.Open(str(dst))
+    band = ds.GetRasterBand(1)
+    off = int(band.GetMetadataItem(f"BLOCK_OFFSET_{tx}_{ty}", "TIFF"))
+    size = int(band.GetMetadataItem(f"BLOCK_SIZE_{tx}_{ty}", "TIFF"))
+    ds = None
+    with open(dst, "r+b") as fh:
+        fh.seek(off + size - 1)
+        last = fh.read(1)[0]
+        fh.seek(off + size - 1)
+        fh.write(bytes([last ^ 0xFF]))
+    return dst
+
+
+def test_a_damaged_tile_is_refused_by_reads_and_by_the_cache(tmp_path: Path, inflater: str) -> None:
+    """Issue 18: the cache is never built from a tile that a direct read refuses."""
+    from rs_embed_qgis.core import cache_root, cache_status, prepare_cache
+    from rs_embed_qgis.core.cache import entry_dir
+
+    good = product.write_product(
+        tmp_path / "good" / "embed_map_310k.tif",
+        *EUROPE,
+        creation={"blockxsize": 64, "blockysize": 64},
+    )
+    (tmp_path / "bad").mkdir()
+    bad = _damaged_copy(good, tmp_path / "bad" / "embed_map_310k.tif", tx=1, ty=1)
+    info = inspect_product_file(bad)
+    reader = GdalReader(info)
+    assert reader.fast_path, reader.fast_path_refusal
+    r0, _, c0, _ = EUROPE
+    with pytest.raises(CorruptDataError) as direct:
+        reader.read(Window(r0 + 70, r0 + 72, c0 + 70, c0 + 72))  # inside tile (1, 1)
+    message = str(direct.value)
+    assert "is corrupt or truncated" in message and "tile (1, 1)" in message
+    w = Window(r0, r0 + 64, c0, c0 + 64)  # tile (0, 0) is intact
+    np.testing.assert_array_equal(reader.read(w), expected(w, EUROPE))
+    reader.close()
+
+    with pytest.raises(CorruptDataError) as prep:
+        prepare_cache(bad)
+    assert str(prep.value) == message
+    assert not cache_status(bad)["ready"]
+    key = entry_dir(info).name
+    assert not [p.name for p in cache_root().iterdir() if key in p.name]
+
+
+def test_a_layout_read_through_gdal_is_said_once_with_its_cost(
+    layout_files: _LayoutFiles,
+) -> None:
+    """The GDAL fallback reaches the caller's warnings, once per request and only for it."""
+    from rs_embed_qgis.core import BBox, OutputSpec, TemporalSpec, get_embeddings_batch
+
+    # lon 0..1, lat 49..50: land inside LAYOUT_WINDOW (rows 160..164, cols 720..724).
+    specs = [BBox(0.0, 49.0, 1.0, 50.0), BBox(0.5, 49.0, 1.5, 50.0)]
+    for name, slow in (("zstd", True), ("deflate predictor 3 band 256", False)):
+        embs = get_embeddings_batch(
+            "copernicus_embed",
+            spatials=specs,
+            temporal=TemporalSpec.year(2021),
+            output=OutputSpec.pooled(),
+            data_dir=str(layout_files[name].parent),
+            prepare_cache=False,
+        )
+        for emb in embs:
+            notes = [w for w in emb.meta.get("warnings", []) if "read through GDAL" in w]
+            if slow:
+                assert notes == [
+                    "This file's layout (compression ZSTD) is read through GDAL, about "
+                    f"{gr.GDAL_SLOWDOWN} times slower than the fast path: "
+                    f"{layout_files[name]}."
+                ]
+            else:
+                assert notes == []
+        assert embs[0].data is not None
