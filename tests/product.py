@@ -38,9 +38,16 @@ Land mask (:func:`land_mask`), pixel-centre coordinates, bounds inclusive unless
 * everything else is ocean; in particular the "Pacific" lon -160..-120, lat -40..0
   (rows 360..520, cols 80..240) is pure ocean.
 
-CLI: ``python tests/product.py full [--dir D]`` prints the path of the cached full-size
-file (generating it if needed); ``python tests/product.py window OUT row0 row1 col0 col1``
-writes a window of the global grid to OUT.
+World mask (:func:`world_land_mask`): land where the pixel centre is inside one of the 240
+polygons of the ``countries`` layer of QGIS's own ``world_map.gpkg`` ($RS_EMBED_WORLD_MAP,
+else Debian's /usr/share/qgis/resources/data/world_map.gpkg), rasterised once with GDAL
+(ALL_TOUCHED off). The full-size file of :func:`cached_full_product` (the demo's and the
+benchmarks') uses it, so the synthetic world looks like the world; the values stay
+:func:`pixel_values`. Test windows keep :func:`land_mask`.
+
+CLI: ``python tests/product.py full [--dir D] [--mask world|fixture]`` prints the path of
+the cached full-size file (generating it if needed); ``python tests/product.py window OUT
+row0 row1 col0 col1 [--mask fixture|world]`` writes a window of the global grid to OUT.
 """
 
 from __future__ import annotations
@@ -72,8 +79,13 @@ PRODUCT_NAME = "embed_map_310k.tif"
 PRODUCT_SUBDIR = "copernicus_embed"
 BLOCK = 256
 # Bump when the file format or the generated values change (the cache also checks a
-# fingerprint of the values, so an unbumped change is still detected).
-FORMAT_VERSION = 1
+# fingerprint of the values and of the mask, so an unbumped change is still detected).
+# 2: the full-size file has the world mask.
+FORMAT_VERSION = 2
+
+WORLD_MAP_ENV = "RS_EMBED_WORLD_MAP"
+WORLD_MAP_DEFAULT = "/usr/share/qgis/resources/data/world_map.gpkg"  # Debian's QGIS
+WORLD_LAYER = "countries"
 
 CREATION_OPTIONS: dict[str, object] = {
     "driver": "GTiff",
@@ -247,6 +259,51 @@ def land_mask(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return land
 
 
+def world_map_path() -> Path:
+    """QGIS's world_map.gpkg: $RS_EMBED_WORLD_MAP, else Debian's QGIS resources path."""
+    path = Path(os.environ.get(WORLD_MAP_ENV) or WORLD_MAP_DEFAULT)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"QGIS's world_map.gpkg is not at {path}: install QGIS or set {WORLD_MAP_ENV}."
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=2)
+def _world_grid(path: str) -> np.ndarray:
+    """(GLOBAL_HEIGHT, GLOBAL_WIDTH) bool, read-only: pixel centres inside a country of ``path``."""
+    from osgeo import gdal, ogr
+
+    src = ogr.Open(path, 0)
+    layer = src.GetLayerByName(WORLD_LAYER) if src is not None else None
+    if layer is None:
+        raise FileNotFoundError(f"{path} has no layer {WORLD_LAYER!r}.")
+    ds = gdal.GetDriverByName("MEM").Create("", GLOBAL_WIDTH, GLOBAL_HEIGHT, 1, gdal.GDT_Byte)
+    ds.SetGeoTransform((X0, RES, 0.0, Y0, 0.0, -RES))
+    ds.SetProjection(layer.GetSpatialRef().ExportToWkt())
+    # ALL_TOUCHED off: GDAL burns a pixel when its centre is inside a polygon.
+    err = gdal.RasterizeLayer(ds, [1], layer, burn_values=[1], options=["ALL_TOUCHED=FALSE"])
+    if err != 0:
+        raise RuntimeError(f"Rasterizing {path} failed: {gdal.GetLastErrorMsg()}")
+    grid = ds.GetRasterBand(1).ReadAsArray() != 0
+    grid.setflags(write=False)
+    return grid
+
+
+def world_land_mask(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Boolean land mask for global pixel indices from QGIS's world_map.gpkg countries."""
+    r, c = _check_indices(rows, cols)
+    return _world_grid(str(world_map_path().resolve()))[r, c]
+
+
+# Masks a full-size file can have, by the name its stamp records.
+MASKS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "world": world_land_mask,
+    "fixture": land_mask,
+}
+FULL_MASK = "world"  # the mask of cached_full_product's file (the demo's and the benchmarks')
+
+
 # ---------------------------------------------------------------------------- write
 
 
@@ -345,13 +402,14 @@ def write_corrupt_copy(
 # ---------------------------------------------------------------------------- cache
 
 
-def _fingerprint() -> str:
-    """Hash of the format and of the generated values, to detect a changed generator."""
+def _fingerprint(mask: str = FULL_MASK) -> str:
+    """Hash of the format, the mask and the generated values, to detect a changed generator."""
     h = hashlib.sha256()
     h.update(f"{FORMAT_VERSION}|{GLOBAL_HEIGHT}|{GLOBAL_WIDTH}|{BANDS}|{RES}|{X0}|{Y0}".encode())
     h.update(json.dumps(CREATION_OPTIONS, sort_keys=True, default=str).encode())
+    h.update(f"mask={mask}".encode())
     rr, cc = np.meshgrid(np.arange(GLOBAL_HEIGHT), np.arange(GLOBAL_WIDTH), indexing="ij")
-    h.update(np.packbits(land_mask(rr, cc)).tobytes())
+    h.update(np.packbits(MASKS[mask](rr, cc)).tobytes())
     rows = np.arange(0, GLOBAL_HEIGHT, 37)
     cols = (np.arange(rows.size) * 211 + 5) % GLOBAL_WIDTH
     h.update(pixel_values(rows, cols).tobytes())
@@ -396,13 +454,20 @@ def _stderr_progress(start: float) -> Callable[[float], None]:
     return report
 
 
-def cached_full_product(cache_dir: str | Path | None = None) -> Path:
-    """Return the path of a full-size (721x1440) product file, generating it once."""
-    folder = (Path(cache_dir) if cache_dir is not None else _default_cache_dir()) / PRODUCT_SUBDIR
+def cached_full_product(cache_dir: str | Path | None = None, mask: str = FULL_MASK) -> Path:
+    """Return the path of a full-size (721x1440) product file, generating it once.
+
+    ``mask`` is ``"world"`` (QGIS's countries, the default) or ``"fixture"`` (land_mask);
+    each has its own folder, so asking for one never regenerates the other.
+    """
+    if mask not in MASKS:
+        raise ValueError(f"mask must be one of {', '.join(MASKS)}, got {mask!r}")
+    subdir = PRODUCT_SUBDIR if mask == FULL_MASK else f"{PRODUCT_SUBDIR}_{mask}_mask"
+    folder = (Path(cache_dir) if cache_dir is not None else _default_cache_dir()) / subdir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / PRODUCT_NAME
     stamp_path = folder / (PRODUCT_NAME + ".stamp.json")
-    fingerprint = _fingerprint()
+    fingerprint = _fingerprint(mask)
     with _locked(folder / ".lock"):
         try:
             stamp = json.loads(stamp_path.read_text())
@@ -414,11 +479,13 @@ def cached_full_product(cache_dir: str | Path | None = None) -> Path:
                 return path
         except (OSError, ValueError):
             pass
-        sys.stderr.write(f"Generating full-size synthetic product {path} (one-off)...\n")
+        sys.stderr.write(
+            f"Generating full-size synthetic product {path} ({mask} mask, one-off)...\n"
+        )
         start = time.time()
         tmp = folder / f".{PRODUCT_NAME}.tmp-{os.getpid()}.tif"
         try:
-            write_product(tmp, progress=_stderr_progress(start))
+            write_product(tmp, mask=MASKS[mask], progress=_stderr_progress(start))
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -426,6 +493,7 @@ def cached_full_product(cache_dir: str | Path | None = None) -> Path:
         stamp = {
             "format_version": FORMAT_VERSION,
             "fingerprint": fingerprint,
+            "mask": mask,
             "size": path.stat().st_size,
             "seconds": round(seconds, 1),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -447,17 +515,25 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_full = sub.add_parser("full", help="print the cached full-size file, generating it once")
     p_full.add_argument("--dir", default=None, help="cache folder (default $RS_EMBED_BENCH_DIR)")
+    p_full.add_argument("--mask", choices=sorted(MASKS), default=FULL_MASK, help="land mask")
     p_win = sub.add_parser("window", help="write a window [row0:row1, col0:col1] of the grid")
     p_win.add_argument("out")
     for name in ("row0", "row1", "col0", "col1"):
         p_win.add_argument(name, type=int)
+    p_win.add_argument("--mask", choices=sorted(MASKS), default="fixture", help="land mask")
     args = parser.parse_args(argv)
     if args.cmd == "full":
-        print(cached_full_product(args.dir))
+        print(cached_full_product(args.dir, args.mask))
     else:
         start = time.time()
         out = write_product(
-            args.out, args.row0, args.row1, args.col0, args.col1, progress=_stderr_progress(start)
+            args.out,
+            args.row0,
+            args.row1,
+            args.col0,
+            args.col1,
+            mask=MASKS[args.mask],
+            progress=_stderr_progress(start),
         )
         print(out)
     return 0

@@ -58,6 +58,9 @@ def resolve_data_dir(
 
 # Names of partial or temporary downloads and GDAL side files: never the product.
 _NOT_PRODUCT = (".part", ".crdownload", ".tmp", ".download", ".aux.xml", ".ovr", ".msk")
+# The product is a GeoTIFF: any other name that matches the glob (a stamp ``.json``, a
+# ``.lock``, a checksum) is a side file.
+_TIFF_SUFFIXES = (".tif", ".tiff")
 
 
 def _permission_error(path: str | os.PathLike, exc: OSError | None = None) -> DataError:
@@ -69,7 +72,7 @@ def _permission_error(path: str | os.PathLike, exc: OSError | None = None) -> Da
 
 
 def _candidates_in(folder: str) -> list[str]:
-    """Product-like files directly in ``folder``."""
+    """GeoTIFF files named like the product directly in ``folder``."""
     try:
         names = os.listdir(folder)
     except PermissionError as exc:
@@ -79,9 +82,9 @@ def _candidates_in(folder: str) -> list[str]:
     out = []
     for name in names:
         low = name.lower()
-        if not fnmatch.fnmatchcase(name, FILENAME_GLOB) or low.endswith(_NOT_PRODUCT):
+        if not fnmatch.fnmatchcase(name, FILENAME_GLOB) or not low.endswith(_TIFF_SUFFIXES):
             continue
-        # A partial download named like "embed_map_310k.tif.part.1" or ".tmp-123" is skipped too.
+        # A temporary name that ends in .tif ("embed_map_310k.tif.tmp-123.tif") is no product.
         if any(f"{suffix}." in low or f"{suffix}-" in low for suffix in _NOT_PRODUCT):
             continue
         path = os.path.join(folder, name)
@@ -93,9 +96,11 @@ def _candidates_in(folder: str) -> list[str]:
 def find_product_candidates(data_dir: str | os.PathLike) -> list[Path]:
     """Every product-like file in ``data_dir`` and its direct sub-folders, best first.
 
-    The exact name ``embed_map_310k.tif`` comes first (in the folder itself before a
-    sub-folder); partial downloads (``*.part``, ``*.crdownload``, ``*.tmp``,
-    ``*.download``) and side files (``*.aux.xml``) are never candidates.
+    Only GeoTIFF names (``embed_map_*`` ending in ``.tif`` or ``.tiff``, any case) are
+    candidates, so partial downloads (``*.part``, ``*.crdownload``, ``*.tmp``, also as
+    ``*.tmp-123.tif``) and side files (``*.aux.xml``, ``*.ovr``, ``*.stamp.json``,
+    ``*.lock``) never are. The exact name ``embed_map_310k.tif`` comes first (in the folder
+    itself before a sub-folder).
     """
     root = os.fspath(data_dir)
     if os.path.isfile(root):

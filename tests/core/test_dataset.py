@@ -269,6 +269,54 @@ def test_partial_downloads_and_deep_files_are_never_taken(tmp_path: Path) -> Non
     assert find_product_file(exact) == exact  # a file path is taken as it is
 
 
+def test_only_geotiff_names_are_candidates(tmp_path: Path) -> None:
+    from rs_embed_qgis.core.dataset import find_product_candidates
+
+    root = tmp_path / "data"
+    for name in (
+        "embed_map_310k.tif.stamp.json",  # the synthetic generator's stamp
+        "embed_map_310k.tif.lock",
+        "embed_map_310k.lock",
+        "embed_map_310k.json",
+        "embed_map_310k.stamp",
+        "embed_map_310k.tif.ovr",
+        "embed_map_310k.tif.msk",
+        "embed_map_310k.tif.part.1",
+        "embed_map_310k.tif.tmp-123.tif",  # a temporary name that happens to end in .tif
+        "embed_map_310k.tif.sha256",
+        "embed_map_310k.tif~",
+        "embed_map_310k.zip",
+        "embed_map_310k",
+        "embed_map_310k.vrt",
+        "embed_map_310k.nc",
+        "my_embed_map_310k.tif",  # not the product's glob
+    ):
+        _touch(root / name)
+    assert find_product_candidates(root) == []
+    upper = _touch(root / "copernicus_embed" / "EMBED_MAP_310K.TIF")
+    assert find_product_candidates(root) == []  # the glob is case-sensitive, as TorchGeo's
+    upper.unlink()
+    tiff = _touch(root / "embed_map_310k.TIFF")
+    tif = _touch(root / "embed_map_100k.Tif")
+    assert find_product_candidates(root) == [tif, tiff]
+
+
+def test_generator_side_files_give_one_candidate_and_no_warning(
+    tmp_path: Path, europe_dir: Path
+) -> None:
+    from rs_embed_qgis.core.dataset import find_product_candidates
+
+    data = _linked_dir(tmp_path / "data", europe_dir)
+    for suffix in (".stamp.json", ".lock", ".aux.xml", ".part"):
+        (data / f"embed_map_310k.tif{suffix}").write_text("{}")
+    (data / ".lock").write_text("")
+    assert find_product_candidates(data) == [data / "embed_map_310k.tif"]
+    emb = embed(data_dir=data, reader="gdal")
+    assert emb.meta["file"] == str((data / "embed_map_310k.tif").resolve())
+    assert "warnings" not in emb.meta  # no "Several Copernicus-Embed files were found"
+    np.testing.assert_array_equal(emb.data, embed(data_dir=europe_dir, reader="gdal").data)
+
+
 def test_unlistable_folder_is_a_permission_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -238,11 +238,11 @@ def test_rectangle_sample_max_pooling_and_replace(controller, full_dir):
     feats = list(layer.getFeatures())
     assert len(feats) == 1  # nothing from the cancelled task
     f = feats[0]
-    # 0..3 E, 41..43 N snapped outward: rows 188..196, cols 720..732 (the coast checkerboard).
+    # 0..3 E, 41..43 N snapped outward: rows 188..196, cols 720..732 (Catalonia and the sea).
     r0, r1, c0, c1 = hand_window(0.0, 41.0, 3.0, 43.0)
     assert (r0, r1, c0, c1) == (188, 197, 720, 733)
     rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
-    land = product.land_mask(rr, cc)
+    land = product.world_land_mask(rr, cc)  # the full-size file has the world mask
     assert 0 < land.sum() < land.size
     want = product.pixel_values(rr[land], cc[land]).max(axis=0)
     vec = np.array([f[f"emb_{i:03d}"] for i in range(768)])
