@@ -77,7 +77,7 @@ def land_points(n: int, seed: int = 0) -> list[tuple[float, float]]:
         lon, lat = rng.uniform(-180, 180), rng.uniform(-60, 75)
         r = np.array([round((90 - lat) / 0.25)])
         c = np.array([round((lon + 180) / 0.25) % 1440])
-        if not product.land_mask(r, c)[0]:
+        if not product.MASKS[product.FULL_MASK](r, c)[0]:
             continue
         pt = ogr.Geometry(ogr.wkbPoint)
         pt.AddPoint_2D(lon, lat)
