@@ -77,7 +77,7 @@ def land_points(n: int, seed: int = 0) -> list[tuple[float, float]]:
         lon, lat = rng.uniform(-180, 180), rng.uniform(-60, 75)
         r = np.array([round((90 - lat) / 0.25)])
         c = np.array([round((lon + 180) / 0.25) % 1440])
-        if not product.land_mask(r, c)[0]:
+        if not product.MASKS[product.FULL_MASK](r, c)[0]:
             continue
         pt = ogr.Geometry(ogr.wkbPoint)
         pt.AddPoint_2D(lon, lat)
@@ -91,6 +91,101 @@ def land_points(n: int, seed: int = 0) -> list[tuple[float, float]]:
 def boxes_around(points: list[tuple[float, float]], half: float = 0.05) -> list[tuple]:
     """Small bboxes (about 10 km) around points."""
     return [(lon - half, lat - half, lon + half, lat + half) for lon, lat in points]
+
+
+# --------------------------------------------------------------------------- the two files
+
+# What the real file may be: the layout rs-embed's reader tests point to (the floating-point
+# predictor) with ocean written as -0.0 (what ``values * land_mask`` gives in a conversion).
+LIKELY_REAL = {"PREDICTOR": "3"}
+VARIANT_FORMAT = 1  # bump when variant_file writes something else
+
+
+def variant_file(base: Path, options: dict[str, str], negative_zero: bool, name: str) -> Path:
+    """The pixels of ``base`` in another layout, made once beside it (a stamp names the source).
+
+    Block by block: read with GDAL, ocean (all-zero vectors) set to -0.0 when asked, written
+    with the same tiling and compression as the product plus ``options``.
+    """
+    from osgeo import gdal
+
+    folder = base.parent.parent / f"copernicus_embed_{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / base.name
+    st = base.stat()
+    want = {
+        "format": VARIANT_FORMAT,
+        "source": str(base),
+        "source_size": st.st_size,
+        "source_mtime_ns": st.st_mtime_ns,
+        "options": options,
+        "negative_zero": negative_zero,
+    }
+    stamp = folder / "variant.json"  # never a product candidate: not embed_map_*
+    try:
+        if json.loads(stamp.read_text()) == want and out.is_file():
+            return out
+    except (OSError, ValueError):
+        pass
+    print(f"writing the {name} variant {out} (one-off) ...", flush=True)
+    t0 = time.perf_counter()
+    src = gdal.Open(str(base))
+    w, h, n = src.RasterXSize, src.RasterYSize, src.RasterCount
+    co = {
+        "TILED": "YES",
+        "BLOCKXSIZE": "256",
+        "BLOCKYSIZE": "256",
+        "COMPRESS": "DEFLATE",
+        "INTERLEAVE": "PIXEL",
+        "BIGTIFF": "IF_SAFER",
+        "NUM_THREADS": "ALL_CPUS",
+        **options,
+    }
+    tmp = folder / f".{base.name}.tmp-{os.getpid()}.tif"
+    dst = gdal.GetDriverByName("GTiff").Create(
+        str(tmp), w, h, n, gdal.GDT_Float32, [f"{k}={v}" for k, v in co.items()]
+    )
+    dst.SetGeoTransform(src.GetGeoTransform())
+    dst.SetProjection(src.GetProjection())
+    item = 4 * n
+    for y0 in range(0, h, 256):
+        for x0 in range(0, w, 256):
+            bw, bh = min(256, w - x0), min(256, h - y0)
+            buf = np.empty((bh, bw, n), dtype=np.float32)
+            src.ReadRaster(
+                x0,
+                y0,
+                bw,
+                bh,
+                buf_type=gdal.GDT_Float32,
+                buf_pixel_space=item,
+                buf_line_space=item * bw,
+                buf_band_space=4,
+                buf_obj=buf,
+            )
+            if negative_zero:
+                buf[~buf.any(axis=-1)] = -0.0
+            dst.WriteRaster(
+                x0,
+                y0,
+                bw,
+                bh,
+                buf.tobytes(),
+                bw,
+                bh,
+                gdal.GDT_Float32,
+                None,
+                buf_pixel_space=item,
+                buf_line_space=item * bw,
+                buf_band_space=4,
+            )
+            del buf
+    dst.FlushCache()
+    dst = src = None
+    os.replace(tmp, out)
+    stamp.write_text(json.dumps(want, indent=1))
+    print(f"  done in {time.perf_counter() - t0:.0f} s, {out.stat().st_size / 1e9:.2f} GB")
+    return out
 
 
 # --------------------------------------------------------------------------- children
@@ -150,7 +245,7 @@ class Runner:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure_explore(run: Runner, cache: Path) -> dict[str, Any]:
+def measure_explore(run: Runner, cache: Path, gui: bool = True) -> dict[str, Any]:
     """Issue 12's explore figures and issue 9's verification cost (benchmarks/explore_child.py)."""
 
     def ex(case: str, **args: Any) -> dict[str, Any]:
@@ -174,11 +269,11 @@ def measure_explore(run: Runner, cache: Path) -> dict[str, Any]:
     print("stock: cache verification: first click, cold and warm ...", flush=True)
     raw["x_verify_cold"] = ex("verify", cold=True)
     raw["x_verify_warm"] = ex("verify")
-    gui = ROOT / "benchmarks" / "gui_bench.py"
-    if gui.exists():
+    gui_script = ROOT / "benchmarks" / "gui_bench.py"
+    if gui and gui_script.exists():
         print("stock: GUI figures (benchmarks/gui_bench.py --json) ...", flush=True)
         out = subprocess.run(
-            [STOCK_PYTHON, str(gui), "--json"],
+            [STOCK_PYTHON, str(gui_script), "--json"],
             capture_output=True,
             text=True,
             env={
@@ -418,9 +513,44 @@ class Table:
         self.rows.append((case, target, fmt(seed), fmt(ours), ratio, verdict, note))
         print(f"  {case}: ours={fmt(ours)} seed={fmt(seed)} {verdict} {note}", flush=True)
 
+    @staticmethod
+    def combine(names: list[str], tables: list[Table]) -> Table:
+        """One table with a seed/ours/ratio/verdict group per file (same cases, same order)."""
+        out = Table()
+        out.header = ("case", "target")
+        for name in names:
+            out.header += (f"seed: {name}", f"ours: {name}", "seed/ours", "")
+        first = tables[0]
+        for i, row in enumerate(first.rows):
+            cells: tuple[str, ...] = row[:2]
+            for tab in tables:
+                match = [r for r in tab.rows if r[0] == row[0]]
+                r = match[0] if match else tab.rows[i]
+                cells += (r[2], r[3], r[4], r[5])
+            out.rows.append(cells)
+        return out
+
+    header: tuple[str, ...] = (
+        "case",
+        "target",
+        "seed (TorchGeo)",
+        "ours (stock)",
+        "seed/ours",
+        "",
+        "note",
+    )
+
+    def notes(self) -> list[str]:
+        """``case: note`` for every row with a note."""
+        return [f"{r[0]}: {r[6]}" for r in self.rows if r[6]]
+
+    def verdicts(self) -> list[str]:
+        """Every PASS/FAIL cell."""
+        return [c for r in self.rows for c in r if c in ("PASS", "FAIL")]
+
     def render(self) -> str:
         """Plain-text table."""
-        header = ("case", "target", "seed (TorchGeo)", "ours (stock)", "seed/ours", "", "note")
+        header = self.header
         rows = [header, *self.rows]
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = [" | ".join(c.ljust(w) for c, w in zip(header, widths))]
@@ -432,7 +562,7 @@ class Table:
 # --------------------------------------------------------------------------- main
 
 
-def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
+def measure(work: Path, path: Path, gui: bool = True) -> tuple[Table, dict[str, Any]]:
     """Every case, in an order that keeps the uncached ones before the cache exists."""
     data_dir = str(path.parent)
     cache = work / "cache"  # the bench's fast cache
@@ -447,6 +577,12 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
     raw["first_nocache"] = run.stock("first", empty, bbox=FIRST_BBOX)
     print("seed: first pooled bbox in a fresh process ...", flush=True)
     raw["seed_first"] = run.seed_first()
+    print("stock: 1000 scattered bboxes, 4556 provinces, without the cache ...", flush=True)
+    boxes = boxes_around(land_points(SCATTERED))
+    raw["scattered_nocache"] = run.stock("scattered", empty, boxes=boxes, prepare=False)
+    raw["provinces_nocache"] = run.stock(
+        "provinces", empty, layer="states_provinces", prepare=False
+    )
     print("stock: cancel of an uncached large read ...", flush=True)
     raw["cancel_read"] = run.stock("cancel_read", empty, bbox=CANCEL_BBOX, delay=0.4)
     print("stock: cancel of the cache preparation ...", flush=True)
@@ -459,7 +595,6 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
     os.sync()
     print("stock: first pooled bbox with the cache ...", flush=True)
     raw["first_cache"] = run.stock("first", cache, bbox=FIRST_BBOX)
-    boxes = boxes_around(land_points(SCATTERED))
     print("stock: warm single pooled, scattered bboxes ...", flush=True)
     raw["warm"] = run.stock("warm", cache, boxes=boxes)
     print("stock: 60x60 degree grid ...", flush=True)
@@ -472,7 +607,7 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
     npz = work / "values.npz"
     raw["values"] = run.stock("values", cache, boxes=check_boxes, grid_bbox=GRID_BBOX, npz=str(npz))
 
-    raw.update(measure_explore(run, cache))
+    raw.update(measure_explore(run, cache, gui))
 
     # ---- the seed's path (TorchGeo) in this process
     from seed_path import SeedPath
@@ -556,7 +691,11 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
     tab = Table()
     prep, fn, fc = raw["prepare"], raw["first_nocache"], raw["first_cache"]
     cache_gb = 721 * 1440 * 768 * 4 / 1024**3  # the uncompressed HWC copy
-    decoder = prep["decoder"] if prep["fast_path"] else "GDAL ReadRaster"
+    decoder = (
+        prep["decoder"]
+        if prep["fast_path"]
+        else f"GDAL ReadRaster ({prep.get('fast_path_refusal') or 'no fast path'})"
+    )
     tab.add(
         "cache preparation, full-size file",
         None,
@@ -593,12 +732,22 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
         f"ours via {w['reader']}; seed median of 20",
     )
     tab.add(
-        f"{SCATTERED} scattered bboxes over land",
+        f"{SCATTERED} scattered bboxes over land, cache",
         scattered_seed,
         w["seconds_scattered"],
         "s",
-        None,
-        f"seed: {SEED_SAMPLE} sampled, extrapolated",
+        1.0,
+        f"one batch after the warm loop; seed: {SEED_SAMPLE} sampled, extrapolated",
+    )
+    sn = raw["scattered_nocache"]
+    tab.add(
+        f"{SCATTERED} scattered bboxes, fresh process, no cache",
+        scattered_seed,
+        sn["seconds"],
+        "s",
+        30.0,
+        f"one batch via {sn['reader']}, cache not prepared; peak "
+        f"{sn['peak_mb_above_baseline']:.0f} MB",
     )
     g = raw["grid"]
     tab.add(
@@ -635,10 +784,24 @@ def measure(work: Path, path: Path) -> tuple[Table, dict[str, Any]]:
         10.0,
         f"{p['ok']}/{p['items']} with land; incl. imports + OGR load {p['seconds_load']:.2f} s",
     )
+    pn = raw["provinces_nocache"]
+    tab.add(
+        f"{n_provinces} provinces, fresh process, no cache",
+        seed_province,
+        pn["seconds_total"],
+        "s",
+        60.0,
+        f"{pn['ok']}/{pn['items']} with land via {pn['reader']}, cache not prepared",
+    )
     tab.add(
         "peak memory, polygon batches (above baseline)",
         None,
-        max(c["peak_mb_above_baseline"], p["peak_mb_above_baseline"]),
+        max(
+            c["peak_mb_above_baseline"],
+            p["peak_mb_above_baseline"],
+            pn["peak_mb_above_baseline"],
+            sn["peak_mb_above_baseline"],
+        ),
         "MB",
         1536.0,
         "ru_maxrss minus RSS after importing qgis.core",
@@ -675,32 +838,56 @@ def main() -> None:
         print(json.dumps(seed_first_child(args.seed_first)))
         return
 
-    path = Path(product.cached_full_product())
-    print(f"product file: {path} ({os.path.getsize(path) / 1024**2:.0f} MB)", flush=True)
-    work = Path(tempfile.mkdtemp(prefix="rs_embed_bench_"))
-    print(f"temporary folder (fast cache, stock HOME): {work}", flush=True)
-    try:
-        tab, raw = measure(work, path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    stock = raw["prepare"]
+    ours = Path(product.cached_full_product())
+    files = [
+        ("ours", ours, "tests/product.py's file: predictor 1, ocean +0.0"),
+        (
+            "likely real",
+            variant_file(ours, LIKELY_REAL, True, "p3_negzero"),
+            "the same pixels with PREDICTOR=3 (floating point) and ocean written as -0.0",
+        ),
+    ]
+    tables: list[Table] = []
+    raws: dict[str, Any] = {}
+    for i, (name, path, what) in enumerate(files):
+        print(f"\n=== {name}: {path} ({os.path.getsize(path) / 1024**2:.0f} MB), {what}")
+        work = Path(tempfile.mkdtemp(prefix="rs_embed_bench_"))
+        print(f"temporary folder (fast cache, stock HOME): {work}", flush=True)
+        try:
+            tab, raw = measure(work, path, gui=i == 0)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        tables.append(tab)
+        raws[name] = raw
+    stock = raws["ours"]["prepare"]
     env_line = (
         f"ours: {stock['python']} (clean env), QGIS {stock['qgis']}, GDAL {stock['gdal']}, "
         f"NumPy {stock['numpy']}; importable there of the venv's extras: "
         f"{', '.join(stock['foreign_importable']) or 'none'}; {os.cpu_count()} cores"
     )
-    table = tab.render()
-    print("\n" + env_line + "\n\n" + table)
+    files_lines = [f"- {name}: {path} ({what})" for name, path, what in files]
+    table = Table.combine([f[0] for f in files], tables).render()
+    verdicts = [v for t in tables for v in t.verdicts()]
+    summary = f"{verdicts.count('PASS')} of {len(verdicts)} targets met"
+    notes = []
+    for (name, _, _), tab in zip(files, tables):
+        notes.append(f"\nnotes, {name}:")
+        notes += [f"  {n}" for n in tab.notes()]
+    print("\n" + env_line + "\n" + "\n".join(files_lines) + "\n\n" + table + "\n\n" + summary)
+    print("\n".join(notes))
     out = ROOT / "out" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    md_rows = ["| " + line.replace(" | ", " | ") + " |" for line in table.splitlines()]
-    md_rows[1] = "|" + "|".join("---" for _ in range(7)) + "|"
+    md_rows = ["| " + line + " |" for line in table.splitlines()]
+    md_rows[1] = "|" + "|".join("---" for _ in table.splitlines()[0].split(" | ")) + "|"
     (out / "bench_results.md").write_text(
         f"# make bench ({time.strftime('%Y-%m-%d %H:%M')})\n\n{env_line}\n\n"
-        f"product: {path}\n\n"
+        + "\n".join(files_lines)
+        + "\n\n"
         + "\n".join(md_rows)
-        + "\n\n```\n"
-        + json.dumps(raw, indent=1, default=str)
+        + f"\n\n{summary}\n\n```\n"
+        + "\n".join(notes)
+        + "\n\n"
+        + json.dumps(raws, indent=1, default=str)
         + "\n```\n",
         encoding="utf-8",
     )
