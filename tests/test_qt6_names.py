@@ -110,6 +110,34 @@ def qt6_violations(source: str, filename: str = "<snippet>") -> list[str]:
     return _scan(source, filename)
 
 
+def _qt5_fallbacks(tree: ast.AST) -> set[int]:
+    """ids of ``from qgis.PyQt... import X`` in an ``except ImportError`` whose ``try`` imports
+    the same names from qgis.PyQt: the Qt6 spelling is the one in the ``try`` (checked)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        tried = {
+            a.name
+            for n in node.body
+            if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("qgis.PyQt")
+            for a in n.names
+        }
+        for handler in node.handlers:
+            names = {getattr(handler.type, "id", None)}
+            if "ImportError" not in names and "ModuleNotFoundError" not in names:
+                continue
+            for n in handler.body:
+                if (
+                    isinstance(n, ast.ImportFrom)
+                    and (n.module or "").startswith("qgis.PyQt")
+                    and tried
+                    and {a.name for a in n.names} <= tried
+                ):
+                    out.add(id(n))
+    return out
+
+
 def _scan(source: str, filename: str) -> list[str]:
     """One pass of the check; names not looked up yet are queued and pass for now."""
     tree = ast.parse(source, filename)
@@ -120,7 +148,10 @@ def _scan(source: str, filename: str) -> list[str]:
     def report(node: ast.AST, message: str) -> None:
         found.append((getattr(node, "lineno", 0), message))
 
+    fallbacks = _qt5_fallbacks(tree)
     for node in ast.walk(tree):
+        if id(node) in fallbacks:
+            continue  # the Qt5 branch of a try: Qt6 import / except ImportError: Qt5 import
         if isinstance(node, ast.ImportFrom) and node.module:
             top = node.module.split(".")
             if top[0] in ("PyQt5", "PyQt6"):
@@ -192,6 +223,13 @@ def test_self_check_reports_qt5_only_names() -> None:
         "box.exec()\n"
     )
     assert qt6_violations(good) == []
+    # A Qt5 fallback is accepted only behind the Qt6 spelling it falls back from.
+    fallback = (
+        "try:\n    from qgis.PyQt.QtGui import QUndoCommand\n"
+        "except ImportError:\n    from qgis.PyQt.QtWidgets import QUndoCommand\n"
+    )
+    assert qt6_violations(fallback) == []
+    assert len(qt6_violations("from qgis.PyQt.QtWidgets import QUndoCommand\n")) == 1
 
 
 def test_plugin_and_tests_use_only_qt6_names() -> None:

@@ -566,6 +566,8 @@ class GdalReader:
         kept = _tile_get((self.info.identity, ty, tx))
         if kept is not None:
             return kept[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0]
+        if (r1 - r0, c1 - c0) == self.tile_rows_cols(ty, tx):  # the whole tile (a batch's sweep)
+            return self.decode_tile(ty, tx, cancel)[:, : c1 - c0]
         return self._decode(ty, tx, r0 - y0, r1 - y0, c0 - x0, c1 - x0, cancel)
 
     def blocks(self) -> list[tuple[int, int, int, int]]:

@@ -743,14 +743,15 @@ def ask_cache(parent: QWidget | None, n_features: int, size: str, folder: str) -
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     cancel.setObjectName("RsEmbedCancelBatch")
     box.setDefaultButton(direct)
+    return _answer(box, {"build": build, "direct": direct})
+
+
+def _answer(box: QMessageBox, answers: dict[str, Any]) -> str | None:
+    """Show a question box; the key of the button clicked (None: cancelled or closed)."""
     box.exec()
     clicked = box.clickedButton()
     box.deleteLater()
-    if clicked is build:
-        return "build"
-    if clicked is direct:
-        return "direct"
-    return None
+    return next((key for key, button in answers.items() if clicked is button), None)
 
 
 def ask_remove_cache(
@@ -783,11 +784,4 @@ def ask_remove_cache(
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     cancel.setObjectName("RsEmbedRemoveCacheCancel")
     box.setDefaultButton(only)
-    box.exec()
-    clicked = box.clickedButton()
-    box.deleteLater()
-    if clicked is only:
-        return "cache"
-    if clicked is both:
-        return "both"
-    return None
+    return _answer(box, {"cache": only, "both": both})

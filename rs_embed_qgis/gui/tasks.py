@@ -340,28 +340,18 @@ def inspect_data_dir(folder: str, origin: str = "") -> DataDirReport:
     return rep
 
 
-def _tree_bytes(folder: str) -> int:
-    total = 0
-    for base, _dirs, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.path.getsize(os.path.join(base, name))
-            except OSError:
-                pass
-    return total
-
-
 def _on_disk(path: str, st: dict) -> dict:
     """What *Remove cache* would delete: the cache's and the search index's bytes on disk."""
     from rs_embed_qgis.core.dataset import inspect_product_file
     from rs_embed_qgis.core.index import index_dir
+    from rs_embed_qgis.gui.temp_folders import folder_bytes
 
     index = str(index_dir(inspect_product_file(path)))
     has_index = os.path.isfile(os.path.join(index, "meta.json"))
     return {
-        "disk_bytes": _tree_bytes(st["folder"]) if st.get("ready") else 0,
+        "disk_bytes": folder_bytes(st["folder"]) if st.get("ready") else 0,
         "index_folder": index,
-        "index_bytes": _tree_bytes(index) if has_index else 0,
+        "index_bytes": folder_bytes(index) if has_index else 0,
     }
 
 

@@ -640,6 +640,7 @@ def test_panel_places_and_clusters(panel) -> None:
     panel.places_layer_ready.connect(places.append)
     panel.cluster_layer_ready.connect(clusters.append)
     panel.add_point_reference(*lonlat(160, 760))
+    panel.places_skip_refs.setChecked(False)  # the reference itself ranks first
     panel.places_k.setValue(4)
     panel.places_km.setValue(150)
     panel.find_places()

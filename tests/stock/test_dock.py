@@ -212,5 +212,10 @@ def test_unload_leaves_nothing(summary: dict) -> None:
     assert not [m for m in after["watched_modules"] if m in FORBIDDEN]
     assert not after["provider"]
     assert after["active_tasks"] == 0
-    assert not after["temp_dir_exists"]
-    assert after["grid_layers"] == []
+    # The user's result layers stay in the project (issue 19: unticking the plugin deleted
+    # them); their files stay in the temporary folder until QGIS exits, and the log says so.
+    assert step_ok(summary, "grid")["n_grid_layers"] == 1
+    assert after["grid_layers"], "the grid layer was removed with the plugin"
+    assert after["temp_dir_exists"]
+    said = [e for e in summary["log"] if "stay in the project" in str(e)]
+    assert len(said) == 1, summary["log"]
