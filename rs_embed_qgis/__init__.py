@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed_qgis: Copernicus-Embed precomputed Earth embeddings in QGIS."""
 
 

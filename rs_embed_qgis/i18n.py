@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Small shared helpers of the QGIS side: ``tr`` and the plugin icon.
 
 They live here, not in ``plugin.py``, so that gui/ and processing/ never import the

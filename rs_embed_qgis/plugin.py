@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The QGIS shell: wires the dock, its actions and the Processing provider; unload undoes it all."""
 
 from __future__ import annotations

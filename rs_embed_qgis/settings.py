@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plugin settings in QgsSettings, and the data-directory order shared by GUI and Processing."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The QGIS side's shared bridges: QGIS geometries to core specs, core results to files and layers.
 
 The dock, the tasks and the Processing algorithms all go through these modules, so that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Download the product file through QGIS's network stack (its proxy, SSL and auth settings).
 
 ``download_file`` streams the reply into ``<folder>/<name>.part``, resumes a partial file

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Explore results -> files and layers: score and class GeoTIFFs, palettes, styles, place points.
 
 Shared by the dock and the Processing algorithms: QGIS inputs become core references and

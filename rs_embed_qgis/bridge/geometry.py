@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """QGIS geometries and extents in any CRS -> core specs (BBox, PointBuffer, Polygon) in EPSG:4326.
 
 Only the QGIS API and NumPy are used. Edges are densified before the transform so that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One job layer for the dock and the Processing algorithms: QGIS inputs -> core request -> results.
 
 Everything the dock's tasks and the algorithms share lives here, so that they cannot drift:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Core results -> files and layers: 768-band and PCA-RGB GeoTIFFs, provenance, embedding fields."""
 
 from __future__ import annotations

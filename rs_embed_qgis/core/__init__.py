@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """QGIS-free core of rs_embed_qgis: the copernicus_embed adapter, readers and pooling.
 
 Nothing here imports qgis or Qt; torch and TorchGeo are imported only when the

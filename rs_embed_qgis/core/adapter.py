@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The copernicus_embed adapter: get_embedding / get_embeddings_batch, as in rs-embed."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fast reader: a one-time, uncompressed, pixel-interleaved copy of the product on local disk.
 
 The product is deflate-compressed in 256x256x768 tiles; a window read touches whole

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Where the fast cache lives: a module light enough for QGIS's start (no NumPy).
 
 The plugin applies its cache-folder setting when QGIS loads it; ``core.cache`` (which

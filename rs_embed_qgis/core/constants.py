@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Constants of the Copernicus-Embed product and of the adapter: one place for every literal."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Exact coverage fractions of polygons on the product grid, in plain NumPy.
 
 Polygons are held as *parts*: a tuple of polygons, each a tuple of closed rings

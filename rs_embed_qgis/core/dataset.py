@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Locating and validating the product file (GDAL), and TorchGeo's CopernicusEmbed (optional).
 
 Finding and checking the file needs only GDAL's ``osgeo`` and the standard library;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Optional packages, looked up without importing them (scikit-learn alone takes ~0.5 s)."""
 
 from __future__ import annotations

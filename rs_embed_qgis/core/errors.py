@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The core's exception tree: shown as messages by the GUI, QgsProcessingException by Processing."""
 
 from __future__ import annotations

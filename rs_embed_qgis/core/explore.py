@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Exploring the embeddings: similarity maps, places like this, k-means, classification.
 
 Pure NumPy (plus GDAL through the readers); scikit-learn only for the optional random

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The QGIS-native window reader: GDAL's ``osgeo`` plus NumPy and the standard library.
 
 The product is a float32 GeoTIFF of 768 bands; the readers return (rows, cols, 768) HWC

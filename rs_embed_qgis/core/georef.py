@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The georeferencing of a product file: which 0.25 degree global grid its pixels are on.
 
 Standard library only (core/dataset.py checks files with it at QGIS start-up); grid maths

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The product grid: bbox -> pixel window snapping, antimeridian wrap, coordinates, cell areas.
 
 Every lon/lat <-> pixel conversion goes through a ``ProductGrid``: the georeferencing of the

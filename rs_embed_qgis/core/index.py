@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A compact search index of the product: every vector projected on 64 components, float16.
 
 Reading the 3.2 GB of full vectors is what makes a global search slow when they are not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Polygon pooling: exact cell coverage (NumPy), true-area weights, antimeridian wrap."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Pooling maths: mean/max over valid (non-zero) pixels, streamed in row bands."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The shared window-reader interface, and TorchGeo slicing (the reference reader).
 
 TorchGeo and torch are imported only when the TorchGeo reader reads; the readers used

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Request specs, as in rs-embed: spatial (BBox, PointBuffer, Polygon), temporal, sensor, output."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Undoing the TIFF predictors of decoded float32 blocks, in place, with vectorised NumPy.
 
 A decoded block is a run of rows; each row holds ``width`` pixels of ``spp`` samples

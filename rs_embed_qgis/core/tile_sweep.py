@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A batch on the direct reader: every tile of the file decoded once, items built from tiles.
 
 Reading item after item decodes a whole tile (192 MiB for the product) for each item that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The GUI controller: action, menu entry, dock, map tools and tasks; teardown undoes it all.
 
 It is the only place that connects the dock's choices to the bridge (QGIS geometry ->

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dock: built in code from standard QGIS widgets; it holds no logic, only choices and status.
 
 The controller reads the choices (capture mode, buffer, output, expand_deg) and connects

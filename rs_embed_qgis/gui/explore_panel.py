@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dock's "Explore" panel: references, similarity map with a live threshold, places, k-means,
 classification; each over a scope (the map extent, a layer's extent or the whole product).
 

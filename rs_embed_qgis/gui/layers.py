@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Core results -> project layers: grid rasters, the samples table, emb_* fields of a user layer.
 
 Only ``write_grid_files`` may run in a task (it writes files and touches no layer); the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Map tools: drag a rectangle, click a point and see its buffer, or add Explore references.
 
 Every tool emits canvas-CRS geometry, and a right-click on any of them emits

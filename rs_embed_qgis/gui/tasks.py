@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Background work of the dock: QgsTask subclasses whose ``run()`` does the work itself.
 
 ``run()`` (worker thread) stores a result or the exception and never raises; it passes

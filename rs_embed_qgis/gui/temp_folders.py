@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The plugin's temporary folders: made with the QGIS process's id, removed on unload or at exit.
 
 Each folder is ``<prefix><pid>-<start>_<random>`` in the system temp folder: the id of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared base of the rs_embed algorithms: translation, instances, group, help and error mapping."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed:classify: supervised classification of the land pixels from labelled features."""
 
 from __future__ import annotations

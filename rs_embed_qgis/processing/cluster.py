@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed:cluster: k-means of the land pixels of a scope as a categorical raster."""
 
 from __future__ import annotations

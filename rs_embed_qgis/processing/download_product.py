@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed:download_product: fetch the Copernicus-Embed GeoTIFF through QGIS's network stack."""
 
 from __future__ import annotations

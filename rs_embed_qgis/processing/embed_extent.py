@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed:embed_extent: the Copernicus-Embed grid of an extent as a 768-band GeoTIFF."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed:embed_features: one pooled Copernicus-Embed vector per feature, as attribute fields."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed:similar_places: the k most similar pixels of a scope, spread out, as points."""
 
 from __future__ import annotations

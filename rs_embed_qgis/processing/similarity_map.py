@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rs_embed:similarity_map: how much each pixel of a scope looks like the references."""
 
 from __future__ import annotations

@@ -115,6 +115,12 @@ def test_zip_layout(plugin_zip):
         }, n
         assert not n.startswith(("rs_embed_qgis/scripts/", "rs_embed_qgis/benchmarks/")), n
         assert not n.startswith("rs_embed_qgis/docs/"), n
+    # Every module says its licence in its first line (SPDX, as the repository's plugins do).
+    with zipfile.ZipFile(plugin_zip) as zf:
+        for n in names:
+            if n.endswith(".py"):
+                first = zf.read(n).decode("utf-8").splitlines()[0]
+                assert first == "# SPDX-License-Identifier: GPL-2.0-or-later", n
     # Every module of the package is shipped.
     code = ROOT / "rs_embed_qgis"
     for path in code.rglob("*.py"):
