@@ -407,7 +407,7 @@ def explore_rows(tab: Table, raw: dict[str, Any]) -> None:
         peaks[worst],
         "MB",
         1536.0,
-        f"worst: {worst[2:]}; ru_maxrss minus RSS after importing qgis.core",
+        f"worst: {worst[2:]}; VmHWM minus RSS after importing qgis.core",
     )
     for key, label in (("x_verify_cold", "cold"), ("x_verify_warm", "warm")):
         v = raw[key]
@@ -521,12 +521,21 @@ class Table:
         for name in names:
             out.header += (f"seed: {name}", f"ours: {name}", "seed/ours", "")
         first = tables[0]
-        for i, row in enumerate(first.rows):
+        for row in first.rows:
             cells: tuple[str, ...] = row[:2]
             for tab in tables:
                 match = [r for r in tab.rows if r[0] == row[0]]
-                r = match[0] if match else tab.rows[i]
-                cells += (r[2], r[3], r[4], r[5])
+                # A case measured once (the GUI figures): the other file's cells stay empty.
+                cells += (
+                    (match[0][2], match[0][3], match[0][4], match[0][5])
+                    if match
+                    else (
+                        "",
+                        "",
+                        "",
+                        "",
+                    )
+                )
             out.rows.append(cells)
         return out
 
@@ -804,7 +813,7 @@ def measure(work: Path, path: Path, gui: bool = True) -> tuple[Table, dict[str, 
         ),
         "MB",
         1536.0,
-        "ru_maxrss minus RSS after importing qgis.core",
+        "VmHWM minus RSS after importing qgis.core",
     )
     for key, label in (("cancel_read", "uncached large read"), ("cancel_prepare", "preparation")):
         r = raw[key]

@@ -32,6 +32,18 @@ def _rss_mb() -> float:
 
 
 def _peak_mb() -> float:
+    """Peak RSS of this process's own image (VmHWM).
+
+    Not ``ru_maxrss``: Linux carries the parent's peak across fork + exec into it, so a
+    child of a large bench process reported the parent's gigabytes as its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
