@@ -259,6 +259,22 @@ class _PositionalFile:
         if write:
             self._fh.truncate(size)
 
+    def will_need(self, ranges: list[tuple[int, int]]) -> None:
+        """Tell the kernel these (offset, length) ranges are read next (a hint, where it exists).
+
+        A first read verifies its pieces one after the other; announced together, a cold
+        disk serves them with a deep queue instead of one 192 KB request at a time.
+        """
+        advise = getattr(os, "posix_fadvise", None)
+        if advise is None:
+            return
+        try:
+            fd = self._fh.fileno()
+            for offset, length in ranges:
+                advise(fd, offset, length, os.POSIX_FADV_WILLNEED)
+        except (OSError, ValueError):
+            pass  # only a hint
+
     def readinto(self, dest: np.ndarray, offset: int) -> None:
         view = memoryview(dest).cast("B")
         got = 0
@@ -404,10 +420,25 @@ class CacheReader:
         if self._land is not None:
             unchecked &= self._land[r0:r1, t0:t1]  # ocean segments are never read
         todo = np.argwhere(unchecked)
+        if len(todo) > 1:
+            self._file.will_need(self._ranges(r0, t0, todo))
         for n, (dr, dt) in enumerate(todo.tolist()):
             if cancel is not None and n % 64 == 63 and cancel():
                 raise CancelledError("Reading was cancelled.")
             self._verify_segment(r0 + dr, t0 + dt)
+
+    def _ranges(self, r0: int, t0: int, todo: np.ndarray) -> list[tuple[int, int]]:
+        """Byte ranges of segments (row r0 + dr, segment t0 + dt), neighbours in a row merged."""
+        seg_bytes = self._seg * _ITEM
+        out: list[tuple[int, int]] = []
+        for dr, dt in todo.tolist():
+            start = (r0 + dr) * self._row_bytes + (t0 + dt) * seg_bytes
+            end = min(start + seg_bytes, (r0 + dr + 1) * self._row_bytes)
+            if out and out[-1][0] + out[-1][1] == start:
+                out[-1] = (out[-1][0], end - out[-1][0])
+            else:
+                out.append((start, end - start))
+        return out
 
     def _verify_segment(self, row: int, t: int) -> None:
         lock = self._seg_locks[(row * self._crc.shape[1] + t) % len(self._seg_locks)]
