@@ -453,7 +453,13 @@ def explore_rows(tab: Table, raw: dict[str, Any]) -> None:
             ("rollback_s", "discard edits (roll back)", 3.0),
             ("table_model_s", "attribute table model", 2.0),
             ("dual_view_s", "attribute table (dual view)", 2.0),
+            ("open_write_s", "write, attribute table and a form open", 3.0),
+            ("open_undo_s", "undo, attribute table and a form open", 3.0),
+            ("open_redo_s", "redo, attribute table and a form open", 3.0),
+            ("open_rollback_s", "discard, attribute table and a form open", 3.0),
         ):
+            if key not in r:
+                continue
             tab.add(
                 f"{store}: {label} ({r['features']} features)",
                 None,
