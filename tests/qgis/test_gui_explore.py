@@ -273,6 +273,9 @@ def test_right_click_colours_the_map_extent_by_similarity(controller, canvas):
     assert all(f["area_km2"] > 0 for f in feats)
     hit = QgsGeometry.fromPointXY(QgsPointXY(-180.0 + 0.25 * c, 90.0 - 0.25 * r))
     assert any(f.geometry().intersects(hit) for f in feats)
+    # One polygon here, said in the singular ("1 areas" before issue 19).
+    assert len(feats) == 1
+    assert panel.status.text().startswith("1 area, "), panel.status.text()
 
 
 def test_places_zoom_on_selection_and_clusters_have_a_palette(controller, canvas):
@@ -870,3 +873,30 @@ def test_repeated_runs_get_distinct_names_and_the_index_is_for_cosine_only(contr
     assert not panel.index_check.isEnabled()
     _choose(panel.metric_combo, "Cosine")
     assert panel.index_check.isEnabled()
+
+
+def test_classification_says_why_it_used_fewer_folds(controller):
+    # Issue 19: "5 folds asked, 4-fold given" with no reason. Ask for one fold more than the
+    # smallest class has training pixels (counted here from the training regions).
+    panel = controller.explore
+    controller.dock.show_explore()
+    # "west" gets 3 x 2 = 6 points, the others keep theirs.
+    regions = {**REGIONS, "west": (range(145, 175, 12), range(680, 715, 18))}
+    _training_layer(regions)
+    area = _area_layer("area", SCOPE_BOX)
+    _choose(panel.training_combo, "training")
+    _choose(panel.class_field_combo, "cls")
+    _choose_data(panel.classifier_combo, "nearest_centroid")
+    _, y, _ = _training_pixels(regions)
+    smallest = int(np.bincount(y).min())
+    assert 2 <= smallest < 20
+    panel.folds_spin.setValue(smallest + 1)
+    _use_layer_scope(panel, area)
+    _press(panel.classify_button)
+    wait_for(lambda: not panel.tasks)
+    text = panel.status.text()
+    assert f"{smallest}-fold cross-validated accuracy" in text, text
+    assert (
+        f"{smallest + 1} folds were asked; {smallest} were used because the smallest class "
+        f"has only {smallest} training pixels"
+    ) in text
