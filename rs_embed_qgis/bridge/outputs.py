@@ -212,12 +212,19 @@ _CAUSES = (
 )
 
 
-def write_failure_cause(folder: str, messages: Sequence[str]) -> str:
-    """The cause of a failed write in a few words ("no space left on the disk of <folder>")."""
+def write_failure_cause(folder: str, messages: Sequence[str], too_large: bool = False) -> str:
+    """The cause of a failed write in a few words ("no space left on the disk of <folder>").
+
+    libtiff prints the system's reason (ENOSPC, EFBIG) to stderr only, so besides GDAL's
+    messages the disk's free space (looked at while the partial file is still there) and
+    ``too_large`` (the file reached the process's file size limit) tell it.
+    """
     text = " ".join(messages).lower()
     for words, cause in _CAUSES:
         if any(w in text for w in words):
             return cause.format(folder=folder)
+    if too_large:
+        return f"the file would exceed the size a file may have in {folder}"
     try:
         if shutil.disk_usage(folder).free == 0:
             return f"no space left on the disk of {folder}"
@@ -293,15 +300,34 @@ class PendingOutput:
 
     def error(self, messages: Sequence[str]) -> OutputError:
         """The error that says why it failed, in one sentence (the caller discards)."""
-        cause = write_failure_cause(self.folder, messages)
+        cause = write_failure_cause(self.folder, messages, self._at_size_limit())
         return OutputError(
             f"{os.path.basename(self.path)} was not written: {cause}; nothing of it was kept."
         )
 
+    def _at_size_limit(self) -> bool:
+        """True when a file written reached this process's file size limit (RLIMIT_FSIZE)."""
+        try:
+            import resource
+        except ImportError:  # Windows
+            return False
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft == resource.RLIM_INFINITY:
+            return False
+        for name in self._files():
+            try:
+                if os.path.getsize(os.path.join(self.folder, name)) >= soft - 65536:
+                    return True
+            except OSError:
+                pass
+        return False
+
     def failure(self, messages: Sequence[str]) -> OutputError:
-        """Remove what was written; the error that says why, in one sentence."""
+        """The error that says why, in one sentence (worked out while the partial files are
+        still there: they fill the disk), then remove what was written."""
+        err = self.error(messages)
         self.discard()
-        return self.error(messages)
+        return err
 
     def discard(self) -> None:
         """Remove the temporary file and its side files."""
@@ -370,19 +396,34 @@ def write_raster(
             ds = None
             out.discard()
             raise
-        if not failures:
-            check = gdal.OpenEx(out.tmp, gdal.OF_RASTER)
-            if check is None or (check.RasterCount, check.RasterYSize, check.RasterXSize) != (
-                bands,
-                height,
-                width,
-            ):
-                failures.append("the file written does not read back")
-            check = None
+        if not failures and not _reads_back(out.tmp, (bands, height, width), failures):
+            failures.append("the file written does not read back")
     if failures:
         raise out.failure(failures)
     out.commit()
     return str(path)
+
+
+def _reads_back(path: str, size: tuple[int, int, int], failures: list[str]) -> bool:
+    """Open the file written and read every band whole: a block lost to a full disk or a
+    failed directory write (which GDAL 3.10 with libtiff 4.7 may not report at close, and
+    not at all when GDAL exceptions are on) shows here."""
+    from osgeo import gdal
+
+    check = None
+    try:
+        check = gdal.OpenEx(path, gdal.OF_RASTER)
+        if check is None or (check.RasterCount, check.RasterYSize, check.RasterXSize) != size:
+            return False
+        for i in range(1, size[0] + 1):
+            if check.GetRasterBand(i).ReadRaster() is None:
+                return False
+    except RuntimeError as exc:  # GDAL exceptions enabled by someone else
+        failures.append(str(exc))
+        return False
+    finally:
+        check = None
+    return not failures
 
 
 def _create(path: str, width: int, height: int, bands: int, dtype: int, options: list[str]):
