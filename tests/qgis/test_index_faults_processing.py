@@ -36,16 +36,23 @@ class LogFeedback(QgsProcessingFeedback):
         self.warnings.append(text)
 
 
+def _damaged_index(europe_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A built index of the Europe fixture (cache root in tmp_path), garbled at the reference;
+    returns the reader it was built from."""
+    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))
+    reader = open_source(str(europe_dir), download=False, reader="gdal").reader
+    ix.index_for(reader, build=True)
+    _garble_reference(ix.index_dir(reader.info))
+    return reader
+
+
 def test_damaged_index_is_refused_said_once_then_rebuilt(
     provider,  # noqa: F811
     europe_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))
-    reader = open_source(str(europe_dir), download=False, reader="gdal").reader
-    ix.index_for(reader, build=True)
-    _garble_reference(ix.index_dir(reader.info))
+    reader = _damaged_index(europe_dir, tmp_path, monkeypatch)
     params = {
         "REFERENCES": points_layer([REF]),
         "K": 5,
@@ -79,10 +86,7 @@ def test_dock_says_a_damaged_index_once_and_rebuilds_it(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cache_paths, "_root_override", str(tmp_path))
-    reader = open_source(str(europe_dir), download=False, reader="gdal").reader
-    ix.index_for(reader, build=True)
-    _garble_reference(ix.index_dir(reader.info))
+    reader = _damaged_index(europe_dir, tmp_path, monkeypatch)
     logged: list[str] = []
 
     def keep(message: str, tag: str, _level) -> None:
